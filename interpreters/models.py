@@ -1,0 +1,239 @@
+"""Interpreter agencies (tolkförmedlingar), their interpreters and rates, and bookings.
+
+Booking status changes go through interpreters.services (the state machine) and are recorded as
+BookingEvent rows; nothing else writes InterpreterBooking.status."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from visits.models import County, Visit
+
+
+class CompetenceLevel(models.TextChoices):
+    """Kammarkollegiet's levels, lowest first: ordering matters for 'this level or better'."""
+
+    OVRIG = "ovrig", _("Other (övrig tolk)")
+    UTBILDAD = "utbildad", _("Trained")
+    AUKTORISERAD = "auktoriserad", _("Authorised")
+    SJUKVARDSTOLK = "sjukvardstolk", _("Authorised, health care")
+    RATTSTOLK = "rattstolk", _("Authorised, legal")
+
+
+class Modality(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video")
+    ON_SITE = "on_site", _("On site")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class AgencyBackend(models.TextChoices):
+    SIMULATED = "simulated", _("Simulated (demo)")
+    HTTP_JSON = "http_json", _("HTTP JSON API")
+
+
+class InterpreterAgency(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    backend = models.CharField(_("booking backend"), max_length=20, choices=AgencyBackend.choices)
+    # Backend settings: base_url, timeouts, latency/failure rate for the simulator. Secrets are
+    # referenced by environment variable name, never stored here.
+    backend_settings = models.JSONField(_("backend settings"), default=dict, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=100, help_text=_("Fallback order where no county ranking applies.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    modalities = models.JSONField(_("modalities"), default=list, blank=True)
+    # BCP 47 tags this agency serves.
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["priority", "name"]
+        verbose_name = _("interpreter agency")
+        verbose_name_plural = _("interpreter agencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyRanking(models.Model):
+    """Kammarkollegiet's framework agreement ranks agencies per county; they are called in order."""
+
+    agency = models.ForeignKey(InterpreterAgency, on_delete=models.CASCADE, related_name="rankings")
+    county = models.CharField(_("county"), max_length=2, choices=County.choices)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+
+    class Meta:
+        ordering = ["county", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "rank"], name="ranking_unique_rank_per_county"),
+            models.UniqueConstraint(fields=["county", "agency"], name="ranking_agency_once_per_county"),
+        ]
+
+
+class RateCard(models.Model):
+    """Prices as data: e.g. remote 655 kr/h, minimum 328 kr for the first 30 min, then 15-minute
+    steps; urgent phone 980 kr/h (minimum 245 kr). Amounts in öre to stay exact."""
+
+    agency = models.ForeignKey(
+        InterpreterAgency,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rate_cards",
+        help_text=_("Empty: the framework default for every agency."),
+    )
+    modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    hourly_rate_ore = models.PositiveIntegerField(_("hourly rate (öre)"))
+    minimum_fee_ore = models.PositiveIntegerField(_("minimum fee (öre)"))
+    minimum_minutes = models.PositiveSmallIntegerField(_("minutes covered by the minimum"), default=30)
+    step_minutes = models.PositiveSmallIntegerField(_("billing step (minutes)"), default=15)
+    unsocial_surcharge_percent = models.PositiveSmallIntegerField(_("unsocial hours surcharge %"), default=50)
+    night_surcharge_percent = models.PositiveSmallIntegerField(_("night/holiday surcharge %"), default=100)
+    valid_from = models.DateField(_("valid from"))
+
+    class Meta:
+        ordering = ["-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "modality", "urgent", "valid_from"], name="ratecard_unique_per_period"
+            ),
+            models.CheckConstraint(condition=Q(step_minutes__gt=0), name="ratecard_step_positive"),
+        ]
+
+
+class Interpreter(models.Model):
+    agency = models.ForeignKey(InterpreterAgency, on_delete=models.CASCADE, related_name="interpreters")
+    name = models.CharField(_("name"), max_length=120)
+    # [{"language": "ar", "dialects": ["levantine"]}, …]
+    languages = models.JSONField(_("languages"), default=list)
+    modalities = models.JSONField(_("modalities"), default=list)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    competence = models.CharField(_("competence"), max_length=16, choices=CompetenceLevel.choices)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    PENDING = "pending", _("Sent to agency")
+    CONFIRMED = "confirmed", _("Confirmed")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# A visit may hold one live booking at a time: enforced by a partial unique index, so two officers
+# clicking at once cannot both book.
+ACTIVE_BOOKING_STATUSES = [
+    BookingStatus.REQUESTED,
+    BookingStatus.PENDING,
+    BookingStatus.CONFIRMED,
+    BookingStatus.IN_PROGRESS,
+]
+
+
+class InterpreterBooking(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="bookings")
+    language = models.CharField(_("language"), max_length=35)
+    dialect = models.CharField(_("dialect"), max_length=80, blank=True)
+    modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices)
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True, help_text=_("Empty: now."))
+    gender_preference = models.CharField(_("gender preference"), max_length=10, choices=Gender.choices, blank=True)
+    competence_required = models.CharField(
+        _("competence required"), max_length=16, choices=CompetenceLevel.choices, blank=True
+    )
+    competence_wished = models.CharField(
+        _("competence wished"), max_length=16, choices=CompetenceLevel.choices, blank=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        InterpreterAgency, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    interpreter = models.ForeignKey(
+        Interpreter, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    agency_reference = models.CharField(_("agency reference"), max_length=80, blank=True)
+    connection_phone = PhoneNumberField(_("phone number to call"), blank=True)
+    connection_url = models.URLField(_("video link"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
+    minutes_used = models.PositiveIntegerField(_("minutes used"), null=True, blank=True)
+    cost_ore = models.PositiveIntegerField(_("cost (öre)"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    pending_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=Q(status__in=ACTIVE_BOOKING_STATUSES),
+                name="booking_one_active_per_visit",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+        verbose_name = _("interpreter booking")
+        verbose_name_plural = _("interpreter bookings")
+
+    def __str__(self) -> str:
+        return f"booking {self.pk} ({self.status})"
+
+
+class BookingEvent(models.Model):
+    """One row per status transition (and notable non-transition events such as a retry)."""
+
+    booking = models.ForeignKey(InterpreterBooking, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, choices=BookingStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=BookingStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # "officer", "agency:<slug>", "worker", "sweeper": who or what made the change.
+    source = models.CharField(max_length=80)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class AgencyCallback(models.Model):
+    """Every accepted webhook delivery, keyed by the agency's event id so a replay is refused."""
+
+    agency = models.ForeignKey(InterpreterAgency, on_delete=models.CASCADE, related_name="callbacks")
+    event_id = models.CharField(max_length=80)
+    received_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "event_id"], name="callback_unique_event_per_agency")]

@@ -1,0 +1,28 @@
+import pytest
+
+from tests.factories import AuthorityFactory, MembershipFactory, OfficeFactory, UserFactory
+from visits.models import StaffRole
+
+
+@pytest.fixture
+def office(db):
+    return OfficeFactory()
+
+
+@pytest.fixture
+def authority(db):
+    return AuthorityFactory()
+
+
+@pytest.fixture
+def receptionist(office):
+    user = UserFactory(username="reception")
+    MembershipFactory(user=user, office=office, role=StaffRole.RECEPTIONIST)
+    return user
+
+
+@pytest.fixture
+def officer(office):
+    user = UserFactory(username="officer")
+    MembershipFactory(user=user, office=office, role=StaffRole.OFFICER)
+    return user

@@ -1,0 +1,245 @@
+"""Offices, visits and the language need recorded at check-in.
+
+The LanguageNeed row exists for every visit where a need was flagged, whether or not an
+interpreter is ever booked: it is the denominator of the under-use measure (Förvaltningslagen §13).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class County(models.TextChoices):
+    """Sweden's 21 counties (län), keyed by their official letter code."""
+
+    STOCKHOLM = "AB", "Stockholms län"
+    UPPSALA = "C", "Uppsala län"
+    SODERMANLAND = "D", "Södermanlands län"
+    OSTERGOTLAND = "E", "Östergötlands län"
+    JONKOPING = "F", "Jönköpings län"
+    KRONOBERG = "G", "Kronobergs län"
+    KALMAR = "H", "Kalmar län"
+    GOTLAND = "I", "Gotlands län"
+    BLEKINGE = "K", "Blekinge län"
+    SKANE = "M", "Skåne län"
+    HALLAND = "N", "Hallands län"
+    VASTRA_GOTALAND = "O", "Västra Götalands län"
+    VARMLAND = "S", "Värmlands län"
+    OREBRO = "T", "Örebro län"
+    VASTMANLAND = "U", "Västmanlands län"
+    DALARNA = "W", "Dalarnas län"
+    GAVLEBORG = "X", "Gävleborgs län"
+    VASTERNORRLAND = "Y", "Västernorrlands län"
+    JAMTLAND = "Z", "Jämtlands län"
+    VASTERBOTTEN = "AC", "Västerbottens län"
+    NORRBOTTEN = "BD", "Norrbottens län"
+
+
+class Office(models.Model):
+    """A statligt servicekontor."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    municipality = models.CharField(_("municipality"), max_length=80)
+    county = models.CharField(_("county"), max_length=2, choices=County.choices, db_index=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Authority(models.Model):
+    """A government agency whose errands the offices handle (Försäkringskassan, Skatteverket, …).
+
+    Called Authority (myndighet) so it is never confused with an interpreter agency."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("authority")
+        verbose_name_plural = _("authorities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(models.Model):
+    """The catalogue the picker shows. Names come from CLDR through Babel (see visits.languages);
+    the override fields exist only for the few tags CLDR has no Swedish name or endonym for."""
+
+    code = models.CharField(
+        _("BCP 47 tag"),
+        max_length=35,
+        unique=True,
+        help_text=_("Prefer ISO 639-3 individual codes, e.g. prs, ckb, kmr."),
+    )
+    active = models.BooleanField(_("shown in the picker"), default=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), default=1000, help_text=_("Lower comes first: how often it is interpreted in Sweden.")
+    )
+    name_sv_override = models.CharField(_("Swedish name override"), max_length=80, blank=True)
+    name_en_override = models.CharField(_("English name override"), max_length=80, blank=True)
+    endonym_override = models.CharField(_("endonym override"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["rank", "code"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class VisitStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    IN_SERVICE = "in_service", _("In service")
+    DONE = "done", _("Done")
+    LEFT = "left", _("Left without service")
+
+
+class Visit(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="visits")
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="visits")
+    # Local (Europe/Stockholm) date of check-in: the queue restarts every day, and reports group by it.
+    service_date = models.DateField(_("service date"), db_index=True)
+    queue_number = models.CharField(_("queue number"), max_length=12)
+    status = models.CharField(_("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.WAITING)
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    served_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Personal data: optional, minimal, erased after the retention period (visits.services.retention).
+    visitor_name = models.CharField(_("visitor name"), max_length=120, blank=True)
+    visitor_phone = PhoneNumberField(_("visitor phone"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-checked_in_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "service_date", "queue_number"], name="visit_unique_queue_number_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("checked_in_at")),
+                name="visit_ends_after_check_in",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "service_date", "status"])]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.service_date}/{self.queue_number}"
+
+
+class InterpreterWanted(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    DECLINED = "declined", _("Declined by visitor")
+    UNSURE = "unsure", _("Unsure")
+
+
+class NeedIdentifiedBy(models.TextChoices):
+    VISITOR_SAID = "visitor_said", _("Visitor said")
+    POINTED_AT_CARD = "pointed_at_card", _("Pointed at language card")
+    OFFICER_JUDGED = "officer_judged", _("Staff judged")
+
+
+class LanguageNeed(models.Model):
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="language_need")
+    # A validated, canonical BCP 47 tag (visits.languages.normalize_language_tag): "prs", "ku-Arab".
+    language = models.CharField(_("language"), max_length=35, db_index=True)
+    dialect = models.CharField(_("dialect or region"), max_length=80, blank=True)
+    interpreter_wanted = models.CharField(_("interpreter wanted"), max_length=10, choices=InterpreterWanted.choices)
+    identified_by = models.CharField(_("identified by"), max_length=20, choices=NeedIdentifiedBy.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("language need")
+        verbose_name_plural = _("language needs")
+
+    def __str__(self) -> str:
+        return f"{self.language} ({self.interpreter_wanted})"
+
+
+class NotUsedReason(models.TextChoices):
+    """Why no (agency) interpreter was used although a need was flagged."""
+
+    MULTILINGUAL_STAFF = "multilingual_staff", _("Multilingual staff")
+    RELATIVE = "relative", _("Relative or friend interpreted")
+    CHILD = "child", _("Child used as interpreter")
+    ENGLISH = "english", _("Handled in English")
+    VISITOR_DECLINED = "visitor_declined", _("Visitor declined")
+    NONE_AVAILABLE = "none_available", _("No interpreter available")
+    TOOK_TOO_LONG = "took_too_long", _("Took too long")
+    VISITOR_LEFT = "visitor_left", _("Visitor left")
+    SOLVED_WITHOUT = "solved_without", _("Solved without interpreter")
+
+
+class VisitOutcome(models.Model):
+    """What the officer records at the end of the visit: was an interpreter used, and if not, why.
+    Captured even when no booking was ever made."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="outcome")
+    interpreter_used = models.BooleanField(_("interpreter used"))
+    reason_not_used = models.CharField(_("reason not used"), max_length=24, choices=NotUsedReason.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interpreter_used=True, reason_not_used="")
+                | Q(interpreter_used=False) & ~Q(reason_not_used=""),
+                name="outcome_reason_iff_not_used",
+            )
+        ]
+        verbose_name = _("visit outcome")
+        verbose_name_plural = _("visit outcomes")
+
+
+class StaffRole(models.TextChoices):
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    OFFICER = "officer", _("Officer")
+    OFFICE_MANAGER = "office_manager", _("Office manager")
+
+
+class OfficeMembership(models.Model):
+    """A user works at an office in a role. National admins are superusers and need none."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "office", "role"], name="membership_unique_role_per_office")
+        ]
+        verbose_name = _("office membership")
+        verbose_name_plural = _("office memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.office_id}:{self.role}"

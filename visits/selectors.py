@@ -1,0 +1,51 @@
+"""Read queries for visits. Every query that returns visitors' data is scoped to the offices the
+user works at; national admins (superusers) see all offices."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from visits.models import Authority, Language, Office, OfficeMembership, Visit, VisitStatus
+
+
+def offices_for_user(user: AbstractBaseUser | AnonymousUser, *, roles: list[str] | None = None) -> QuerySet[Office]:
+    if not user.is_authenticated:
+        return Office.objects.none()
+    if user.is_superuser:
+        return Office.objects.all()
+    memberships = OfficeMembership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return Office.objects.filter(pk__in=memberships.values("office_id"))
+
+
+def default_office_for_user(user: AbstractBaseUser | AnonymousUser) -> Office | None:
+    """The office a receptionist's check-in form is preset to: their first active office."""
+    return offices_for_user(user).filter(active=True).order_by("name").first()
+
+
+def visits_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Visit]:
+    return Visit.objects.filter(office__in=offices_for_user(user)).select_related(
+        "office", "authority", "language_need"
+    )
+
+
+def office_queue_today(*, office: Office) -> QuerySet[Visit]:
+    """Today's waiting and in-service visits at one office, oldest first."""
+    return (
+        Visit.objects.filter(
+            office=office,
+            service_date=timezone.localdate(),
+            status__in=[VisitStatus.WAITING, VisitStatus.IN_SERVICE],
+        )
+        .select_related("authority", "language_need")
+        .order_by("checked_in_at")
+    )
+
+
+def active_authorities() -> QuerySet[Authority]:
+    return Authority.objects.filter(active=True)
+
+
+def picker_languages() -> QuerySet[Language]:
+    return Language.objects.filter(active=True).order_by("rank", "code")
