@@ -92,7 +92,7 @@ def test_invalid_language_code_is_shown_next_to_the_free_entry_field(desk, offic
     response = post(desk, office, authority=authority.pk, language_other="klingon", interpreter_wanted="yes")
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert "not a valid language code" in errors["language_other"][0] or "inte en giltig" in errors["language_other"][0]
+    assert errors["language_other"] == ["”klingon” är inte en giltig språkkod (ISO 639 / BCP 47)."]
     assert "field-error" in response.content.decode()
     assert not Visit.objects.exists()
 
