@@ -229,3 +229,15 @@ def test_page_is_swedish_by_default_and_english_when_chosen(desk):
     english = desk.get(URL).content.decode()
     assert '<html lang="en">' in english
     assert "Check in a visitor" in english and "Today's queue" in english
+
+
+def test_page_queries_do_not_grow_with_the_queue(desk, office, django_assert_max_num_queries):
+    for n in range(3):
+        LanguageNeedFactory(visit=VisitFactory(office=office, queue_number=f"F1{n:02d}"), language="ar")
+    with django_assert_max_num_queries(20) as few:
+        desk.get(URL)
+    for n in range(20):
+        LanguageNeedFactory(visit=VisitFactory(office=office, queue_number=f"F2{n:02d}"), language="prs")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = desk.get(URL)
+    assert len(response.context["queue"]) == 23
