@@ -93,7 +93,10 @@ def test_invalid_language_code_is_shown_next_to_the_free_entry_field(desk, offic
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert errors["language_other"] == ["”klingon” är inte en giltig språkkod (ISO 639 / BCP 47)."]
-    assert "field-error" in response.content.decode()
+    html = response.content.decode()
+    assert 'id="language-other-error"' in html  # next to the field
+    assert 'href="#field-language_other"' in html  # and in the summary above the form
+    assert "Besökaren checkades inte in" in html
     assert not Visit.objects.exists()
 
 
