@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories import AuthorityFactory, LanguageFactory, MembershipFactory, OfficeFactory, UserFactory
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, StaffRole, Visit
+from visits.services import LanguageNeedInput, visit_check_in
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -138,3 +139,28 @@ def test_english_can_be_chosen(page):
     page.click(".lang-switch button[value=en]")
     expect(page.locator("h1")).to_have_text("Check in a visitor")
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_queue_refreshes_by_itself_when_a_colleague_checks_someone_in(browser, live_server, desk_data):
+    expect = playwright_sync.expect
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.clock.install()  # the page's timers run on a clock the test moves
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "reception")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.locator(".queue-item")).to_have_count(0)
+
+    colleague = UserFactory(username="colleague")
+    visit_check_in(
+        office=desk_data["office"],
+        authority=desk_data["forsakringskassan"],
+        checked_in_by=colleague,
+        language_need=LanguageNeedInput(language="so"),
+    )
+    page.clock.run_for(16_000)
+    item = page.locator(".queue-item", has_text="F001")
+    expect(item.locator(".badge__endonym")).to_have_text("Soomaali")
+    context.close()
