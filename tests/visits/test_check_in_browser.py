@@ -164,3 +164,23 @@ def test_queue_refreshes_by_itself_when_a_colleague_checks_someone_in(browser, l
     item = page.locator(".queue-item", has_text="F001")
     expect(item.locator(".badge__endonym")).to_have_text("Soomaali")
     context.close()
+
+
+def test_check_in_with_the_picker_works_without_javascript(browser, live_server, desk_data):
+    expect = playwright_sync.expect
+    context = browser.new_context(locale="sv-SE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "reception")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.locator("[data-picker-search]")).to_be_hidden()  # the search needs JS; the grid does not
+    page.click("label[for=lang-prs]")
+    page.click(f"label.choice:has(input[name=interpreter_wanted][value={InterpreterWanted.YES}])")
+    page.click("#check-in-submit")
+    item = page.locator(".queue-item", has_text="F001")
+    expect(item.locator(".badge__endonym")).to_have_text("دری")
+    assert item.locator(".badge__endonym").get_attribute("dir") == "rtl"
+    assert LanguageNeed.objects.get().language == "prs"
+    context.close()
