@@ -82,6 +82,9 @@ def test_receptionist_finds_languages_by_name_or_script_and_checks_in_with_the_p
     assert visible_codes(page) == {"ti"}
     search.fill("Tigrinya")
     assert visible_codes(page) == {"ti"}
+    search.press("Enter")  # picks the only match, does not submit the form
+    assert page.is_checked("#lang-ti")
+    assert Visit.objects.count() == 0
     search.fill("zzz")
     expect(page.locator("[data-picker-empty]")).to_be_visible()
     search.fill("ti")  # by code (and any name containing it)
@@ -94,6 +97,7 @@ def test_receptionist_finds_languages_by_name_or_script_and_checks_in_with_the_p
     page.click("#check-in-submit")
 
     expect(page.locator(".message.queue-number")).to_contain_text("Könummer: F001")
+    expect(page.locator(".message.queue-number")).to_contain_text("Språk: tigrinja, vill ha tolk: ja")
     item = page.locator(".queue-item", has_text="F001")
     expect(item.locator(".badge__endonym")).to_have_text("ትግርኛ")
     expect(item.locator(".badge__flag")).to_have_text("Vill ha tolk")
