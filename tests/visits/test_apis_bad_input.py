@@ -5,11 +5,14 @@ out-of-range integers would otherwise surface as database errors)."""
 import json
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import override_settings
 from django.urls import path
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.test import APIClient
@@ -220,7 +223,7 @@ def test_an_oversize_form_body_under_csrf_checks_is_a_json_4xx(receptionist):
     which goes through the API's parsers: the visits API takes JSON only, so 415, nothing written."""
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(receptionist)
-    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    client.cookies[django_settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
     response = client.post(VISITS, "note=" + "x" * 5000, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
     assert response["Content-Type"].startswith("application/json")
@@ -355,3 +358,37 @@ def test_odd_pagination_parameters_never_fail(reception_api, office, query):
     VisitFactory(office=office)
     response = reception_api.get(VISITS + query)
     assert response.status_code == 200
+
+
+# --- Generated input ------------------------------------------------------------------------------
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+FIELDS = ["office", "authority", "language_need", "visitor_name", "visitor_phone", "note"]
+NEED_FIELDS = ["language", "dialect", "interpreter_wanted", "identified_by"]
+
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), json_values, max_size=7),
+    need=st.none() | st.dictionaries(st.sampled_from(NEED_FIELDS), json_values, max_size=4),
+)
+def test_generated_check_in_bodies_never_fail_and_never_half_write(reception_api, office, authority, body, need):
+    if need is not None:
+        body["language_need"] = need
+    # Some runs aim at the real office and authority, so deeper validation paths are reached too.
+    body.setdefault("office", office.pk)
+    body.setdefault("authority", authority.code)
+    before = rows()
+    response = reception_api.generic("POST", VISITS, json.dumps(body), content_type="application/json")
+    assert response.status_code in (201, 400, 403), (response.status_code, body)
+    assert response["Content-Type"].startswith("application/json")
+    if response.status_code != 201:
+        assert rows() == before
+    else:
+        created = Visit.objects.latest("pk")
+        assert hasattr(created, "language_need") == bool(body.get("language_need"))
