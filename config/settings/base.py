@@ -109,7 +109,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".run" / "staticfiles"
+# Development and tests serve static files straight from static/ and the apps; production
+# collects them into STATIC_ROOT (see production.py).
+WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 PHONENUMBER_DEFAULT_REGION = "SE"
@@ -157,14 +159,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = RUN_DIR / "broker" / "queue"
     _processed_dir = RUN_DIR / "broker" / "processed"
+    _control_dir = RUN_DIR / "broker" / "control"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Without this kombu writes its exchange tables to ./control in the current directory.
+        "control_folder": str(_control_dir),
     }
     # kombu's filesystem transport expects its folders to exist.
-    for _folder in (_queue_dir, _processed_dir):
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
