@@ -186,6 +186,15 @@ def test_check_in_with_a_language_need_creates_the_visit_and_answers_with_names(
     assert visit.language_need.recorded_by.username == "reception"
 
 
+def test_authority_may_be_given_by_id_as_an_integer(reception_api, office, authority):
+    response = reception_api.post(VISITS, {"office": office.pk, "authority": authority.pk}, format="json")
+    assert response.status_code == 201
+    assert response.json()["authority"]["code"] == "forsakringskassan"
+    # A numeric string is a code, never an id.
+    response = reception_api.post(VISITS, {"office": office.pk, "authority": str(authority.pk)}, format="json")
+    assert response.status_code == 400 and "authority" in response.json()
+
+
 def test_check_in_without_a_language_need(reception_api, office, authority):
     response = reception_api.post(VISITS, {"office": office.pk, "authority": authority.code}, format="json")
     assert response.status_code == 201
