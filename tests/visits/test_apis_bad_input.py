@@ -399,3 +399,12 @@ def test_generated_check_in_bodies_never_fail_and_never_half_write(reception_api
     else:
         created = Visit.objects.latest("pk")
         assert hasattr(created, "language_need") == bool(body.get("language_need"))
+
+
+def test_error_messages_are_swedish_by_default_and_english_on_request(reception_api, valid):
+    body = with_changes(valid, {"extra": 1, "language_need.language": "zz"})
+    swedish = reception_api.post(VISITS, body, format="json").json()
+    english = reception_api.post(VISITS, body, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert swedish["extra"] == ["Okänt fält."]
+    assert english["extra"] == ["Unknown field."]
+    assert swedish["language_need"]["language"] != english["language_need"]["language"]
