@@ -23,6 +23,7 @@ from typing import Any
 
 import django_filters
 import django_filters.constants
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -78,6 +79,12 @@ NOT_ALLOWED = OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in, o
 NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such object among the user's offices.")
 TOO_LARGE = OpenApiResponse(OpenApiTypes.OBJECT, description="Request body larger than the server accepts.")
 UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description="Body is not JSON.")
+
+
+def acting_user(request: Request) -> AbstractBaseUser | None:
+    """The staff member to record as doing a write; None for a client that is no user (a kiosk)."""
+    user = request.user
+    return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
 
 
 # --- Shared serializer building blocks ---------------------------------------------------------
@@ -479,7 +486,7 @@ class VisitListCreateApi(generics.ListAPIView):
         visit = visit_check_in(
             office=office,
             authority=data["authority"],
-            checked_in_by=request.user,
+            checked_in_by=acting_user(request),
             language_need=LanguageNeedInput(**need) if need else None,
             visitor_name=data["visitor_name"],
             visitor_phone=data["visitor_phone"] or "",
@@ -542,9 +549,9 @@ class VisitDetailApi(APIView):
         # Both changes or neither: an illegal status move must not leave a changed language need.
         with transaction.atomic():
             if need_input is not None:
-                language_need_record(visit=visit, need=need_input, recorded_by=request.user)
+                language_need_record(visit=visit, need=need_input, recorded_by=acting_user(request))
             if "status" in data:
-                visit = visit_set_status(visit=visit, status=data["status"], by=request.user)
+                visit = visit_set_status(visit=visit, status=data["status"], by=acting_user(request))
         return Response(_serialize_visit(visit))
 
     @staticmethod
