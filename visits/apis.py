@@ -143,7 +143,7 @@ class AuthorityField(serializers.Field):
     databases) or by id (a JSON integer). The JSON type decides which, so "12" is a code."""
 
     default_error_messages = {
-        "does_not_exist": gettext_lazy("Unknown authority “%(value)s”."),
+        "does_not_exist": gettext_lazy("Unknown authority “{value}”."),
         "incorrect_type": gettext_lazy("Give the authority's code (a string) or id (an integer)."),
     }
 

@@ -149,6 +149,32 @@ def test_several_bad_fields_are_reported_together(reception_api, valid):
     assert {"office", "authority", "language_need", "extra"} <= set(errors)
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"\ud800": 1}, "?"),
+        ({"authority": "\ud800x"}, "authority"),
+        ({"language_need.interpreter_wanted": "\ud800"}, "language_need.interpreter_wanted"),
+        ({"language_need.identified_by": "x\udfff"}, "language_need.identified_by"),
+    ],
+)
+def test_lone_surrogates_echoed_in_messages_still_give_a_json_400(reception_api, valid, changes, field):
+    """Error messages quote the input; a lone surrogate cannot be encoded as UTF-8 and must not turn
+    the 400 into a 500."""
+    raw = json.dumps(with_changes(valid, changes))
+    response = reception_api.generic("POST", VISITS, raw, content_type="application/json")
+    assert response.status_code == 400
+    assert error_at(response.json(), field)
+    assert rows() == (0, 0)
+
+
+def test_an_unknown_authority_message_names_it(reception_api, valid):
+    response = reception_api.post(
+        VISITS, with_changes(valid, {"authority": "tullverket"}), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json() == {"authority": ["Unknown authority “tullverket”."]}
+
+
 def test_an_invalid_language_message_is_clear(reception_api, valid):
     body = with_changes(valid, {"language_need.language": "zz"})
     response = reception_api.post(VISITS, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
@@ -369,10 +395,12 @@ def test_odd_pagination_parameters_never_fail(reception_api, office, query):
 
 # --- Generated input ------------------------------------------------------------------------------
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50)
+# Any code point, lone surrogates included: JSON can carry them, UTF-8 cannot.
+any_text = st.text(st.characters(exclude_categories=()), max_size=50)
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4),
     max_leaves=12,
 )
 FIELDS = ["office", "authority", "language_need", "visitor_name", "visitor_phone", "note"]
@@ -381,7 +409,7 @@ NEED_FIELDS = ["language", "dialect", "interpreter_wanted", "identified_by"]
 
 @hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    body=st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), json_values, max_size=7),
+    body=st.dictionaries(st.sampled_from(FIELDS) | any_text, json_values, max_size=7),
     need=st.none() | st.dictionaries(st.sampled_from(NEED_FIELDS), json_values, max_size=4),
 )
 def test_generated_check_in_bodies_never_fail_and_never_half_write(reception_api, office, authority, body, need):
