@@ -440,3 +440,13 @@ def test_visits_cannot_be_replaced_or_deleted(officer_api, office, method):
     response = getattr(officer_api, method)(visit_url(visit.pk), {}, format="json")
     assert response.status_code == 405
     assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+def test_visit_list_query_count_does_not_grow_with_the_page(reception_api, office, django_assert_max_num_queries):
+    for code in ["ar", "so", "ti", "prs", "uk"]:
+        LanguageNeedFactory(visit__office=office, language=code)
+    VisitFactory.create_batch(5, office=office)
+    # session + user + count + page + the catalogue's name overrides, whatever the page size
+    with django_assert_max_num_queries(6):
+        response = reception_api.get(VISITS)
+    assert response.json()["count"] == 10
