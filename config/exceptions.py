@@ -27,4 +27,24 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, SuspiciousOperation):
         # e.g. TooManyFieldsSent: the request is malformed, not the server.
         exc = exceptions.ParseError(_("The request could not be read."))
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if response is not None:
+        response.data = _encodable(response.data)
+    return response
+
+
+def _encodable(data: Any) -> Any:
+    """Error messages echo the input ("“x” is not a valid choice", unknown field names). JSON allows
+    lone surrogates (\\ud800) that Python decodes but cannot encode as UTF-8: left in, rendering the
+    400 would fail with a 500. Replace them, keeping each message's error code."""
+    if isinstance(data, dict):
+        return {_encodable(key): _encodable(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_encodable(item) for item in data]
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            cleaned = data.encode("utf-8", "replace").decode("utf-8")
+            return exceptions.ErrorDetail(cleaned, code=getattr(data, "code", None))
+    return data

@@ -8,8 +8,9 @@ acting at an office where the user lacks the role is 403.
 Input rules, the same on every endpoint:
 - unknown fields are rejected (400 on the field), so a misspelt `languge_need` never silently drops
   the language need;
-- `office` is the office's numeric id (a JSON integer), `authority` is the authority's code
-  (e.g. "forsakringskassan"); an unknown one is 400 on that field;
+- `office` is the office's numeric id (a JSON integer); `authority` is the authority's code
+  (a JSON string, e.g. "forsakringskassan"; the documented form), an integer is taken as its id;
+  an unknown one is 400 on that field;
 - checking in at an existing office the user is not a member of is 403 (the input was valid, the
   user lacks the right). Field errors are reported first.
 - string lengths are checked here, not left to the database: PostgreSQL refuses overlong strings
@@ -22,13 +23,20 @@ from typing import Any
 
 import django_filters
 import django_filters.constants
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
@@ -73,6 +81,12 @@ TOO_LARGE = OpenApiResponse(OpenApiTypes.OBJECT, description="Request body large
 UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description="Body is not JSON.")
 
 
+def acting_user(request: Request) -> AbstractBaseUser | None:
+    """The staff member to record as doing a write; None for a client that is no user (a kiosk)."""
+    user = request.user
+    return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
+
+
 # --- Shared serializer building blocks ---------------------------------------------------------
 
 
@@ -112,6 +126,42 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 TRUE_VALUES = ("true", "1")
+
+
+def _db_safe(text: str) -> bool:
+    """PostgreSQL refuses NUL characters and lone surrogates with an error (a 500), not a miss."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+class AuthorityField(serializers.Field):
+    """An authority by code (a JSON string, the documented form: codes are stable across
+    databases) or by id (a JSON integer). The JSON type decides which, so "12" is a code."""
+
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("Unknown authority “{value}”."),
+        "incorrect_type": gettext_lazy("Give the authority's code (a string) or id (an integer)."),
+    }
+
+    def to_internal_value(self, data: Any) -> Authority:
+        if isinstance(data, str):
+            # A code is a slug of at most 40 characters: anything longer cannot exist, and must not
+            # reach the database as is.
+            found = Authority.objects.filter(code=data).first() if len(data) <= 40 and _db_safe(data) else None
+        elif isinstance(data, int) and not isinstance(data, bool):
+            found = Authority.objects.filter(pk=data).first() if 0 < data < 2**63 else None
+        else:
+            self.fail("incorrect_type")
+        if found is None:
+            self.fail("does_not_exist", value=str(data)[:40])
+        return found
+
+    def to_representation(self, value: Authority) -> str:
+        return value.code
 
 
 class StrictBooleanFilter(django_filters.ChoiceFilter):
@@ -395,10 +445,8 @@ class VisitListCreateApi(generics.ListAPIView):
     @extend_schema_serializer(component_name="CheckInInput")
     class InputSerializer(StrictInputSerializer):
         office = StrictPrimaryKeyRelatedField(queryset=Office.objects.all(), help_text="Office id.")
-        authority = serializers.SlugRelatedField(
-            slug_field="code",
-            queryset=Authority.objects.all(),
-            help_text="Authority code, e.g. forsakringskassan, skatteverket.",
+        authority = AuthorityField(
+            help_text="The authority's code (a string, e.g. forsakringskassan, skatteverket) or its id (an integer)."
         )
         language_need = LanguageNeedInputSerializer(required=False, allow_null=True)
         visitor_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
@@ -438,7 +486,7 @@ class VisitListCreateApi(generics.ListAPIView):
         visit = visit_check_in(
             office=office,
             authority=data["authority"],
-            checked_in_by=request.user,
+            checked_in_by=acting_user(request),
             language_need=LanguageNeedInput(**need) if need else None,
             visitor_name=data["visitor_name"],
             visitor_phone=data["visitor_phone"] or "",
@@ -501,9 +549,9 @@ class VisitDetailApi(APIView):
         # Both changes or neither: an illegal status move must not leave a changed language need.
         with transaction.atomic():
             if need_input is not None:
-                language_need_record(visit=visit, need=need_input, recorded_by=request.user)
+                language_need_record(visit=visit, need=need_input, recorded_by=acting_user(request))
             if "status" in data:
-                visit = visit_set_status(visit=visit, status=data["status"], by=request.user)
+                visit = visit_set_status(visit=visit, status=data["status"], by=acting_user(request))
         return Response(_serialize_visit(visit))
 
     @staticmethod

@@ -186,6 +186,15 @@ def test_check_in_with_a_language_need_creates_the_visit_and_answers_with_names(
     assert visit.language_need.recorded_by.username == "reception"
 
 
+def test_authority_may_be_given_by_id_as_an_integer(reception_api, office, authority):
+    response = reception_api.post(VISITS, {"office": office.pk, "authority": authority.pk}, format="json")
+    assert response.status_code == 201
+    assert response.json()["authority"]["code"] == "forsakringskassan"
+    # A numeric string is a code, never an id.
+    response = reception_api.post(VISITS, {"office": office.pk, "authority": str(authority.pk)}, format="json")
+    assert response.status_code == 400 and "authority" in response.json()
+
+
 def test_check_in_without_a_language_need(reception_api, office, authority):
     response = reception_api.post(VISITS, {"office": office.pk, "authority": authority.code}, format="json")
     assert response.status_code == 201
@@ -431,3 +440,13 @@ def test_visits_cannot_be_replaced_or_deleted(officer_api, office, method):
     response = getattr(officer_api, method)(visit_url(visit.pk), {}, format="json")
     assert response.status_code == 405
     assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+def test_visit_list_query_count_does_not_grow_with_the_page(reception_api, office, django_assert_max_num_queries):
+    for code in ["ar", "so", "ti", "prs", "uk"]:
+        LanguageNeedFactory(visit__office=office, language=code)
+    VisitFactory.create_batch(5, office=office)
+    # session + user + count + page + the catalogue's name overrides, whatever the page size
+    with django_assert_max_num_queries(6):
+        response = reception_api.get(VISITS)
+    assert response.json()["count"] == 10

@@ -5,11 +5,14 @@ out-of-range integers would otherwise surface as database errors)."""
 import json
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import override_settings
 from django.urls import path
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.test import APIClient
@@ -78,7 +81,14 @@ BAD_BODIES = [
     ({"office": None}, "office"),
     ({"office": DROP}, "office"),
     ({"authority": "nope"}, "authority"),
-    ({"authority": 1}, "authority"),
+    ({"authority": 999_999}, "authority"),
+    ({"authority": 2**70}, "authority"),
+    ({"authority": True}, "authority"),
+    ({"authority": 1.0}, "authority"),
+    ({"authority": "forsakringskassan\x00"}, "authority"),
+    ({"authority": "\ud800"}, "authority"),
+    ({"authority": ""}, "authority"),
+    ({"authority": None}, "authority"),
     ({"authority": ["forsakringskassan"]}, "authority"),
     ({"authority": DROP}, "authority"),
     ({"authority": "x" * 5000}, "authority"),
@@ -137,6 +147,32 @@ def test_several_bad_fields_are_reported_together(reception_api, valid):
     assert response.status_code == 400
     errors = response.json()
     assert {"office", "authority", "language_need", "extra"} <= set(errors)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"\ud800": 1}, "?"),
+        ({"authority": "\ud800x"}, "authority"),
+        ({"language_need.interpreter_wanted": "\ud800"}, "language_need.interpreter_wanted"),
+        ({"language_need.identified_by": "x\udfff"}, "language_need.identified_by"),
+    ],
+)
+def test_lone_surrogates_echoed_in_messages_still_give_a_json_400(reception_api, valid, changes, field):
+    """Error messages quote the input; a lone surrogate cannot be encoded as UTF-8 and must not turn
+    the 400 into a 500."""
+    raw = json.dumps(with_changes(valid, changes))
+    response = reception_api.generic("POST", VISITS, raw, content_type="application/json")
+    assert response.status_code == 400
+    assert error_at(response.json(), field)
+    assert rows() == (0, 0)
+
+
+def test_an_unknown_authority_message_names_it(reception_api, valid):
+    response = reception_api.post(
+        VISITS, with_changes(valid, {"authority": "tullverket"}), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json() == {"authority": ["Unknown authority “tullverket”."]}
 
 
 def test_an_invalid_language_message_is_clear(reception_api, valid):
@@ -220,7 +256,7 @@ def test_an_oversize_form_body_under_csrf_checks_is_a_json_4xx(receptionist):
     which goes through the API's parsers: the visits API takes JSON only, so 415, nothing written."""
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(receptionist)
-    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    client.cookies[django_settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
     response = client.post(VISITS, "note=" + "x" * 5000, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
     assert response["Content-Type"].startswith("application/json")
@@ -355,3 +391,48 @@ def test_odd_pagination_parameters_never_fail(reception_api, office, query):
     VisitFactory(office=office)
     response = reception_api.get(VISITS + query)
     assert response.status_code == 200
+
+
+# --- Generated input ------------------------------------------------------------------------------
+
+# Any code point, lone surrogates included: JSON can carry them, UTF-8 cannot.
+any_text = st.text(st.characters(exclude_categories=()), max_size=50)
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4),
+    max_leaves=12,
+)
+FIELDS = ["office", "authority", "language_need", "visitor_name", "visitor_phone", "note"]
+NEED_FIELDS = ["language", "dialect", "interpreter_wanted", "identified_by"]
+
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.dictionaries(st.sampled_from(FIELDS) | any_text, json_values, max_size=7),
+    need=st.none() | st.dictionaries(st.sampled_from(NEED_FIELDS), json_values, max_size=4),
+)
+def test_generated_check_in_bodies_never_fail_and_never_half_write(reception_api, office, authority, body, need):
+    if need is not None:
+        body["language_need"] = need
+    # Some runs aim at the real office and authority, so deeper validation paths are reached too.
+    body.setdefault("office", office.pk)
+    body.setdefault("authority", authority.code)
+    before = rows()
+    response = reception_api.generic("POST", VISITS, json.dumps(body), content_type="application/json")
+    assert response.status_code in (201, 400, 403), (response.status_code, body)
+    assert response["Content-Type"].startswith("application/json")
+    if response.status_code != 201:
+        assert rows() == before
+    else:
+        created = Visit.objects.latest("pk")
+        assert hasattr(created, "language_need") == bool(body.get("language_need"))
+
+
+def test_error_messages_are_swedish_by_default_and_english_on_request(reception_api, valid):
+    body = with_changes(valid, {"extra": 1, "language_need.language": "zz"})
+    swedish = reception_api.post(VISITS, body, format="json").json()
+    english = reception_api.post(VISITS, body, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert swedish["extra"] == ["Okänt fält."]
+    assert english["extra"] == ["Unknown field."]
+    assert swedish["language_need"]["language"] != english["language_need"]["language"]
