@@ -80,6 +80,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
     # The web server and the Celery worker write to the same file: wait for the lock instead of
     # failing with "database is locked", and use WAL so readers never block the writer.
     DATABASES["default"]["OPTIONS"] = {
@@ -154,7 +155,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_processed_dir),
         "store_processed": False,
     }
-    CELERY_BROKER_FILESYSTEM_DIRS = (_queue_dir, _processed_dir)
+    # kombu's filesystem transport expects its folders to exist.
+    for _folder in (_queue_dir, _processed_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
