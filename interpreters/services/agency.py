@@ -355,7 +355,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
         position = next((i for i, a in enumerate(chain) if a.pk == agency.pk), -1)
         next_agency = chain[position + 1] if position + 1 < len(chain) else None
         if next_agency is None:
-            tried = ", ".join(dict.fromkeys(e["agency"] for e in errors)) or agency.slug
+            tried = ", ".join(a.slug for a in chain[: position + 1]) if position >= 0 else agency.slug
             return _fail(
                 booking,
                 _("No agency could provide an interpreter (tried: %(agencies)s; last error: %(error)s).")
