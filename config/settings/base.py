@@ -182,6 +182,24 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
+# Interpreter bookings (interpreters app). Seconds unless named otherwise.
+BOOKING_AGENCY_MAX_ATTEMPTS = int(os.environ.get("BOOKING_AGENCY_MAX_ATTEMPTS", "3"))
+BOOKING_RETRY_BASE_SECONDS = float(os.environ.get("BOOKING_RETRY_BASE_SECONDS", "2"))
+BOOKING_RETRY_MAX_SECONDS = float(os.environ.get("BOOKING_RETRY_MAX_SECONDS", "60"))
+BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", "120"))
+BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
+BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
+BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
+    "task": "interpreters.booking_sweep_stuck",
+    "schedule": BOOKING_SWEEP_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
+    "task": "interpreters.booking_escalate_unconfirmed",
+    "schedule": 60.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
