@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from interpreters.apis_outcome import VisitOutcomeApi
+
+urlpatterns: list = [
+    # The outcome API lives with the officer's desk (interpreters app); its URL sits under visits.
+    path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
+]
