@@ -80,6 +80,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
     # The web server and the Celery worker write to the same file: wait for the lock instead of
     # failing with "database is locked", and use WAL so readers never block the writer.
     DATABASES["default"]["OPTIONS"] = {
@@ -154,7 +155,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_processed_dir),
         "store_processed": False,
     }
-    CELERY_BROKER_FILESYSTEM_DIRS = (_queue_dir, _processed_dir)
+    # kombu's filesystem transport expects its folders to exist.
+    for _folder in (_queue_dir, _processed_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -165,6 +168,24 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
+
+# Interpreter bookings (interpreters app). Seconds unless named otherwise.
+BOOKING_AGENCY_MAX_ATTEMPTS = int(os.environ.get("BOOKING_AGENCY_MAX_ATTEMPTS", "3"))
+BOOKING_RETRY_BASE_SECONDS = float(os.environ.get("BOOKING_RETRY_BASE_SECONDS", "2"))
+BOOKING_RETRY_MAX_SECONDS = float(os.environ.get("BOOKING_RETRY_MAX_SECONDS", "60"))
+BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", "120"))
+BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
+BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
+BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
+    "task": "interpreters.booking_sweep_stuck",
+    "schedule": BOOKING_SWEEP_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
+    "task": "interpreters.booking_escalate_unconfirmed",
+    "schedule": 60.0,
+}
 
 LOGGING = {
     "version": 1,
