@@ -1,8 +1,14 @@
 from django.urls import path
 
 from interpreters.apis_outcome import VisitOutcomeApi
+from visits import apis
 
-urlpatterns: list = [
-    # The outcome API lives with the officer's desk (interpreters app); its URL sits under visits.
+urlpatterns = [
+    path("offices/", apis.OfficeListApi.as_view(), name="api-office-list"),
+    path("offices/<int:pk>/", apis.OfficeDetailApi.as_view(), name="api-office-detail"),
+    path("languages/", apis.LanguageListApi.as_view(), name="api-language-list"),
+    path("visits/", apis.VisitListCreateApi.as_view(), name="api-visit-list"),
+    path("visits/<int:visit_id>/", apis.VisitDetailApi.as_view(), name="api-visit-detail"),
+    # The outcome the officer records (interpreters.apis_outcome, owned by the officer's desk).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
 ]
