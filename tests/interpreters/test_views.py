@@ -55,7 +55,7 @@ def test_visit_page_shows_the_language_need_with_names_from_cldr(visit, officer)
     response = login(officer).get(detail(visit), HTTP_ACCEPT_LANGUAGE="sv")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "arabiska" in body  # Swedish name from Babel
+    assert "Arabiska" in body  # Swedish name from Babel
     assert "العربية" in body and 'dir="rtl"' in body  # endonym, right to left
     assert "Levantine" in body
     assert 'id="start-service"' in body
