@@ -478,3 +478,10 @@ def test_ending_the_visit_leaves_a_running_interpreter_call_alone(in_service, of
     b.refresh_from_db()
     assert b.status == BookingStatus.IN_PROGRESS
     assert VisitOutcome.objects.get(visit=in_service).interpreter_used is True
+
+
+def test_visit_page_is_swedish_by_default(in_service, officer):
+    LanguageNeedFactory(visit=in_service, language="ar")
+    body = login(officer).get(detail(in_service)).content.decode()
+    assert "Telefontolk" in body and "Videotolk" in body and "Avsluta besök" in body
+    assert "Användes tolk?" in body
