@@ -23,6 +23,7 @@ from interpreters.forms import BookingRequestForm, OutcomeForm
 from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel, booking_request
+from interpreters.services.desk import visit_close
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
 from visits.selectors import office_queue_today, offices_for_user, visits_for_user
@@ -30,15 +31,12 @@ from visits.services import (
     LanguageNeedInput,
     language_need_record,
     outcome_warnings,
-    visit_outcome_record,
     visit_outcome_required,
     visit_set_status,
 )
 
 # Statuses in which the interpreter is reachable: the page shows the number to call or the link.
 CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
-# Bookings that ending the visit withdraws: the interpreter has not started, so nobody should call.
-WITHDRAWN_ON_END = {BookingStatus.REQUESTED, BookingStatus.PENDING, BookingStatus.CONFIRMED}
 OPEN_VISIT_STATUSES = {VisitStatus.WAITING, VisitStatus.IN_SERVICE}
 
 
@@ -257,36 +255,37 @@ def visit_booking_cancel(request: HttpRequest, pk: int, booking_pk: int) -> Http
 @login_required
 @require_POST
 def visit_end(request: HttpRequest, pk: int) -> HttpResponse:
-    """Close the visit. When an interpreter was (or may have been) wanted, the outcome must be
-    answered first: it is the under-use report's numerator, and it is lost if not asked now."""
+    """Close the visit with the outcome. When an interpreter was (or may have been) wanted, the
+    outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
     _require_act(request, visit)
     form = OutcomeForm(request.POST)
     if form.is_valid():
-        used = form.cleaned_data["interpreter_used"]
         answered = request.POST.get("interpreter_used") in ("yes", "no")
-        if not answered and visit_outcome_required(visit=visit):
-            form.add_error("interpreter_used", _("Answer whether an interpreter was used before ending the visit."))
-        else:
-            try:
-                with transaction.atomic():
-                    if answered:
-                        visit_outcome_record(
-                            visit=visit,
-                            interpreter_used=used,
-                            reason_not_used="" if used else form.cleaned_data["reason_not_used"],
-                            recorded_by=request.user,
-                        )
-                    booking = _current_booking(visit)
-                    if booking is not None and booking.status in WITHDRAWN_ON_END:
-                        try:
-                            with transaction.atomic():
-                                booking_cancel(booking=booking, by=request.user, reason="visit ended")
-                        except DomainError:
-                            pass  # It moved on meanwhile (the interpreter called in): the agency will end it.
-                    visit_set_status(visit=visit, status=VisitStatus.DONE, by=request.user)
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        used = form.cleaned_data["interpreter_used"] if answered else None
+        try:
+            visit_close(
+                visit=visit,
+                status=VisitStatus.DONE,
+                by=request.user,
+                interpreter_used=used,
+                reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if form.errors:
         return _render_visit(request, visit, status=400, outcome_form=form)
+    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+@login_required
+@require_POST
+def visit_left(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visitor left without (finishing) service: counted as "not used, visitor left"."""
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+    try:
+        visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
+    except DomainError as exc:
+        return _render_visit(request, visit, status=400, errors=[exc.message])
     return redirect("interpreters:visit-detail", pk=visit.pk)

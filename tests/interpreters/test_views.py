@@ -485,3 +485,14 @@ def test_visit_page_is_swedish_by_default(in_service, officer):
     body = login(officer).get(detail(in_service)).content.decode()
     assert "Telefontolk" in body and "Videotolk" in body and "Avsluta besök" in body
     assert "Användes tolk?" in body
+
+
+def test_visitor_left_button_closes_the_visit(visit, officer, receptionist):
+    LanguageNeedFactory(visit=visit)
+    url = reverse("interpreters:visit-left", args=[visit.pk])
+    assert login(receptionist).post(url).status_code == 403
+    assert login(officer).post(url).status_code == 302
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.LEFT
+    assert VisitOutcome.objects.get(visit=visit).reason_not_used == "visitor_left"
+    assert login(officer).post(url).status_code == 400  # already closed: a clear error, not a 500
