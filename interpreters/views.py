@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,7 +27,7 @@ from interpreters.services import booking_cancel, booking_request
 from interpreters.services.desk import visit_close
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
-from visits.selectors import office_queue_today, offices_for_user, visits_for_user
+from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
     language_need_record,
@@ -113,24 +114,26 @@ def _booking_data(booking: InterpreterBooking | None) -> dict[str, Any] | None:
     }
 
 
+def _status_version(visit: Visit, booking: dict[str, Any] | None) -> str:
+    # The page swaps the panel only when this changes, so a half-typed time is not wiped.
+    state = {"visit_status": visit.status, "booking": booking}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _status_payload(request: HttpRequest, visit: Visit, **panel: Any) -> dict[str, Any]:
     context = _panel_context(request, visit, **panel)
     booking = _booking_data(context["booking"])
-    state = {"visit_status": visit.status, "booking": booking}
     return {
         "visit": {"id": visit.pk, "status": visit.status, "status_label": str(visit.get_status_display())},
         "booking": booking,
-        # The page swaps the panel only when this changes, so a half-typed time is not wiped.
-        "version": hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16],
+        "version": _status_version(visit, booking),
         "html": render_to_string("interpreters/_booking_panel.html", context, request=request),
     }
 
 
 def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **forms: Any) -> HttpResponse:
     outcome = _outcome(visit)
-    booking_form = forms.pop("booking_form", None)
-    context = _panel_context(request, visit, booking_form=booking_form)
-    payload = _status_payload(request, visit, booking_form=booking_form)
+    context = _panel_context(request, visit, booking_form=forms.pop("booking_form", None))
     initial_used = None
     if outcome is not None:
         initial_used = "yes" if outcome.interpreter_used else "no"
@@ -148,7 +151,7 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
             "outcome_form": outcome_form,
             "outcome_required": visit_outcome_required(visit=visit),
             "outcome_warnings": outcome_warnings(outcome=outcome) if outcome else [],
-            "status_version": payload["version"],
+            "status_version": _status_version(visit, _booking_data(context["booking"])),
             "errors": forms.pop("errors", []),
         }
     )
@@ -158,17 +161,24 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
 @login_required
 @require_GET
 def officer_queue(request: HttpRequest) -> HttpResponse:
+    """Today's waiting and in-service visits at the user's offices, one query for all offices (a
+    national admin's list would otherwise cost a query per office)."""
     latest_booking = InterpreterBooking.objects.filter(visit=OuterRef("pk")).order_by("-requested_at", "-pk")
-    offices = []
-    for office in offices_for_user(request.user).filter(active=True).order_by("name"):
-        visits = office_queue_today(office=office).annotate(
-            booking_status=Subquery(latest_booking.values("status")[:1])
-        )
-        rows = list(visits)
-        for visit in rows:
-            visit.booking_status_label = BookingStatus(visit.booking_status).label if visit.booking_status else ""
-        offices.append({"office": office, "visits": rows})
-    return render(request, "interpreters/officer_queue.html", {"offices": offices})
+    visits = (
+        visits_for_user(request.user)
+        .filter(service_date=timezone.localdate(), status__in=OPEN_VISIT_STATUSES)
+        .annotate(booking_status=Subquery(latest_booking.values("status")[:1]))
+        .order_by("checked_in_at")
+    )
+    by_office: dict[int, list[Visit]] = {}
+    for visit in visits:
+        visit.booking_status_label = BookingStatus(visit.booking_status).label if visit.booking_status else ""
+        by_office.setdefault(visit.office_id, []).append(visit)
+    offices = offices_for_user(request.user).filter(active=True).order_by("name")
+    if request.user.is_superuser:
+        offices = offices.filter(pk__in=by_office.keys())
+    entries = [{"office": office, "visits": by_office.get(office.pk, [])} for office in offices]
+    return render(request, "interpreters/officer_queue.html", {"offices": entries})
 
 
 @login_required

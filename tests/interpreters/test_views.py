@@ -496,3 +496,21 @@ def test_visitor_left_button_closes_the_visit(visit, officer, receptionist):
     assert visit.status == VisitStatus.LEFT
     assert VisitOutcome.objects.get(visit=visit).reason_not_used == "visitor_left"
     assert login(officer).post(url).status_code == 400  # already closed: a clear error, not a 500
+
+
+def test_queue_costs_the_same_queries_for_one_or_many_visits(office, officer, django_assert_max_num_queries):
+    for _ in range(12):
+        LanguageNeedFactory(visit=VisitFactory(office=office))
+    client = login(officer)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("interpreters:officer-queue"))
+    assert response.content.decode().count("data-visit=") == 12
+
+
+def test_national_admin_sees_offices_with_open_visits(office):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    OfficeFactory(name="Tomma kontoret")
+    v = VisitFactory(office=office)
+    body = login(admin).get(reverse("interpreters:officer-queue")).content.decode()
+    assert detail(v) in body and office.name in body
+    assert "Tomma kontoret" not in body
