@@ -36,7 +36,8 @@ def visit_close(
     When an interpreter was wanted (or maybe wanted), the outcome is the under-use report's only
     source, so ending a served visit requires it. A visitor who left is recorded as "not used,
     visitor left" unless an interpreter was connected. A booking whose interpreter has not started
-    is withdrawn; a call in progress is left for the agency to end."""
+    is withdrawn (unless the officer says the confirmed interpreter was used); a call in progress is
+    left for the agency to end."""
     if status not in (VisitStatus.DONE, VisitStatus.LEFT):
         raise DomainError(_("A visit is closed as done or left."), field="status", code="invalid_choice")
     now = now or timezone.now()
@@ -55,7 +56,12 @@ def visit_close(
             if status == VisitStatus.LEFT and not VisitOutcome.objects.filter(visit=locked).exists():
                 interpreter_used = connected
                 reason_not_used = "" if connected else NotUsedReason.VISITOR_LEFT
-        for booking in bookings.filter(status__in=WITHDRAWN_ON_CLOSE):
+        withdrawn = list(WITHDRAWN_ON_CLOSE)
+        if interpreter_used:
+            # The officer says the interpreter was used: a confirmed booking whose agency has not
+            # reported the call yet was real, so it is not cancelled (the agency's "ended" completes it).
+            withdrawn.remove(BookingStatus.CONFIRMED)
+        for booking in bookings.filter(status__in=withdrawn):
             booking_cancel(booking=booking, by=by, reason=f"visit {status}", now=now)
         locked = visit_set_status(visit=locked, status=status, by=by, now=now)
         if interpreter_used is not None:

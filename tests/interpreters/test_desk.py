@@ -93,3 +93,20 @@ def test_a_closed_visit_cannot_be_closed_again(serving, officer):
     visit_close(visit=serving, status=VisitStatus.DONE, by=officer)
     with pytest.raises(DomainError):
         visit_close(visit=serving, status=VisitStatus.LEFT, by=officer)
+
+
+def test_a_confirmed_booking_the_officer_says_was_used_is_not_cancelled(serving, officer):
+    LanguageNeedFactory(visit=serving)
+    confirmed = BookingFactory(visit=serving, status=BookingStatus.CONFIRMED)
+    visit_close(visit=serving, status=VisitStatus.DONE, by=officer, interpreter_used=True)
+    confirmed.refresh_from_db()
+    assert confirmed.status == BookingStatus.CONFIRMED
+    assert VisitOutcome.objects.get(visit=serving).interpreter_used is True
+
+
+def test_a_booking_still_pending_is_withdrawn_even_if_used(serving, officer):
+    # No interpreter was assigned yet (e.g. one came on site another way): the open order is withdrawn.
+    pending = BookingFactory(visit=serving, status=BookingStatus.PENDING)
+    visit_close(visit=serving, status=VisitStatus.DONE, by=officer, interpreter_used=True)
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.CANCELLED
