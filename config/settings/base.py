@@ -109,7 +109,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".run" / "staticfiles"
+# Development and tests serve static files straight from static/ and the apps; production
+# collects them into STATIC_ROOT (see production.py).
+WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 PHONENUMBER_DEFAULT_REGION = "SE"
