@@ -328,21 +328,22 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
             if booking.agency_attempts < settings.BOOKING_AGENCY_MAX_ATTEMPTS:
                 delay = backoff_seconds(booking.agency_attempts)
                 at = timezone.now()
-                updated = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
-                    next_attempt_at=at + timedelta(seconds=delay), updated_at=at
-                )
-                if updated:
-                    booking_event_record(
-                        booking=booking,
-                        kind="retry",
-                        source=source,
-                        detail={
-                            "agency": agency.slug,
-                            "attempt": booking.agency_attempts,
-                            "error": exc.message,
-                            "retry_in": round(delay, 2),
-                        },
+                with transaction.atomic():
+                    updated = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
+                        next_attempt_at=at + timedelta(seconds=delay), updated_at=at
                     )
+                    if updated:
+                        booking_event_record(
+                            booking=booking,
+                            kind="retry",
+                            source=source,
+                            detail={
+                                "agency": agency.slug,
+                                "attempt": booking.agency_attempts,
+                                "error": exc.message,
+                                "retry_in": round(delay, 2),
+                            },
+                        )
                 return DispatchOutcome("retry", retry_in=delay, detail=exc.message)
             reason = exc.message
         except PermanentAgencyError as exc:
@@ -355,7 +356,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
         position = next((i for i, a in enumerate(chain) if a.pk == agency.pk), -1)
         next_agency = chain[position + 1] if position + 1 < len(chain) else None
         if next_agency is None:
-            tried = ", ".join(dict.fromkeys(e["agency"] for e in errors)) or agency.slug
+            tried = ", ".join(a.slug for a in chain[: position + 1]) if position >= 0 else agency.slug
             return _fail(
                 booking,
                 _("No agency could provide an interpreter (tried: %(agencies)s; last error: %(error)s).")
@@ -365,20 +366,23 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
                 errors,
             )
         at = timezone.now()
-        moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=agency).update(
-            agency=next_agency,
-            agency_attempts=0,
-            next_attempt_at=at + timedelta(seconds=get_backend(next_agency).lease_seconds()),
-            updated_at=at,
-        )
+        with transaction.atomic():
+            moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=agency).update(
+                agency=next_agency,
+                agency_attempts=0,
+                next_attempt_at=at + timedelta(seconds=get_backend(next_agency).lease_seconds()),
+                updated_at=at,
+            )
+            if moved:
+                booking_event_record(
+                    booking=booking,
+                    kind="fallback",
+                    source=source,
+                    detail={"from": agency.slug, "to": next_agency.slug, "reason": reason},
+                    now=at,
+                )
         if not moved:
             return DispatchOutcome("noop", detail="moved on meanwhile")
-        booking_event_record(
-            booking=booking,
-            kind="fallback",
-            source=source,
-            detail={"from": agency.slug, "to": next_agency.slug, "reason": reason},
-        )
         booking.agency = next_agency
         booking.agency_attempts = 0
         agency = next_agency
@@ -386,10 +390,19 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
 
 def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyEvent, source: str) -> DispatchOutcome:
     at = timezone.now()
-    recorded = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
-        agency_reference=event.reference, next_attempt_at=None, updated_at=at
-    )
-    booking.refresh_from_db()
+    with transaction.atomic():  # the reference and its event are written together or not at all
+        recorded = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
+            agency_reference=event.reference, next_attempt_at=None, updated_at=at
+        )
+        booking.refresh_from_db()
+        if recorded:
+            booking_event_record(
+                booking=booking,
+                kind="accepted",
+                source=f"agency:{booking.agency.slug}",
+                detail={"reference": event.reference},
+                now=at,
+            )
     if not recorded:
         if booking.status == S.CANCELLED:
             # Cancelled while we were waiting on the agency: the cancel task may have run before
@@ -400,9 +413,6 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
             except (TransientAgencyError, PermanentAgencyError) as exc:
                 logger.warning("cancel at agency failed for booking %s: %s", booking.pk, exc.message)
         return DispatchOutcome("noop", detail=f"booking is {booking.status}")
-    booking_event_record(
-        booking=booking, kind="accepted", source=f"agency:{booking.agency.slug}", detail={"reference": event.reference}
-    )
     if event.type == "confirmed":
         try:
             booking_apply_agency_event(booking=booking, event=event, source=f"agency:{booking.agency.slug}")
