@@ -130,3 +130,29 @@ def test_child_reason_shows_a_warning_before_and_after_ending(page, live_server)
     page.wait_for_selector("#visit-ended")
     assert "Children must not be used as interpreters" in page.inner_text("#outcome")
     assert VisitOutcome.objects.get(visit=visit).reason_not_used == "child"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_booking_shows_its_reason_at_once_and_can_be_retried(page, live_server):
+    from tests.interpreters.factories import BookingFactory
+
+    office = OfficeFactory()
+    officer = UserFactory(username="officer-f")
+    MembershipFactory(user=officer, office=office, role=StaffRole.OFFICER)
+    visit = VisitFactory(office=office, status=VisitStatus.IN_SERVICE)
+    LanguageNeedFactory(visit=visit, language="ti")
+    booking = BookingFactory(visit=visit, language="ti", status=BookingStatus.PENDING)
+    login(page, live_server, officer)
+
+    page.goto(f"{live_server.url}/visits/{visit.pk}/")
+    page.wait_for_selector("#booking-status[data-status='pending']")
+    assert page.query_selector("#book-phone") is None
+    booking_transition(
+        booking=booking,
+        to_status=BookingStatus.FAILED,
+        source="worker",
+        changes={"failure_reason": "No agency answered for Tigrinya."},
+    )
+    page.wait_for_selector("#booking-failure", timeout=6_000)
+    assert "No agency answered for Tigrinya." in page.inner_text("#booking-failure")
+    assert page.is_visible("#book-video"), "the officer can try again straight away"
