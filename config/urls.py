@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 api_v1 = [
     path("", include("visits.api_urls")),
     path("", include("interpreters.api_urls")),
+    path("", include("visits.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns += [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reports/", include("visits.reports.urls")),
     path("", include("visits.urls")),
     path("", include("interpreters.urls")),
 ]

@@ -280,3 +280,13 @@ def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "roll
     total_q = replace(q, group_by=None, period=None, offices=None, office=None)
     counters = usage_counters(total_q, source=source).get((None, None), {})
     return derive(counters, visit_measures=not (total_q.dimensions() & BOOKING_ONLY))
+
+
+def report_offices_for_user(user: Any) -> frozenset[int] | None:
+    """Offices whose reports the user may see: None = all (national admin), else the offices where
+    they are office manager (possibly none: the caller answers 403)."""
+    from visits.selectors import offices_for_user
+
+    if user.is_authenticated and user.is_superuser:
+        return None
+    return frozenset(offices_for_user(user, roles=["office_manager"]).values_list("pk", flat=True))
