@@ -243,3 +243,7 @@ class OfficeMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.office_id}:{self.role}"
+
+
+# The usage rollups belong to this app; they live in their own module (visits/reports/models.py).
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage  # noqa: E402, F401

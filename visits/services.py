@@ -22,6 +22,7 @@ from visits.models import (
     VisitOutcome,
     VisitStatus,
 )
+from visits.reports.services import usage_rollup_touch
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def visit_check_in(
                 recorded_by=checked_in_by,
                 recorded_at=now,
             )
+        usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
     return visit
 
 
@@ -123,6 +125,7 @@ def language_need_record(
             "recorded_at": now or timezone.now(),
         },
     )
+    usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
     return need_row
 
 
@@ -165,6 +168,7 @@ def visit_set_status(
             locked.served_by = by  # type: ignore[assignment]
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
+        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
     return locked
 
 

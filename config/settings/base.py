@@ -179,7 +179,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE: dict = {
+    # Usage rollups (visits.reports): today and yesterday every 10 minutes, the last 35 days nightly.
+    "usage-rollups-recent": {"task": "reports.usage_rollups_refresh_recent", "schedule": 600.0, "args": (2,)},
+    "usage-rollups-nightly": {
+        "task": "reports.usage_rollups_refresh_recent",
+        "schedule": crontab(hour=2, minute=30),
+        "args": (35,),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Interpreter bookings (interpreters app). Seconds unless named otherwise.
