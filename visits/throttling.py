@@ -1,0 +1,26 @@
+"""DRF request budgets: anonymous clients by address, users by id, kiosks by token (rates in settings)."""
+
+from typing import Any
+
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+from visits.permissions import kiosk_for_request
+
+
+class AnonymousRateThrottle(AnonRateThrottle):
+    """Anonymous requests by client address; kiosks have their own budget."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if kiosk_for_request(request) is not None:
+            return None
+        return super().get_cache_key(request, view)
+
+
+class KioskRateThrottle(SimpleRateThrottle):
+    scope = "kiosk"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        kiosk = kiosk_for_request(request)
+        if kiosk is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": kiosk.pk}
