@@ -133,7 +133,7 @@ REST_FRAMEWORK = {
     # Per-client request budgets: anonymous by address, users by id, kiosks by token.
     "DEFAULT_THROTTLE_CLASSES": [
         "visits.throttling.AnonymousRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "visits.throttling.StaffRateThrottle",
         "visits.throttling.KioskRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
