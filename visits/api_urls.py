@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from visits import apis
+
+urlpatterns = [
+    path("offices/", apis.OfficeListApi.as_view(), name="api-office-list"),
+    path("offices/<int:pk>/", apis.OfficeDetailApi.as_view(), name="api-office-detail"),
+    path("languages/", apis.LanguageListApi.as_view(), name="api-language-list"),
+    path("visits/", apis.VisitListCreateApi.as_view(), name="api-visit-list"),
+    path("visits/<int:visit_id>/", apis.VisitDetailApi.as_view(), name="api-visit-detail"),
+]

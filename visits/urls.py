@@ -6,4 +6,5 @@ app_name = "visits"
 
 urlpatterns = [
     path("", views.check_in, name="check-in"),
+    path("queue/", views.queue, name="queue"),
 ]

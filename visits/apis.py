@@ -1,0 +1,529 @@
+"""REST API for offices, the language catalogue and visits (check-in).
+
+Every endpoint: validate the input with a nested InputSerializer -> call a service in
+visits.services -> answer with a nested OutputSerializer. Domain errors become 400 with field
+messages (config.exceptions). Scoping comes from visits.selectors: another office's visit is 404;
+acting at an office where the user lacks the role is 403.
+
+Input rules, the same on every endpoint:
+- unknown fields are rejected (400 on the field), so a misspelt `languge_need` never silently drops
+  the language need;
+- `office` is the office's numeric id (a JSON integer), `authority` is the authority's code
+  (e.g. "forsakringskassan"); an unknown one is 400 on that field;
+- checking in at an existing office the user is not a member of is 403 (the input was valid, the
+  user lacks the right). Field errors are reported first.
+- string lengths are checked here, not left to the database: PostgreSQL refuses overlong strings
+  with a DataError, which would be a 500.
+"""
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import django_filters
+import django_filters.constants
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.parsers import BoundedJSONParser
+from visits.errors import DomainError
+from visits.languages import LanguageNames, language_names, normalize_language_tag
+from visits.models import (
+    Authority,
+    County,
+    InterpreterWanted,
+    Language,
+    NeedIdentifiedBy,
+    Office,
+    StaffRole,
+    Visit,
+    VisitStatus,
+)
+from visits.selectors import offices_for_user, picker_languages, visits_for_user
+from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_set_status
+
+# Who may do what (BRIEF "Roles"); superusers may do everything.
+CHECK_IN_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
+LANGUAGE_NEED_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
+STATUS_ROLES = [StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
+
+
+def acting_offices(request: Request, *, roles: list[str]) -> QuerySet[Office]:
+    """Offices where the requester may act in one of `roles`: the one place that decides it for
+    this API, so an office-scoped kiosk token only needs to narrow this queryset."""
+    return offices_for_user(request.user, roles=roles)
+
+
+# Error answers, documented once. Every 4xx body is JSON: {"field": ["message", ...]} for input
+# errors (nested objects nest), {"detail": "message"} otherwise.
+BAD_INPUT = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: messages per field.")
+NOT_ALLOWED = OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in, or not allowed at this office.")
+NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such object among the user's offices.")
+TOO_LARGE = OpenApiResponse(OpenApiTypes.OBJECT, description="Request body larger than the server accepts.")
+UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description="Body is not JSON.")
+
+
+# --- Shared serializer building blocks ---------------------------------------------------------
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Rejects keys the serializer does not know, reporting them with the other field errors."""
+
+    unknown_field_message = gettext_lazy("Unknown field.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(str(key) for key in data if key not in self.fields) if isinstance(data, Mapping) else []
+        errors: dict[str, Any] = {}
+        value = None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors.update(exc.detail)
+        for key in unknown:
+            errors[key] = [self.unknown_field_message]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id must be a JSON integer: not "5", not true (a bool is an int in Python)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:
+            # An id beyond the database's integer range cannot exist.
+            self.fail("does_not_exist", pk_value=data)
+
+
+TRUE_VALUES = ("true", "1")
+
+
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """true/false/1/0 only: django-filter's BooleanFilter silently ignores "maybe" (and so would
+    return every row); here it is a 400 on the parameter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return super().filter(qs, value in TRUE_VALUES)
+
+
+def _language_overrides() -> dict[str, Language]:
+    """Catalogue rows whose names an admin overrode (few): looked up once per request."""
+    return {
+        row.code: row for row in Language.objects.exclude(name_sv_override="", name_en_override="", endonym_override="")
+    }
+
+
+def catalogue_names(code: str, row: Language | None = None) -> LanguageNames:
+    """Names from CLDR (visits.languages), with an admin's catalogue overrides winning."""
+    try:
+        names = language_names(code)
+    except Exception:  # noqa: BLE001 - a bad tag typed into the admin must not break every listing
+        names = LanguageNames(code=code, name_sv=code, name_en=code, endonym=code, rtl=False)
+    if row is not None:
+        names = replace(
+            names,
+            name_sv=row.name_sv_override or names.name_sv,
+            name_en=row.name_en_override or names.name_en,
+            endonym=row.endonym_override or names.endonym,
+        )
+    return names
+
+
+# --- Offices ---------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="Office")
+class OfficeOutputSerializer(serializers.ModelSerializer):
+    county_name = serializers.CharField(source="get_county_display", read_only=True)
+    phone = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Office
+        fields = ["id", "name", "municipality", "county", "county_name", "phone", "active"]
+
+
+class OfficeFilter(django_filters.FilterSet):
+    county = django_filters.ChoiceFilter(choices=County.choices)
+    active = StrictBooleanFilter()
+    search = django_filters.CharFilter(method="filter_search", max_length=100, label="Name or municipality")
+
+    class Meta:
+        model = Office
+        fields = ["county", "active"]
+
+    def filter_search(self, queryset: QuerySet[Office], name: str, value: str) -> QuerySet[Office]:
+        return queryset.filter(Q(name__icontains=value) | Q(municipality__icontains=value))
+
+
+class OfficeListApi(generics.ListAPIView):
+    """Offices the user may see (their own; national admins all)."""
+
+    OutputSerializer = OfficeOutputSerializer
+    serializer_class = OfficeOutputSerializer
+    filterset_class = OfficeFilter
+
+    def get_queryset(self) -> QuerySet[Office]:
+        return offices_for_user(self.request.user).order_by("name")
+
+    @extend_schema(responses={200: OfficeOutputSerializer(many=True), 400: BAD_INPUT, 403: NOT_ALLOWED})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class OfficeDetailApi(generics.RetrieveAPIView):
+    OutputSerializer = OfficeOutputSerializer
+    serializer_class = OfficeOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Office]:
+        return offices_for_user(self.request.user)
+
+    @extend_schema(responses={200: OfficeOutputSerializer, 403: NOT_ALLOWED, 404: NOT_FOUND})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# --- Language catalogue -------------------------------------------------------------------------
+
+
+class LanguageListApi(APIView):
+    """The active language catalogue in picker order. Not paginated: it is a few dozen rows that a
+    picker shows all at once."""
+
+    class FilterSerializer(StrictInputSerializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    @extend_schema_serializer(component_name="CatalogueLanguage")
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        name_sv = serializers.CharField()
+        name_en = serializers.CharField()
+        endonym = serializers.CharField()
+        rtl = serializers.BooleanField()
+        rank = serializers.IntegerField()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Search in the Swedish or English name, the endonym or the code."
+            )
+        ],
+        responses={200: OutputSerializer(many=True), 400: BAD_INPUT, 403: NOT_ALLOWED},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data={"q": request.query_params.get("q", "")})
+        filters.is_valid(raise_exception=True)
+        needle = filters.validated_data.get("q", "").strip().casefold()
+        rows = []
+        for language in picker_languages():
+            names = catalogue_names(language.code, language)
+            row = {
+                "code": names.code,
+                "name_sv": names.name_sv,
+                "name_en": names.name_en,
+                "endonym": names.endonym,
+                "rtl": names.rtl,
+                "rank": language.rank,
+            }
+            haystack = (language.code, names.name_sv, names.name_en, names.endonym)
+            if not needle or any(needle in text.casefold() for text in haystack):
+                rows.append(row)
+        return Response(self.OutputSerializer(rows, many=True).data)
+
+
+# --- Visits ---------------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="VisitOffice")
+class VisitOfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Office
+        fields = ["id", "name"]
+
+
+@extend_schema_serializer(component_name="VisitAuthority")
+class VisitAuthoritySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Authority
+        fields = ["id", "code", "name"]
+
+
+@extend_schema_serializer(component_name="LanguageNeed")
+class LanguageNeedOutputSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    name_sv = serializers.SerializerMethodField()
+    name_en = serializers.SerializerMethodField()
+    endonym = serializers.SerializerMethodField()
+    rtl = serializers.SerializerMethodField()
+    dialect = serializers.CharField()
+    interpreter_wanted = serializers.ChoiceField(choices=InterpreterWanted.choices)
+    identified_by = serializers.ChoiceField(choices=NeedIdentifiedBy.choices)
+    recorded_at = serializers.DateTimeField()
+
+    def _names(self, need: Any) -> LanguageNames:
+        overrides = self.context.get("language_overrides", {})
+        return catalogue_names(need.language, overrides.get(need.language))
+
+    def get_name_sv(self, need: Any) -> str:
+        return self._names(need).name_sv
+
+    def get_name_en(self, need: Any) -> str:
+        return self._names(need).name_en
+
+    def get_endonym(self, need: Any) -> str:
+        return self._names(need).endonym
+
+    def get_rtl(self, need: Any) -> bool:
+        return self._names(need).rtl
+
+
+@extend_schema_serializer(component_name="VisitSummary")
+class VisitListOutputSerializer(serializers.ModelSerializer):
+    """No personal fields in lists: only a single visit's read shows (and audits) them."""
+
+    office = VisitOfficeSerializer()
+    authority = VisitAuthoritySerializer()
+    # A visit without a need has no LanguageNeed row; allow_null turns the missing row into null.
+    language_need = LanguageNeedOutputSerializer(allow_null=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "office",
+            "authority",
+            "service_date",
+            "queue_number",
+            "status",
+            "checked_in_at",
+            "started_at",
+            "ended_at",
+            "language_need",
+        ]
+
+
+@extend_schema_serializer(component_name="Visit")
+class VisitDetailOutputSerializer(VisitListOutputSerializer):
+    visitor_phone = serializers.CharField()
+
+    class Meta(VisitListOutputSerializer.Meta):
+        fields = [*VisitListOutputSerializer.Meta.fields, "visitor_name", "visitor_phone", "note"]
+
+
+def _serialize_visit(visit: Visit, serializer: type[serializers.Serializer] = VisitDetailOutputSerializer) -> Any:
+    # Re-read through the selector so the answer shows what was committed, with its relations.
+    fresh = Visit.objects.select_related("office", "authority", "language_need").get(pk=visit.pk)
+    return serializer(fresh, context={"language_overrides": _language_overrides()}).data
+
+
+@extend_schema_serializer(component_name="LanguageNeedInput")
+class LanguageNeedInputSerializer(StrictInputSerializer):
+    language = serializers.CharField(max_length=35, help_text="BCP 47 tag, e.g. ar, prs, ku-Arab, ar-SY.")
+    dialect = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    interpreter_wanted = serializers.ChoiceField(
+        choices=InterpreterWanted.choices, required=False, default=InterpreterWanted.YES
+    )
+    identified_by = serializers.ChoiceField(
+        choices=NeedIdentifiedBy.choices, required=False, default=NeedIdentifiedBy.VISITOR_SAID
+    )
+
+    def validate_language(self, value: str) -> str:
+        try:
+            return normalize_language_tag(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from exc
+
+
+@extend_schema_serializer(component_name="LanguageNeedPatch")
+class LanguageNeedPatchSerializer(LanguageNeedInputSerializer):
+    """Every field optional: the missing ones keep the visit's current values."""
+
+    language = serializers.CharField(max_length=35, required=False)
+    dialect = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    interpreter_wanted = serializers.ChoiceField(choices=InterpreterWanted.choices, required=False)
+    identified_by = serializers.ChoiceField(choices=NeedIdentifiedBy.choices, required=False)
+
+
+def _filter_offices(request: Request | None) -> QuerySet[Office]:
+    # Called without a request while the OpenAPI schema is generated.
+    return Office.objects.none() if request is None else offices_for_user(request.user)
+
+
+class VisitFilter(django_filters.FilterSet):
+    office = django_filters.ModelChoiceFilter(queryset=lambda request: _filter_offices(request))
+    status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
+    service_date = django_filters.DateFilter()
+    has_language_need = StrictBooleanFilter(method="filter_has_language_need")
+
+    class Meta:
+        model = Visit
+        fields = ["office", "status", "service_date"]
+
+    def filter_has_language_need(self, queryset: QuerySet[Visit], name: str, value: str) -> QuerySet[Visit]:
+        return queryset.filter(language_need__isnull=value not in TRUE_VALUES)
+
+
+class VisitListCreateApi(generics.ListAPIView):
+    """GET: visits at the user's offices, newest first. POST: check a visitor in."""
+
+    parser_classes = [BoundedJSONParser]
+
+    filterset_class = VisitFilter
+    serializer_class = VisitListOutputSerializer
+
+    @extend_schema_serializer(component_name="CheckInInput")
+    class InputSerializer(StrictInputSerializer):
+        office = StrictPrimaryKeyRelatedField(queryset=Office.objects.all(), help_text="Office id.")
+        authority = serializers.SlugRelatedField(
+            slug_field="code",
+            queryset=Authority.objects.all(),
+            help_text="Authority code, e.g. forsakringskassan, skatteverket.",
+        )
+        language_need = LanguageNeedInputSerializer(required=False, allow_null=True)
+        visitor_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+        visitor_phone = PhoneNumberField(max_length=40, required=False, allow_blank=True, default="")
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    OutputSerializer = VisitDetailOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        return visits_for_user(self.request.user).order_by("-checked_in_at", "-id")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "language_overrides": _language_overrides()}
+
+    @extend_schema(responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 403: NOT_ALLOWED})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: VisitDetailOutputSerializer,
+            400: BAD_INPUT,
+            403: NOT_ALLOWED,
+            413: TOO_LARGE,
+            415: UNSUPPORTED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        office: Office = data["office"]
+        if not acting_offices(request, roles=CHECK_IN_ROLES).filter(pk=office.pk).exists():
+            raise exceptions.PermissionDenied(_("You cannot check visitors in at this office."))
+        need = data.get("language_need")
+        visit = visit_check_in(
+            office=office,
+            authority=data["authority"],
+            checked_in_by=request.user,
+            language_need=LanguageNeedInput(**need) if need else None,
+            visitor_name=data["visitor_name"],
+            visitor_phone=data["visitor_phone"] or "",
+            note=data["note"],
+        )
+        return Response(_serialize_visit(visit), status=status.HTTP_201_CREATED)
+
+
+class VisitDetailApi(APIView):
+    """GET: one visit with its personal details. PATCH: move its status and/or set its language need
+    (both or neither: one transaction)."""
+
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema_serializer(component_name="VisitPatchInput")
+    class InputSerializer(StrictInputSerializer):
+        status = serializers.ChoiceField(choices=VisitStatus.choices, required=False)
+        language_need = LanguageNeedPatchSerializer(required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if not attrs:
+                raise serializers.ValidationError(_("Give a status, a language need, or both."))
+            return attrs
+
+    OutputSerializer = VisitDetailOutputSerializer
+
+    def _get_visit(self, request: Request, visit_id: int) -> Visit:
+        return get_object_or_404(visits_for_user(request.user), pk=visit_id)
+
+    @extend_schema(responses={200: OutputSerializer, 403: NOT_ALLOWED, 404: NOT_FOUND})
+    def get(self, request: Request, visit_id: int) -> Response:
+        visit = self._get_visit(request, visit_id)
+        return Response(_serialize_visit(visit))
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: BAD_INPUT,
+            403: NOT_ALLOWED,
+            404: NOT_FOUND,
+            413: TOO_LARGE,
+            415: UNSUPPORTED,
+        },
+    )
+    def patch(self, request: Request, visit_id: int) -> Response:
+        visit = self._get_visit(request, visit_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        need_input = None
+        if "language_need" in data:
+            if not acting_offices(request, roles=LANGUAGE_NEED_ROLES).filter(pk=visit.office_id).exists():
+                raise exceptions.PermissionDenied(_("You cannot change language needs at this office."))
+            need_input = self._merged_need(visit, data["language_need"])
+        if "status" in data and not acting_offices(request, roles=STATUS_ROLES).filter(pk=visit.office_id).exists():
+            raise exceptions.PermissionDenied(_("You cannot change the status of visits at this office."))
+
+        # Both changes or neither: an illegal status move must not leave a changed language need.
+        with transaction.atomic():
+            if need_input is not None:
+                language_need_record(visit=visit, need=need_input, recorded_by=request.user)
+            if "status" in data:
+                visit = visit_set_status(visit=visit, status=data["status"], by=request.user)
+        return Response(_serialize_visit(visit))
+
+    @staticmethod
+    def _merged_need(visit: Visit, patch: dict[str, Any]) -> LanguageNeedInput:
+        current = getattr(visit, "language_need", None) if _has_need(visit) else None
+        if current is None:
+            if "language" not in patch:
+                raise serializers.ValidationError({"language_need": {"language": [_("A language is required.")]}})
+            return LanguageNeedInput(**patch)
+        return LanguageNeedInput(
+            language=patch.get("language", current.language),
+            dialect=patch.get("dialect", current.dialect),
+            interpreter_wanted=patch.get("interpreter_wanted", current.interpreter_wanted),
+            identified_by=patch.get("identified_by", current.identified_by),
+        )
+
+
+def _has_need(visit: Visit) -> bool:
+    try:
+        visit.language_need  # noqa: B018 - a missing reverse one-to-one raises
+    except Visit.language_need.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        return False
+    return True

@@ -1,0 +1,117 @@
+"""One command for the whole demo: migrate, load demo data, start a real Celery worker (with beat)
+on the configured broker, and serve the site. Ctrl-C stops the server and then the worker."""
+
+import os
+import signal
+import subprocess  # nosec B404: starts our own Celery worker, with a fixed argument list
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from visits.management.commands.seed_demo import ADMIN_USERNAME, DEMO_PASSWORD, DEMO_STAFF
+
+WORKER_STOP_TIMEOUT = 15  # seconds a worker gets for a warm shutdown before it is killed
+
+
+def worker_command(*, loglevel: str = "info") -> list[str]:
+    """A real worker with embedded beat (the booking sweeper is a beat task). The solo pool keeps
+    one process: enough for the demo and gentle on SQLite."""
+    return [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-l", loglevel, "--pool=solo"]
+
+
+def _ensure_runtime_dirs() -> None:
+    """A fresh clone has no .run/: SQLite and kombu's filesystem transport need their folders."""
+    Path(settings.RUN_DIR).mkdir(parents=True, exist_ok=True)
+    for folder in getattr(settings, "CELERY_BROKER_FILESYSTEM_DIRS", ()):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed demo data, start a Celery worker with beat, and run the web server."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="Port for the web server (127.0.0.1).")
+        parser.add_argument("--no-worker", action="store_true", help="Do not start the Celery worker.")
+        parser.add_argument(
+            "--worker-log", default="", help="Write the worker's output to this file instead of the console."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port = options["port"]
+        if not 0 < port < 65536:
+            raise CommandError(f"Invalid port: {port}")
+        _ensure_runtime_dirs()
+        call_command("migrate", interactive=False, verbosity=1)
+        call_command("seed_demo")
+        if "seed_agencies" in get_commands():
+            call_command("seed_agencies")
+
+        worker = None if options["no_worker"] else self._start_worker(options["worker_log"])
+        # SIGTERM (e.g. from a process manager) must also stop the worker: turn it into SystemExit
+        # so the finally block runs.
+        signal.signal(signal.SIGTERM, self._exit_on_signal)
+        try:
+            self._print_logins(port, worker)
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            if worker is not None:
+                self._stop_worker(worker)
+
+    @staticmethod
+    def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    def _start_worker(self, log_path: str) -> subprocess.Popen:
+        env = {**os.environ}
+        env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        out = open(log_path, "ab") if log_path else None  # noqa: SIM115  # closed with the worker
+        worker = subprocess.Popen(  # noqa: S603  # nosec B603: fixed argv, no shell
+            worker_command(),
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )
+        self._worker_log = out
+        time.sleep(0.5)
+        if worker.poll() is not None:
+            raise CommandError(f"The Celery worker exited at once (code {worker.returncode}).")
+        self.stdout.write(f"Celery worker with beat started (pid {worker.pid}) on {settings.CELERY_BROKER_URL}")
+        return worker
+
+    def _stop_worker(self, worker: subprocess.Popen) -> None:
+        if worker.poll() is None:
+            self.stdout.write("Stopping the Celery worker…")
+            worker.terminate()  # SIGTERM = Celery's warm shutdown: finishes the task at hand
+            try:
+                worker.wait(timeout=WORKER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        if getattr(self, "_worker_log", None):
+            self._worker_log.close()
+
+    def _print_logins(self, port: int, worker: subprocess.Popen | None) -> None:
+        base = f"http://127.0.0.1:{port}"
+        lines = [
+            "",
+            "tolkdesk demo",
+            f"  check-in page : {base}/",
+            f"  admin         : {base}/admin/",
+            f"  API docs      : {base}/api/docs/",
+            f"  logins (password for all: {DEMO_PASSWORD}):",
+        ]
+        for username, (role, offices) in DEMO_STAFF.items():
+            lines.append(f"    {username:<10} {role.label} at {', '.join(offices)}")
+        lines.append(f"    {ADMIN_USERNAME:<10} national admin (superuser)")
+        lines.append(f"  worker        : {f'running, pid {worker.pid}' if worker else 'not started'}")
+        lines.append("  Ctrl-C stops the server and the worker.")
+        lines.append("")
+        self.stdout.write("\n".join(lines))
