@@ -80,7 +80,7 @@ def check_in_payload(world: World, target: str) -> dict:
     office = world.own if target == "own" else world.other
     return {
         "office": office.pk,
-        "authority": world.authority.pk,
+        "authority": world.authority.code,
         "language_need": {"language": "ar", "interpreter_wanted": "yes", "identified_by": "visitor_said"},
     }
 
@@ -93,7 +93,23 @@ SPECS: list[Spec] = [
     Spec("admin", "get", lambda w, t: "/admin/", admin_only=True, api=False, scoped=False),
     Spec("api schema", "get", lambda w, t: "/api/schema/", public=True, scoped=False),
     # API: foundation/API issue
-    Spec("offices", "get", lambda w, t: "/api/v1/offices/", action=Action.LANGUAGES_VIEW, scoped=False),
+    Spec("offices", "get", lambda w, t: "/api/v1/offices/", action=Action.VISIT_VIEW, scoped=False),
+    Spec("office detail", "get", lambda w, t: f"/api/v1/offices/{office_param(w, t)}/", action=Action.VISIT_VIEW),
+    Spec("queue", "get", lambda w, t: f"/api/v1/queue/?office={office_param(w, t)}", action=Action.QUEUE_VIEW),
+    Spec(
+        "check-in page, chosen office",
+        "get",
+        lambda w, t: f"/?office={office_param(w, t)}",
+        action=Action.CHECK_IN,
+        api=False,
+    ),
+    Spec(
+        "queue fragment",
+        "get",
+        lambda w, t: f"/queue/?office={office_param(w, t)}",
+        action=Action.QUEUE_VIEW,
+        api=False,
+    ),
     Spec("languages", "get", lambda w, t: "/api/v1/languages/", action=Action.LANGUAGES_VIEW, scoped=False),
     Spec("visit list", "get", lambda w, t: "/api/v1/visits/", action=Action.VISIT_VIEW, scoped=False),
     Spec(

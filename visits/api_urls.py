@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits import apis
+from visits import apis, kiosk_apis
 
 urlpatterns = [
     path("offices/", apis.OfficeListApi.as_view(), name="api-office-list"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("languages/", apis.LanguageListApi.as_view(), name="api-language-list"),
     path("visits/", apis.VisitListCreateApi.as_view(), name="api-visit-list"),
     path("visits/<int:visit_id>/", apis.VisitDetailApi.as_view(), name="api-visit-detail"),
+    path("queue/", kiosk_apis.QueueApi.as_view(), name="api-queue"),
 ]

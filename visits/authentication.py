@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -35,3 +36,18 @@ class KioskTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         return KEYWORD
+
+
+class KioskTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the kiosk token in the OpenAPI schema."""
+
+    target_class = "visits.authentication.KioskTokenAuthentication"
+    name = "kioskToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Kiosk token, one office: `Token <key>` (manage.py kiosk_token_create).",
+        }

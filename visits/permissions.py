@@ -55,7 +55,8 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.VISIT_VIEW: frozenset({REC, OFF, MGR}),
     Action.QUEUE_VIEW: frozenset({REC, OFF, MGR}),
     Action.LANGUAGES_VIEW: frozenset({REC, OFF, MGR}),
-    Action.CHECK_IN: frozenset({REC}),
+    # Officers and managers stand in at reception in small offices (check-in page and API agree).
+    Action.CHECK_IN: frozenset({REC, OFF, MGR}),
     Action.LANGUAGE_NEED_EDIT: frozenset({REC, OFF, MGR}),
     Action.VISIT_STATUS: frozenset({OFF, MGR}),
     Action.BOOKING_VIEW: frozenset({REC, OFF, MGR}),
@@ -179,6 +180,16 @@ def office_permission(action: Action) -> type[OfficeActionPermission]:
             f"Can{action.title().replace('_', '')}", (OfficeActionPermission,), {"action": action}
         )
     return _permission_classes[action]
+
+
+class AuthenticatedOrKiosk(BasePermission):
+    """Logged-in users (the view then scopes by role), or a kiosk for the HTTP methods the view
+    lists in `kiosk_methods` (the view scopes the kiosk to its office via offices_for_request)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if kiosk_for_request(request) is not None:
+            return request.method in getattr(view, "kiosk_methods", ())
+        return bool(request.user and request.user.is_authenticated)
 
 
 class IsNationalAdmin(BasePermission):

@@ -44,7 +44,7 @@ def test_every_action_has_a_row_in_the_matrix():
         (StaffRole.RECEPTIONIST, Action.BOOKING_REQUEST, True),
         (StaffRole.RECEPTIONIST, Action.BOOKING_CANCEL, False),
         (StaffRole.RECEPTIONIST, Action.REPORT_VIEW, False),
-        (StaffRole.OFFICER, Action.CHECK_IN, False),
+        (StaffRole.OFFICER, Action.CHECK_IN, True),
         (StaffRole.OFFICER, Action.OUTCOME_RECORD, True),
         (StaffRole.OFFICER, Action.REPORT_VIEW, False),
         (StaffRole.OFFICE_MANAGER, Action.OUTCOME_RECORD, True),
@@ -74,7 +74,8 @@ def test_roles_at_two_offices_are_kept_apart(two_offices):
     uppsala, kiruna = two_offices
     user = member(uppsala, StaffRole.RECEPTIONIST, "both")
     MembershipFactory(user=user, office=kiruna, role=StaffRole.OFFICER)
-    assert user_can(user, Action.CHECK_IN, uppsala) and not user_can(user, Action.CHECK_IN, kiruna)
+    assert user_can(user, Action.CHECK_IN, uppsala) and not user_can(user, Action.VISIT_STATUS, uppsala)
+    assert user_can(user, Action.VISIT_STATUS, kiruna)
     assert user_can(user, Action.OUTCOME_RECORD, kiruna) and not user_can(user, Action.OUTCOME_RECORD, uppsala)
 
 
