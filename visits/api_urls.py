@@ -1,7 +1,7 @@
 from django.urls import path
 
 from interpreters.apis_outcome import VisitOutcomeApi
-from visits import apis
+from visits import apis, kiosk_apis
 
 urlpatterns = [
     path("offices/", apis.OfficeListApi.as_view(), name="api-office-list"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("visits/<int:visit_id>/", apis.VisitDetailApi.as_view(), name="api-visit-detail"),
     # The outcome the officer records (interpreters.apis_outcome, owned by the officer's desk).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
+    path("queue/", kiosk_apis.QueueApi.as_view(), name="api-queue"),
 ]

@@ -38,20 +38,27 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
+    "auditlog",
+    "axes",
+    "csp",
     "visits",
     "interpreters",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,7 +130,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(25
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Kiosks: "Authorization: Token <key>", one office each (visits.authentication).
+        "visits.authentication.KioskTokenAuthentication",
     ],
+    # Per-client request budgets: anonymous by address, users by id, kiosks by token.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "visits.throttling.AnonymousRateThrottle",
+        "visits.throttling.StaffRateThrottle",
+        "visits.throttling.KioskRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("TOLKDESK_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("TOLKDESK_THROTTLE_USER", "1200/min"),
+        "kiosk": os.environ.get("TOLKDESK_THROTTLE_KIOSK", "120/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's stock parsers ignore DATA_UPLOAD_MAX_MEMORY_SIZE; these refuse an oversize body with 413.
     "DEFAULT_PARSER_CLASSES": [
@@ -216,4 +236,49 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# --- Security, audit and retention (issue 5) -------------------------------------------------
+# Login rate limiting: after AXES_FAILURE_LIMIT failed logins for one username from one address,
+# that pair is locked out for AXES_COOLOFF_TIME (answered 429).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+# Audit trail (django-auditlog): personal values never enter the log, only the fact of a change.
+AUDITLOG_MASK_CALLABLE = "visits.audit.redact"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# GDPR retention: visitors' personal fields are erased this many days after check-in.
+TOLKDESK_RETENTION_DAYS = int(os.environ.get("TOLKDESK_RETENTION_DAYS", "90"))
+CELERY_BEAT_SCHEDULE["visits.purge_personal_data"] = {
+    "task": "visits.purge_personal_data",
+    "schedule": 60 * 60,  # hourly: each run erases what has passed the period since the last one
 }

@@ -14,3 +14,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # the same database as the test (pytest-django suffixes it per xdist worker).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(RUN_DIR / "test_tolkdesk.sqlite3")}  # noqa: F405
+# Login lockout needs the request in authenticate(); the suite's client.login() passes none. The
+# lockout itself is tested with AXES_ENABLED switched on (tests/test_hardening.py).
+AXES_ENABLED = False
