@@ -170,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl null: Swagger UI would otherwise send the schema to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, whichever serializer field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "interpreters.models.BookingStatus",
+        "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
+        "VisitStatusEnum": "visits.models.VisitStatus",
+    },
 }
 
 # Celery. The default broker is kombu's filesystem transport: a real broker and a real worker
