@@ -99,3 +99,23 @@ def test_rundemo_serves_the_site_with_a_ready_worker_and_stops_both_on_ctrl_c(tm
     assert "password for all: " + DEMO_PASSWORD in output
     for pid in worker_pids:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_rundemo_refuses_a_taken_port_before_starting_a_worker(tmp_path: Path):
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", TOLKDESK_RUN_DIR=str(tmp_path / "run"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "manage.py", "rundemo", "--port", str(port)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is in use" in result.stderr
+    assert "Celery worker with beat started" not in result.stdout

@@ -3,6 +3,7 @@ on the configured broker, and serve the site. Ctrl-C stops the server and then t
 
 import os
 import signal
+import socket
 import subprocess  # nosec B404: starts our own Celery worker, with a fixed argument list
 import sys
 import time
@@ -33,6 +34,14 @@ def _ensure_runtime_dirs() -> None:
     Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise CommandError(f"Port {port} on 127.0.0.1 is in use; choose another with --port.") from exc
+
+
 class Command(BaseCommand):
     help = "Migrate, seed demo data, start a Celery worker with beat, and run the web server."
 
@@ -47,6 +56,9 @@ class Command(BaseCommand):
         port = options["port"]
         if not 0 < port < 65536:
             raise CommandError(f"Invalid port: {port}")
+        # runserver leaves with os._exit() when the port is taken, which would orphan the worker:
+        # find out before starting one.
+        _check_port_free(port)
         _ensure_runtime_dirs()
         call_command("migrate", interactive=False, verbosity=1)
         call_command("seed_demo")
