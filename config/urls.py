@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_v1 = [
     path("", include("visits.api_urls")),
     path("", include("interpreters.api_urls")),
+    path("", include("visits.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns += [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reports/", include("visits.reports.urls")),
     path("", include("visits.urls")),
     path("", include("interpreters.urls")),
 ]

@@ -79,6 +79,17 @@ class AgencyRanking(models.Model):
         ]
 
 
+def default_surcharge_windows() -> list[dict]:
+    """When the unsocial (+unsocial_surcharge_percent) and night/weekend (+night_surcharge_percent)
+    surcharges apply, by the Stockholm start time of the assignment. Weekdays: 0 = Monday. A window
+    whose end is before its start runs past midnight. The first matching window wins."""
+    return [
+        {"weekdays": [5, 6], "start": "00:00", "end": "24:00", "kind": "night"},
+        {"weekdays": [0, 1, 2, 3, 4], "start": "22:00", "end": "07:00", "kind": "night"},
+        {"weekdays": [0, 1, 2, 3, 4], "start": "18:00", "end": "22:00", "kind": "unsocial"},
+    ]
+
+
 class RateCard(models.Model):
     """Prices as data: e.g. remote 655 kr/h, minimum 328 kr for the first 30 min, then 15-minute
     steps; urgent phone 980 kr/h (minimum 245 kr). Amounts in öre to stay exact."""
@@ -99,6 +110,7 @@ class RateCard(models.Model):
     step_minutes = models.PositiveSmallIntegerField(_("billing step (minutes)"), default=15)
     unsocial_surcharge_percent = models.PositiveSmallIntegerField(_("unsocial hours surcharge %"), default=50)
     night_surcharge_percent = models.PositiveSmallIntegerField(_("night/holiday surcharge %"), default=100)
+    surcharge_windows = models.JSONField(_("surcharge windows"), default=default_surcharge_windows, blank=True)
     valid_from = models.DateField(_("valid from"))
 
     class Meta:
@@ -163,6 +175,8 @@ class InterpreterBooking(models.Model):
     competence_wished = models.CharField(
         _("competence wished"), max_length=16, choices=CompetenceLevel.choices, blank=True
     )
+    # Asked for now or at short notice: billed at the urgent rate.
+    urgent = models.BooleanField(_("urgent"), default=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -172,6 +186,11 @@ class InterpreterBooking(models.Model):
     interpreter = models.ForeignKey(
         Interpreter, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
     )
+    # Interpreters an HTTP agency assigns need not be in our Interpreter table.
+    interpreter_name = models.CharField(_("interpreter name"), max_length=120, blank=True)
+    interpreter_competence = models.CharField(
+        _("interpreter competence"), max_length=16, choices=CompetenceLevel.choices, blank=True
+    )
     agency_reference = models.CharField(_("agency reference"), max_length=80, blank=True)
     connection_phone = PhoneNumberField(_("phone number to call"), blank=True)
     connection_url = models.URLField(_("video link"), blank=True)
@@ -180,6 +199,12 @@ class InterpreterBooking(models.Model):
     )
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Attempts at the current agency; reset when falling back to the next one.
+    agency_attempts = models.PositiveSmallIntegerField(_("attempts at current agency"), default=0)
+    # Dispatch lease / retry due time: a dispatcher owns the booking until then, so a re-delivered
+    # or swept task does not call an agency while another worker is still waiting on it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
     minutes_used = models.PositiveIntegerField(_("minutes used"), null=True, blank=True)
     cost_ore = models.PositiveIntegerField(_("cost (öre)"), null=True, blank=True)

@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from interpreters import views
+
+app_name = "interpreters"
+
+urlpatterns = [
+    path("officer/", views.officer_queue, name="officer-queue"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
+    path("visits/<int:pk>/status.json", views.visit_booking_status, name="visit-booking-status"),
+    path("visits/<int:pk>/start/", views.visit_start, name="visit-start"),
+    path("visits/<int:pk>/end/", views.visit_end, name="visit-end"),
+    path("visits/<int:pk>/left/", views.visit_left, name="visit-left"),
+    path("visits/<int:pk>/interpreter/", views.visit_booking_request, name="visit-booking-request"),
+    path(
+        "visits/<int:pk>/interpreter/<int:booking_pk>/cancel/",
+        views.visit_booking_cancel,
+        name="visit-booking-cancel",
+    ),
+]

@@ -26,3 +26,13 @@ def officer(office):
     user = UserFactory(username="officer")
     MembershipFactory(user=user, office=office, role=StaffRole.OFFICER)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and lockouts live in the cache: no test inherits another's budget."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

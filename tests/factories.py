@@ -6,6 +6,7 @@ from visits.models import (
     Authority,
     County,
     InterpreterWanted,
+    KioskToken,
     Language,
     LanguageNeed,
     NeedIdentifiedBy,
@@ -85,3 +86,10 @@ class LanguageNeedFactory(factory.django.DjangoModelFactory):
     interpreter_wanted = InterpreterWanted.YES
     identified_by = NeedIdentifiedBy.VISITOR_SAID
     recorded_at = factory.LazyAttribute(lambda n: n.visit.checked_in_at)
+
+
+def kiosk_token_with_key(office: Office, name: str = "Entrance kiosk") -> tuple[KioskToken, str]:
+    """A kiosk token for `office` and its raw key (through the real service: only the hash is stored)."""
+    from visits.kiosks import kiosk_token_create
+
+    return kiosk_token_create(office=office, name=name)

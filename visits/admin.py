@@ -1,7 +1,22 @@
-from django.contrib import admin
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from visits.kiosks import kiosk_token_revoke
 from visits.languages import language_names
-from visits.models import Authority, Language, LanguageNeed, Office, OfficeMembership, Visit, VisitOutcome
+from visits.models import (
+    Authority,
+    KioskToken,
+    Language,
+    LanguageNeed,
+    Office,
+    OfficeMembership,
+    Visit,
+    VisitOutcome,
+)
 
 
 @admin.register(Office)
@@ -51,3 +66,59 @@ class VisitAdmin(admin.ModelAdmin):
 
 admin.site.register(VisitOutcome)
 admin.site.register(OfficeMembership)
+
+
+@admin.register(KioskToken)
+class KioskTokenAdmin(admin.ModelAdmin):
+    """Tokens are created with `manage.py kiosk_token_create` (the key is shown once); here they are
+    listed and revoked."""
+
+    list_display = ["name", "office", "key_prefix", "active", "created_at", "last_used_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "office__name", "key_prefix"]
+    readonly_fields = ["office", "name", "key_prefix", "created_at", "created_by", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected kiosk tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[KioskToken]) -> None:
+        for token in queryset:
+            kiosk_token_revoke(token=token)
+        self.message_user(request, _("Revoked %(n)d tokens.") % {"n": queryset.count()}, messages.SUCCESS)
+
+
+class AuditOfficeFilter(admin.SimpleListFilter):
+    title = _("office")
+    parameter_name = "office"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(str(pk), name) for pk, name in Office.objects.values_list("pk", "name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[LogEntry]) -> QuerySet[LogEntry]:
+        if self.value() and self.value().isdigit():
+            return queryset.filter(additional_data__office_id=int(self.value()))
+        return queryset
+
+
+# The audit trail (changes + reads of personal details), searchable by national admins.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogEntryAdmin(LogEntryAdmin):
+    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "office_and_via"]
+    list_filter = ["action", AuditOfficeFilter, *LogEntryAdmin.list_filter[1:]]
+    search_fields = [*LogEntryAdmin.search_fields, "object_pk", "additional_data"]
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("office / via"))
+    def office_and_via(self, obj: LogEntry) -> str:
+        data = obj.additional_data or {}
+        return " / ".join(str(data[key]) for key in ("office_id", "via") if key in data)

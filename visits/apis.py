@@ -44,6 +44,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.parsers import BoundedJSONParser
+from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.languages import LanguageNames, language_names, normalize_language_tag
 from visits.models import (
@@ -57,6 +58,7 @@ from visits.models import (
     Visit,
     VisitStatus,
 )
+from visits.permissions import AuthenticatedOrKiosk, kiosk_for_request
 from visits.selectors import offices_for_user, picker_languages, visits_for_user
 from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_set_status
 
@@ -69,6 +71,10 @@ STATUS_ROLES = [StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
 def acting_offices(request: Request, *, roles: list[str]) -> QuerySet[Office]:
     """Offices where the requester may act in one of `roles`: the one place that decides it for
     this API, so an office-scoped kiosk token only needs to narrow this queryset."""
+    kiosk = kiosk_for_request(request)
+    if kiosk is not None:
+        # Views admit kiosks only for their kiosk_methods (visits.permissions.AuthenticatedOrKiosk).
+        return Office.objects.filter(pk=kiosk.office_id, active=True)
     return offices_for_user(request.user, roles=roles)
 
 
@@ -259,7 +265,10 @@ class OfficeDetailApi(generics.RetrieveAPIView):
 
 class LanguageListApi(APIView):
     """The active language catalogue in picker order. Not paginated: it is a few dozen rows that a
-    picker shows all at once."""
+    picker shows all at once. Kiosks may read it too."""
+
+    permission_classes = [AuthenticatedOrKiosk]
+    kiosk_methods = ("GET",)
 
     class FilterSerializer(StrictInputSerializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -435,9 +444,12 @@ class VisitFilter(django_filters.FilterSet):
 
 
 class VisitListCreateApi(generics.ListAPIView):
-    """GET: visits at the user's offices, newest first. POST: check a visitor in."""
+    """GET: visits at the user's offices, newest first. POST: check a visitor in (also a kiosk, at
+    its own office)."""
 
     parser_classes = [BoundedJSONParser]
+    permission_classes = [AuthenticatedOrKiosk]
+    kiosk_methods = ("POST",)
 
     filterset_class = VisitFilter
     serializer_class = VisitListOutputSerializer
@@ -519,6 +531,9 @@ class VisitDetailApi(APIView):
     @extend_schema(responses={200: OutputSerializer, 403: NOT_ALLOWED, 404: NOT_FOUND})
     def get(self, request: Request, visit_id: int) -> Response:
         visit = self._get_visit(request, visit_id)
+        audit_visit_read(
+            user=request.user, visit=visit, via="api:visit-detail", remote_addr=request.META.get("REMOTE_ADDR")
+        )
         return Response(_serialize_visit(visit))
 
     @extend_schema(
@@ -552,6 +567,9 @@ class VisitDetailApi(APIView):
                 language_need_record(visit=visit, need=need_input, recorded_by=acting_user(request))
             if "status" in data:
                 visit = visit_set_status(visit=visit, status=data["status"], by=acting_user(request))
+        audit_visit_read(
+            user=request.user, visit=visit, via="api:visit-update", remote_addr=request.META.get("REMOTE_ADDR")
+        )
         return Response(_serialize_visit(visit))
 
     @staticmethod

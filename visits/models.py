@@ -243,3 +243,33 @@ class OfficeMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.office_id}:{self.role}"
+
+
+class KioskToken(models.Model):
+    """A self-service check-in kiosk's API credential, bound to ONE office.
+
+    Only a SHA-256 hash of the key is stored (the key is random and long, so a fast hash suffices);
+    the key itself is shown once when created (visits.kiosks.kiosk_token_create)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="kiosk_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_prefix = models.CharField(_("key prefix"), max_length=8, help_text=_("To recognise a key; not secret."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "name"]
+        verbose_name = _("kiosk token")
+        verbose_name_plural = _("kiosk tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+# The usage rollups belong to this app; they live in their own module (visits/reports/models.py).
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage  # noqa: E402, F401

@@ -1,5 +1,6 @@
 """Write actions for visits. Each is one transaction: it either writes everything or nothing."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,10 +16,15 @@ from visits.models import (
     InterpreterWanted,
     LanguageNeed,
     NeedIdentifiedBy,
+    NotUsedReason,
     Office,
     Visit,
+    VisitOutcome,
     VisitStatus,
 )
+from visits.reports.services import usage_rollup_touch
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ def visit_check_in(
                 recorded_by=checked_in_by,
                 recorded_at=now,
             )
+        usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
     return visit
 
 
@@ -118,6 +125,7 @@ def language_need_record(
             "recorded_at": now or timezone.now(),
         },
     )
+    usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
     return need_row
 
 
@@ -160,4 +168,100 @@ def visit_set_status(
             locked.served_by = by  # type: ignore[assignment]
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
+        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
     return locked
+
+
+# Visits an outcome may be recorded for: the officer records it during or after service; a visitor
+# who left is counted too (reason "visitor_left"), but nothing can be said about a visit still waiting.
+OUTCOME_VISIT_STATUSES = frozenset({VisitStatus.IN_SERVICE, VisitStatus.DONE, VisitStatus.LEFT})
+
+# Reasons that are recorded (the under-use report must see them) but flagged to the officer:
+# children must not interpret at a government office.
+DISCOURAGED_NOT_USED_REASONS = frozenset({NotUsedReason.CHILD})
+
+
+def visit_outcome_required(*, visit: Visit) -> bool:
+    """Whether the visit may not be closed without an outcome: a need was flagged and the visitor
+    wanted an interpreter, or nobody could tell yet."""
+    need = LanguageNeed.objects.filter(visit=visit).only("interpreter_wanted").first()
+    return need is not None and need.interpreter_wanted in (InterpreterWanted.YES, InterpreterWanted.UNSURE)
+
+
+def visit_outcome_record(
+    *,
+    visit: Visit,
+    interpreter_used: bool,
+    reason_not_used: str = "",
+    recorded_by: AbstractBaseUser | None,
+    now: datetime | None = None,
+) -> VisitOutcome:
+    """Record whether an interpreter was used at the visit and, if not, why.
+
+    Recording again replaces the earlier answer (the officer corrects a slip); recording the same
+    answer twice changes nothing. An outcome that contradicts the bookings is refused: when an
+    interpreter was connected (a booking in progress or completed), "not used" cannot be true.
+    """
+    if not isinstance(interpreter_used, bool):
+        raise DomainError(_("Answer yes or no."), field="interpreter_used", code="invalid")
+    reason_not_used = (reason_not_used or "").strip()
+    if interpreter_used and reason_not_used:
+        raise DomainError(
+            _("Give a reason only when no interpreter was used."), field="reason_not_used", code="not_allowed"
+        )
+    if not interpreter_used:
+        if not reason_not_used:
+            raise DomainError(_("Say why no interpreter was used."), field="reason_not_used", code="required")
+        _validate_choice(reason_not_used, NotUsedReason, "reason_not_used")
+
+    # Imported here: interpreters depends on visits, not the other way round.
+    from interpreters.models import BookingStatus, InterpreterBooking
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the visit: two officers submitting at once must end in one outcome row, and the
+        # visit's status must not change under us (closing happens under the same lock).
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.status not in OUTCOME_VISIT_STATUSES:
+            raise DomainError(
+                _("The outcome can be recorded once service has started."), field="visit", code="not_started"
+            )
+        connected = InterpreterBooking.objects.filter(
+            visit=locked, status__in=[BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED]
+        ).exists()
+        if connected and not interpreter_used:
+            raise DomainError(
+                _("An interpreter was connected to this visit through a booking: answer yes."),
+                field="interpreter_used",
+                code="inconsistent",
+            )
+        outcome = VisitOutcome.objects.filter(visit=locked).first()
+        if outcome is None:
+            outcome = VisitOutcome.objects.create(
+                visit=locked,
+                interpreter_used=interpreter_used,
+                reason_not_used=reason_not_used,
+                recorded_by=recorded_by,
+                recorded_at=now,
+            )
+        elif (outcome.interpreter_used, outcome.reason_not_used) != (interpreter_used, reason_not_used):
+            outcome.interpreter_used = interpreter_used
+            outcome.reason_not_used = reason_not_used
+            outcome.recorded_by = recorded_by  # type: ignore[assignment]
+            outcome.recorded_at = now
+            outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
+    if reason_not_used in DISCOURAGED_NOT_USED_REASONS:
+        logger.warning("visit %s: outcome recorded with discouraged reason %s", locked.pk, reason_not_used)
+    return outcome
+
+
+def outcome_warnings(*, outcome: VisitOutcome) -> list[str]:
+    """What the officer must be told about a recorded outcome (it is kept either way)."""
+    if outcome.reason_not_used in DISCOURAGED_NOT_USED_REASONS:
+        return [
+            _(
+                "Children must not be used as interpreters. The outcome is recorded; "
+                "book an interpreter next time, by phone if nothing else is possible."
+            )
+        ]
+    return []

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from visits.errors import DomainError
 from visits.forms import CheckInForm
-from visits.models import Language, Office, StaffRole, Visit, VisitStatus
+from visits.models import InterpreterWanted, Language, Office, StaffRole, Visit, VisitStatus
 from visits.picker import LanguageLabel, label_for_tag, picker_tiles
 from visits.selectors import (
     active_authorities,
@@ -120,11 +120,14 @@ def check_in(request: HttpRequest) -> HttpResponse:
             except (DomainError, ValidationError) as err:
                 form.add_domain_error(err)
             else:
-                messages.success(
-                    request,
-                    _("Checked in. Queue number: %(number)s") % {"number": visit.queue_number},
-                    extra_tags="queue-number",
-                )
+                text = _("Checked in. Queue number: %(number)s") % {"number": visit.queue_number}
+                if (need := form.cleaned_data["need"]) is not None:
+                    # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
+                    text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
+                        "language": label_for_tag(visit.language_need.language).name,
+                        "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
+                    }
+                messages.success(request, text, extra_tags="queue-number")
                 return redirect(f"{reverse('visits:check-in')}?office={office.pk}")
     else:
         authority = most_common_authority(office=office)

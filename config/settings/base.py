@@ -38,20 +38,27 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
+    "auditlog",
+    "axes",
+    "csp",
     "visits",
     "interpreters",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,7 +130,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(25
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Kiosks: "Authorization: Token <key>", one office each (visits.authentication).
+        "visits.authentication.KioskTokenAuthentication",
     ],
+    # Per-client request budgets: anonymous by address, users by id, kiosks by token.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "visits.throttling.AnonymousRateThrottle",
+        "visits.throttling.StaffRateThrottle",
+        "visits.throttling.KioskRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("TOLKDESK_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("TOLKDESK_THROTTLE_USER", "1200/min"),
+        "kiosk": os.environ.get("TOLKDESK_THROTTLE_KIOSK", "120/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's stock parsers ignore DATA_UPLOAD_MAX_MEMORY_SIZE; these refuse an oversize body with 413.
     "DEFAULT_PARSER_CLASSES": [
@@ -190,8 +210,36 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE: dict = {
+    # Usage rollups (visits.reports): today and yesterday every 10 minutes, the last 35 days nightly.
+    "usage-rollups-recent": {"task": "reports.usage_rollups_refresh_recent", "schedule": 600.0, "args": (2,)},
+    "usage-rollups-nightly": {
+        "task": "reports.usage_rollups_refresh_recent",
+        "schedule": crontab(hour=2, minute=30),
+        "args": (35,),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
+
+# Interpreter bookings (interpreters app). Seconds unless named otherwise.
+BOOKING_AGENCY_MAX_ATTEMPTS = int(os.environ.get("BOOKING_AGENCY_MAX_ATTEMPTS", "3"))
+BOOKING_RETRY_BASE_SECONDS = float(os.environ.get("BOOKING_RETRY_BASE_SECONDS", "2"))
+BOOKING_RETRY_MAX_SECONDS = float(os.environ.get("BOOKING_RETRY_MAX_SECONDS", "60"))
+BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", "120"))
+BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
+BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
+BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
+    "task": "interpreters.booking_sweep_stuck",
+    "schedule": BOOKING_SWEEP_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
+    "task": "interpreters.booking_escalate_unconfirmed",
+    "schedule": 60.0,
+}
 
 LOGGING = {
     "version": 1,
@@ -199,4 +247,49 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# --- Security, audit and retention (issue 5) -------------------------------------------------
+# Login rate limiting: after AXES_FAILURE_LIMIT failed logins for one username from one address,
+# that pair is locked out for AXES_COOLOFF_TIME (answered 429).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+# Audit trail (django-auditlog): personal values never enter the log, only the fact of a change.
+AUDITLOG_MASK_CALLABLE = "visits.audit.redact"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# GDPR retention: visitors' personal fields are erased this many days after check-in.
+TOLKDESK_RETENTION_DAYS = int(os.environ.get("TOLKDESK_RETENTION_DAYS", "90"))
+CELERY_BEAT_SCHEDULE["visits.purge_personal_data"] = {
+    "task": "visits.purge_personal_data",
+    "schedule": 60 * 60,  # hourly: each run erases what has passed the period since the last one
 }

@@ -70,6 +70,10 @@
     window.setInterval(refresh, 15000);
   }
 
+  // After a refused check-in, take keyboard and screen-reader users straight to what to fix.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   setUpPicker();
   setUpOfficeSwitch();
   setUpQueueRefresh();

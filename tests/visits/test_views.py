@@ -81,6 +81,8 @@ def test_language_need_is_recorded_from_the_picker(desk, office, authority, rece
     )
     assert need.recorded_by == receptionist
     assert str(need.visit.visitor_phone) == "+46701234567"
+    message = str(next(iter(desk.get(response["Location"]).context["messages"])))
+    assert message == f"Incheckad. Könummer: {need.visit.queue_number} · Språk: tigrinja, vill ha tolk: ja"
 
 
 def test_free_entry_tag_beats_the_grid_and_is_normalised(desk, office, authority):
@@ -93,7 +95,10 @@ def test_invalid_language_code_is_shown_next_to_the_free_entry_field(desk, offic
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert errors["language_other"] == ["”klingon” är inte en giltig språkkod (ISO 639 / BCP 47)."]
-    assert "field-error" in response.content.decode()
+    html = response.content.decode()
+    assert 'id="language-other-error"' in html  # next to the field
+    assert 'href="#field-language_other"' in html  # and in the summary above the form
+    assert "Besökaren checkades inte in" in html
     assert not Visit.objects.exists()
 
 
@@ -229,3 +234,15 @@ def test_page_is_swedish_by_default_and_english_when_chosen(desk):
     english = desk.get(URL).content.decode()
     assert '<html lang="en">' in english
     assert "Check in a visitor" in english and "Today's queue" in english
+
+
+def test_page_queries_do_not_grow_with_the_queue(desk, office, django_assert_max_num_queries):
+    for n in range(3):
+        LanguageNeedFactory(visit=VisitFactory(office=office, queue_number=f"F1{n:02d}"), language="ar")
+    with django_assert_max_num_queries(20) as few:
+        desk.get(URL)
+    for n in range(20):
+        LanguageNeedFactory(visit=VisitFactory(office=office, queue_number=f"F2{n:02d}"), language="prs")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = desk.get(URL)
+    assert len(response.context["queue"]) == 23

@@ -100,7 +100,9 @@ def test_demo_users_can_log_in_with_the_printed_password_and_have_their_roles(cl
         "manager": StaffRole.OFFICE_MANAGER,
     }
     assert OfficeMembership.objects.filter(user__username="reception").count() == 2
-    assert client.login(username="reception", password=DEMO_PASSWORD)
+    # Through the login page, as a person would (also works with request-aware auth backends).
+    response = client.post("/login/", {"username": "reception", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
 
 
 def test_it_adds_a_demo_queue_for_today_only_once():

@@ -54,8 +54,10 @@ class Command(BaseCommand):
             call_command("seed_agencies")
 
         worker = None if options["no_worker"] else self._start_worker(options["worker_log"])
-        # SIGTERM (e.g. from a process manager) must also stop the worker: turn it into SystemExit
-        # so the finally block runs.
+        # Ctrl-C and SIGTERM (a process manager) must both stop the worker: make them exceptions so
+        # the finally block runs. SIGINT is set explicitly because a shell starting us in the
+        # background leaves it ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, self._exit_on_signal)
         try:
             self._print_logins(port, worker)

@@ -1,0 +1,106 @@
+"""How fast is the receptionist's page? Times GET / (form, picker, today's queue) and the check-in
+POST (+ redirect) through Django's full request stack, on a throwaway test database that holds the
+demo data and a busy queue. Prints median / p95 and queries per request.
+
+    .venv/bin/python bench/checkin.py [--requests 200] [--queue 40]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tolkdesk_x .venv/bin/python bench/checkin.py
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from visits.management.commands.seed_demo import DEMO_OFFICE  # noqa: E402
+from visits.models import Authority, Office  # noqa: E402
+from visits.services import LanguageNeedInput, visit_check_in  # noqa: E402
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def timed(label: str, count: int, call) -> None:
+    durations, queries = [], 0
+    for _ in range(count):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            call()
+            durations.append((time.perf_counter() - started) * 1000)
+        queries = len(captured.captured_queries)
+    print(
+        f"{label:<34} n={count:<5} median {statistics.median(durations):7.1f} ms   "
+        f"p95 {percentile(durations, 0.95):7.1f} ms   queries/request {queries}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--queue", type=int, default=40, help="visitors already waiting today")
+    args = parser.parse_args()
+
+    # Not setup_test_environment(): its template instrumentation would be timed too.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        call_command("seed_demo", "--no-visits", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        office = Office.objects.get(name=DEMO_OFFICE)
+        authority = Authority.objects.get(code="forsakringskassan")
+        user = get_user_model().objects.get(username="reception")
+        for n in range(args.queue):
+            need = LanguageNeedInput(language=["ar", "so", "ti", "prs"][n % 4]) if n % 3 else None
+            visit_check_in(office=office, authority=authority, checked_in_by=user, language_need=need)
+
+        client = Client()
+        client.force_login(user)
+        client.get("/")  # warm caches (templates, CLDR names)
+        print(f"database: {connection.vendor}; {args.queue} visitors in today's queue at {office.name}")
+
+        def page() -> None:
+            assert client.get("/").status_code == 200
+
+        def check_in_swedish() -> None:
+            response = client.post("/", {"office": office.pk, "authority": authority.pk, "language": ""})
+            assert response.status_code == 302, response.content[:500]
+
+        def check_in_with_need() -> None:
+            response = client.post(
+                "/",
+                {
+                    "office": office.pk,
+                    "authority": authority.pk,
+                    "language": "ti",
+                    "interpreter_wanted": "yes",
+                    "identified_by": "pointed_at_card",
+                },
+            )
+            assert response.status_code == 302, response.content[:500]
+
+        timed("GET / (page with picker + queue)", args.requests, page)
+        timed("POST / check-in, Swedish", args.requests // 2, check_in_swedish)
+        timed("POST / check-in, language need", args.requests // 2, check_in_with_need)
+        print(f"page size: {len(client.get('/').content) / 1024:.0f} KiB (queue now {args.queue + args.requests})")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

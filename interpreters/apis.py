@@ -1,0 +1,294 @@
+"""Booking API: validate -> call service -> serialize. Scoped to the user's offices (another office's
+booking is 404). The agency webhook authenticates by HMAC signature, not by session."""
+
+import json
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interpreters.backends import AgencyEvent
+from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
+    BookingEvent,
+    BookingStatus,
+    CompetenceLevel,
+    Gender,
+    InterpreterAgency,
+    InterpreterBooking,
+    Modality,
+)
+from interpreters.selectors import bookings_for_user
+from interpreters.services import (
+    CallbackRejected,
+    agency_callback_receive,
+    agency_callback_verify,
+    booking_cancel,
+    booking_request,
+)
+from visits.errors import DomainError
+from visits.selectors import visits_for_user
+
+CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
+
+
+class BookingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BookingEvent
+        fields = ["from_status", "to_status", "source", "at", "detail"]
+
+
+class BookingAgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InterpreterAgency
+        fields = ["slug", "name"]
+
+
+class BookingOutputSerializer(serializers.ModelSerializer):
+    office = serializers.IntegerField(source="visit.office_id", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    agency = BookingAgencySerializer(read_only=True, allow_null=True)
+    connection = serializers.SerializerMethodField()
+    events = BookingEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = InterpreterBooking
+        fields = [
+            "id",
+            "visit",
+            "office",
+            "language",
+            "dialect",
+            "modality",
+            "scheduled_for",
+            "urgent",
+            "gender_preference",
+            "competence_required",
+            "competence_wished",
+            "status",
+            "status_label",
+            "agency",
+            "agency_reference",
+            "interpreter_name",
+            "interpreter_competence",
+            "connection",
+            "failure_reason",
+            "attempts",
+            "minutes_used",
+            "cost_ore",
+            "requested_at",
+            "pending_at",
+            "confirmed_at",
+            "started_at",
+            "ended_at",
+            "cancelled_at",
+            "failed_at",
+            "events",
+        ]
+
+    def get_connection(self, booking: InterpreterBooking) -> dict[str, str] | None:
+        """How to reach the interpreter: only once the agency has confirmed."""
+        if booking.status not in CONNECTED_STATUSES:
+            return None
+        return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
+
+
+class BookingFilter(django_filters.FilterSet):
+    office = django_filters.NumberFilter(field_name="visit__office_id")
+    visit = django_filters.NumberFilter(field_name="visit_id")
+    status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
+    date = django_filters.DateFilter(field_name="visit__service_date")
+    date_from = django_filters.DateFilter(field_name="visit__service_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="visit__service_date", lookup_expr="lte")
+
+    class Meta:
+        model = InterpreterBooking
+        fields = ["office", "visit", "status", "date", "date_from", "date_to"]
+
+
+def _scoped_bookings(request: Request):  # type: ignore[no-untyped-def]
+    return bookings_for_user(request.user).prefetch_related(
+        Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk"))
+    )
+
+
+class BookingCreateInputSerializer(serializers.Serializer):
+    visit = serializers.IntegerField(min_value=1)
+    modality = serializers.ChoiceField(choices=Modality.choices)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    dialect = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    gender_preference = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True, default="")
+    competence_required = serializers.ChoiceField(
+        choices=CompetenceLevel.choices, required=False, allow_blank=True, default=""
+    )
+    competence_wished = serializers.ChoiceField(
+        choices=CompetenceLevel.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class BookingListCreateApi(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = BookingOutputSerializer
+    filterset_class = BookingFilter
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return _scoped_bookings(self.request).order_by("-requested_at", "-pk")
+
+    @extend_schema(
+        request=BookingCreateInputSerializer,
+        responses={201: BookingOutputSerializer, 200: BookingOutputSerializer},
+        description="Request an interpreter for a visit. If the visit already has an active booking, "
+        "that booking is returned with 200 instead of creating a second one.",
+    )
+    def post(self, request: Request) -> Response:
+        data = BookingCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        args = dict(data.validated_data)
+        visit = get_object_or_404(visits_for_user(request.user), pk=args.pop("visit"))
+        had_active = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).exists()
+        language = args.pop("language", None) or None
+        booking = booking_request(visit=visit, requested_by=request.user, language=language, **args)
+        booking = _scoped_bookings(request).get(pk=booking.pk)
+        return Response(
+            BookingOutputSerializer(booking).data, status=status.HTTP_200_OK if had_active else status.HTTP_201_CREATED
+        )
+
+
+class BookingDetailApi(generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = BookingOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return _scoped_bookings(self.request)
+
+
+class BookingCancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class BookingCancelApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
+        data = BookingCancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking_cancel(booking=booking, by=request.user, reason=data.validated_data["reason"])
+        return Response(BookingOutputSerializer(_scoped_bookings(request).get(pk=pk)).data)
+
+
+# ------------------------------------------------------------------------------------------------
+# Agency webhook
+
+CALLBACK_TYPES = ["confirmed", "started", "ended", "cancelled", "no_show"]
+
+
+class CallbackInterpreterSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True, default="")
+    competence = serializers.ChoiceField(choices=CompetenceLevel.choices, required=False, allow_blank=True, default="")
+
+
+class CallbackConnectionSerializer(serializers.Serializer):
+    phone = PhoneNumberField(required=False, allow_blank=True, default="")
+    url = serializers.URLField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class AgencyCallbackSerializer(serializers.Serializer):
+    event_id = serializers.CharField(max_length=80)
+    type = serializers.ChoiceField(choices=CALLBACK_TYPES)
+    booking_id = serializers.UUIDField(help_text="The idempotency key tolkdesk sent with the booking.")
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+    interpreter = CallbackInterpreterSerializer(required=False)
+    connection = CallbackConnectionSerializer(required=False)
+    minutes = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60, allow_null=True, default=None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["type"] == "ended" and attrs.get("minutes") is None:
+            raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
+        return attrs
+
+
+class AgencyCallbackApi(APIView):
+    """Callbacks from an HTTP agency. Headers: X-Tolkdesk-Timestamp (unix seconds) and
+    X-Tolkdesk-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>" with the agency's secret).
+    A bad signature or stale timestamp is 401 and writes nothing; a repeated event id is a 200 no-op."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes: list = []  # the signature covers the raw bytes: parse them ourselves, after checking
+
+    @extend_schema(
+        request=AgencyCallbackSerializer,
+        parameters=[
+            OpenApiParameter("X-Tolkdesk-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Tolkdesk-Signature", str, OpenApiParameter.HEADER, required=True),
+        ],
+        responses={
+            200: inline_serializer(
+                "AgencyCallbackResult",
+                {
+                    "duplicate": serializers.BooleanField(),
+                    "changed": serializers.BooleanField(),
+                    "status": serializers.CharField(),
+                },
+            ),
+            400: OpenApiResponse(description="Malformed callback"),
+            401: OpenApiResponse(description="Bad signature or timestamp"),
+            404: OpenApiResponse(description="Unknown agency"),
+            409: OpenApiResponse(description="The event contradicts the booking's state"),
+        },
+    )
+    def post(self, request: Request, agency_slug: str) -> Response:
+        agency = get_object_or_404(InterpreterAgency, slug=agency_slug)
+        body = request._request.body  # raw bytes, as signed
+        try:
+            agency_callback_verify(
+                agency=agency,
+                timestamp=request.headers.get("X-Tolkdesk-Timestamp", ""),
+                signature=request.headers.get("X-Tolkdesk-Signature", ""),
+                body=body,
+            )
+        except CallbackRejected as exc:
+            return Response({"detail": exc.reason}, status=status.HTTP_401_UNAUTHORIZED)
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return Response({"detail": "Body is not JSON."}, status=status.HTTP_400_BAD_REQUEST)
+        if not isinstance(payload, dict):
+            return Response({"detail": "Body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
+        data = AgencyCallbackSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        interp = v.get("interpreter") or {}
+        conn = v.get("connection") or {}
+        event = AgencyEvent(
+            type=v["type"],
+            reference=v["reference"],
+            interpreter_name=interp.get("name", ""),
+            interpreter_gender=interp.get("gender", ""),
+            interpreter_competence=interp.get("competence", ""),
+            connection_phone=str(conn.get("phone") or ""),
+            connection_url=conn.get("url", ""),
+            minutes=v.get("minutes"),
+            raw=payload,
+        )
+        try:
+            result = agency_callback_receive(
+                agency=agency, event_id=v["event_id"], booking_key=str(v["booking_id"]), event=event, payload=payload
+            )
+        except DomainError as exc:
+            code = status.HTTP_409_CONFLICT if exc.code == "illegal_transition" else status.HTTP_400_BAD_REQUEST
+            return Response(exc.as_dict(), status=code)
+        result.booking.refresh_from_db()
+        return Response({"duplicate": result.duplicate, "changed": result.changed, "status": result.booking.status})

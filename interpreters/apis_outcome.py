@@ -1,0 +1,71 @@
+"""API for the outcome the officer records at the end of a visit: /api/v1/visits/{id}/outcome/."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interpreters.access import user_can_act_on_visit
+from visits.models import NotUsedReason, Visit, VisitOutcome
+from visits.selectors import visits_for_user
+from visits.services import outcome_warnings, visit_outcome_record
+
+
+class OutcomeInputSerializer(serializers.Serializer):
+    interpreter_used = serializers.BooleanField()
+    reason_not_used = serializers.ChoiceField(choices=NotUsedReason.choices, required=False, allow_blank=True)
+
+
+class OutcomeOutputSerializer(serializers.ModelSerializer):
+    reason_not_used_label = serializers.CharField(source="get_reason_not_used_display", read_only=True)
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VisitOutcome
+        fields = ["visit", "interpreter_used", "reason_not_used", "reason_not_used_label", "recorded_at", "warnings"]
+
+    def get_warnings(self, outcome: VisitOutcome) -> list[str]:
+        return [str(w) for w in outcome_warnings(outcome=outcome)]
+
+
+class VisitOutcomeApi(APIView):
+    """Read, record or correct whether an interpreter was used at a visit (and if not, why).
+
+    POST and PUT do the same: the visit has at most one outcome, recording again replaces it."""
+
+    def _visit(self, request: Request, pk: int) -> Visit:
+        # Another office's visit is "not found", never "forbidden": its existence is not disclosed.
+        return get_object_or_404(visits_for_user(request.user), pk=pk)
+
+    @extend_schema(responses=OutcomeOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        visit = self._visit(request, pk)
+        outcome = get_object_or_404(VisitOutcome, visit=visit)
+        return Response(OutcomeOutputSerializer(outcome).data)
+
+    @extend_schema(
+        request=OutcomeInputSerializer, responses={200: OutcomeOutputSerializer, 201: OutcomeOutputSerializer}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        visit = self._visit(request, pk)
+        if not user_can_act_on_visit(request.user, visit):
+            raise PermissionDenied()
+        serializer = OutcomeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        existed = VisitOutcome.objects.filter(visit=visit).exists()
+        outcome = visit_outcome_record(
+            visit=visit,
+            interpreter_used=serializer.validated_data["interpreter_used"],
+            reason_not_used=serializer.validated_data.get("reason_not_used", ""),
+            recorded_by=request.user,
+        )
+        return Response(
+            OutcomeOutputSerializer(outcome).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=OutcomeInputSerializer, responses=OutcomeOutputSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        return self.post(request, pk)

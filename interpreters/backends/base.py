@@ -1,0 +1,71 @@
+"""The interface every agency backend implements, and the errors that drive retry and fallback."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from interpreters.models import InterpreterAgency, InterpreterBooking
+
+# Agency event types, shared by book()/status() results and webhook callbacks.
+ACCEPTED = "accepted"
+CONFIRMED = "confirmed"
+STARTED = "started"
+ENDED = "ended"
+CANCELLED = "cancelled"
+NO_SHOW = "no_show"
+FAILED = "failed"
+EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED)
+
+
+@dataclass(frozen=True)
+class AgencyEvent:
+    """What an agency tells us about a booking: the answer to book()/status(), or a callback."""
+
+    type: str
+    reference: str = ""
+    interpreter_name: str = ""
+    interpreter_gender: str = ""
+    interpreter_competence: str = ""
+    interpreter_id: int | None = None  # our Interpreter row, when the agency is one we simulate
+    connection_phone: str = ""
+    connection_url: str = ""
+    minutes: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class AgencyError(Exception):
+    def __init__(self, message: str, *, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail or {}
+
+
+class TransientAgencyError(AgencyError):
+    """Worth retrying at the same agency: timeout, connection refused, 5xx."""
+
+
+class PermanentAgencyError(AgencyError):
+    """This agency will not do it (4xx, no interpreter): move on to the next agency."""
+
+
+class AgencyBackendBase:
+    """book() must be idempotent per booking.idempotency_key: calling it twice books once."""
+
+    def __init__(self, agency: InterpreterAgency) -> None:
+        self.agency = agency
+        self.settings: dict[str, Any] = dict(agency.backend_settings or {})
+
+    def lease_seconds(self) -> float:
+        """How long a dispatcher may wait on book(); a swept re-dispatch waits at least this long."""
+        return 30.0
+
+    def book(self, booking: InterpreterBooking) -> AgencyEvent:
+        raise NotImplementedError
+
+    def accepted(self, booking: InterpreterBooking) -> None:
+        """Called once the agency's acceptance is recorded (outside any transaction)."""
+
+    def cancel(self, booking: InterpreterBooking) -> None:
+        raise NotImplementedError
+
+    def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
+        raise NotImplementedError

@@ -1,0 +1,139 @@
+"""An agency with an HTTP JSON API.
+
+    POST {base_url}/bookings                       -> 200/201 {"reference", "status", "interpreter", "connection"}
+    POST {base_url}/bookings/{reference}/cancel    -> 200/204 (404: already gone, fine)
+    GET  {base_url}/bookings/{reference}           -> 200 {"reference", "status", …}
+
+Every request carries the booking's idempotency key (header Idempotency-Key), so a re-sent booking
+(a retried or re-delivered task) is booked once. Timeouts, connection errors and 5xx are transient
+(retry); other 4xx are permanent (fall back to the next agency). backend_settings:
+base_url, connect_timeout, read_timeout, api_key_env (name of the env var holding a bearer token),
+webhook_secret_env (name of the env var holding the callback HMAC secret).
+"""
+
+import os
+from typing import Any
+
+import requests
+from django.conf import settings as django_settings
+
+from interpreters.backends.base import (
+    CONFIRMED,
+    EVENT_TYPES,
+    AgencyBackendBase,
+    AgencyEvent,
+    PermanentAgencyError,
+    TransientAgencyError,
+)
+from interpreters.models import InterpreterBooking
+
+
+def event_from_payload(data: dict[str, Any], *, default_type: str = "") -> AgencyEvent:
+    """Read the agency's JSON (book/status answer or callback body) into an AgencyEvent."""
+    interp = data.get("interpreter") or {}
+    conn = data.get("connection") or {}
+    minutes = data.get("minutes")
+    return AgencyEvent(
+        type=str(data.get("type") or data.get("status") or default_type),
+        reference=str(data.get("reference") or "")[:80],
+        interpreter_name=str(interp.get("name") or "")[:120] if isinstance(interp, dict) else "",
+        interpreter_gender=str(interp.get("gender") or "") if isinstance(interp, dict) else "",
+        interpreter_competence=str(interp.get("competence") or "") if isinstance(interp, dict) else "",
+        connection_phone=str(conn.get("phone") or "") if isinstance(conn, dict) else "",
+        connection_url=str(conn.get("url") or "")[:200] if isinstance(conn, dict) else "",
+        minutes=int(minutes) if isinstance(minutes, int | float) and not isinstance(minutes, bool) else None,
+        raw=data,
+    )
+
+
+class HttpJsonBackend(AgencyBackendBase):
+    def _timeouts(self) -> tuple[float, float]:
+        return (float(self.settings.get("connect_timeout", 3.0)), float(self.settings.get("read_timeout", 10.0)))
+
+    def lease_seconds(self) -> float:
+        connect, read = self._timeouts()
+        return connect + read + 5.0
+
+    def _url(self, path: str) -> str:
+        base = str(self.settings.get("base_url", "")).rstrip("/")
+        if not base:
+            raise PermanentAgencyError("agency has no base_url")
+        return f"{base}/{path.lstrip('/')}"
+
+    def _headers(self, booking: InterpreterBooking) -> dict[str, str]:
+        headers = {"Idempotency-Key": str(booking.idempotency_key), "Accept": "application/json"}
+        token_env = self.settings.get("api_key_env")
+        if token_env and os.environ.get(token_env):
+            headers["Authorization"] = f"Bearer {os.environ[token_env]}"
+        return headers
+
+    def _call(self, method: str, path: str, booking: InterpreterBooking, payload: dict | None = None) -> Any:
+        try:
+            response = requests.request(
+                method,
+                self._url(path),
+                json=payload,
+                headers=self._headers(booking),
+                timeout=self._timeouts(),
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise TransientAgencyError(f"timeout: {exc.__class__.__name__}") from exc
+        except requests.ConnectionError as exc:
+            raise TransientAgencyError("connection failed") from exc
+        except requests.RequestException as exc:
+            raise TransientAgencyError(f"request failed: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientAgencyError(f"HTTP {response.status_code}", detail={"status_code": response.status_code})
+        if response.status_code >= 300:
+            raise PermanentAgencyError(
+                f"HTTP {response.status_code}: {response.text[:200]}", detail={"status_code": response.status_code}
+            )
+        if response.status_code == 204 or not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientAgencyError("agency answered with invalid JSON") from exc
+
+    def book(self, booking: InterpreterBooking) -> AgencyEvent:
+        payload = {
+            "booking_id": str(booking.idempotency_key),
+            "language": booking.language,
+            "dialect": booking.dialect,
+            "modality": booking.modality,
+            "scheduled_for": booking.scheduled_for.isoformat() if booking.scheduled_for else None,
+            "urgent": booking.urgent,
+            "gender_preference": booking.gender_preference,
+            "competence_required": booking.competence_required,
+            "competence_wished": booking.competence_wished,
+            "county": booking.visit.office.county,
+        }
+        callback_base = getattr(django_settings, "TOLKDESK_PUBLIC_URL", "")
+        if callback_base:
+            payload["callback_url"] = f"{callback_base.rstrip('/')}/api/v1/agency-callbacks/{self.agency.slug}/"
+        data = self._call("POST", "bookings", booking, payload)
+        if not isinstance(data, dict) or not data.get("reference"):
+            raise TransientAgencyError("agency answered without a reference")
+        event = event_from_payload(data, default_type="accepted")
+        if event.type not in ("accepted", CONFIRMED):
+            raise PermanentAgencyError(f"agency answered status {event.type!r}")
+        return event
+
+    def cancel(self, booking: InterpreterBooking) -> None:
+        if not booking.agency_reference:
+            return
+        try:
+            self._call("POST", f"bookings/{booking.agency_reference}/cancel", booking, {})
+        except PermanentAgencyError as exc:
+            if exc.detail.get("status_code") != 404:
+                raise
+
+    def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
+        if not booking.agency_reference:
+            return None
+        data = self._call("GET", f"bookings/{booking.agency_reference}", booking)
+        if not isinstance(data, dict):
+            return None
+        event = event_from_payload(data)
+        return event if event.type in EVENT_TYPES else None

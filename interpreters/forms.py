@@ -1,0 +1,64 @@
+"""Forms of the officer's visit page. They only parse input; the rules live in the services."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from interpreters.models import Modality
+from interpreters.templatetags.officer import language_label
+from visits.models import NotUsedReason
+from visits.selectors import picker_languages
+
+# The officer's desk books remote interpreters; on-site is arranged ahead, outside the visit.
+DESK_MODALITIES = [(Modality.PHONE.value, Modality.PHONE.label), (Modality.VIDEO.value, Modality.VIDEO.label)]
+
+
+def _language_choice_label(tag: str) -> str:
+    names = language_label(tag)
+    return f"{names['name']} · {names['endonym']}" if names["endonym"] != names["name"] else str(names["name"])
+
+
+class BookingRequestForm(forms.Form):
+    modality = forms.ChoiceField(label=_("Modality"), choices=DESK_MODALITIES)
+    scheduled_for = forms.DateTimeField(
+        label=_("Later, at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty to get an interpreter now."),
+    )
+    # Only shown when the visit has no language need yet: the officer noticed it mid-visit.
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args: object, need_language: str | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.need_language = need_language
+        self.fields["language"].choices = [("", "—")] + [
+            (lang.code, _language_choice_label(lang.code)) for lang in picker_languages()
+        ]
+
+    def clean_scheduled_for(self) -> object:
+        value = self.cleaned_data.get("scheduled_for")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future, or leave it empty for now."))
+        return value
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if not self.need_language and not cleaned.get("language"):
+            self.add_error("language", _("Choose the language the visitor needs."))
+        return cleaned
+
+
+class OutcomeForm(forms.Form):
+    interpreter_used = forms.TypedChoiceField(
+        label=_("Was an interpreter used?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    reason_not_used = forms.ChoiceField(
+        label=_("If not, why?"),
+        choices=[("", "—"), *NotUsedReason.choices],
+        required=False,
+    )

@@ -1,0 +1,155 @@
+"""Demo interpreter agencies (simulated backend), Kammarkollegiet-style county rankings, framework
+rate cards and a few interpreters. Idempotent: a second run changes nothing and creates nothing."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from interpreters.models import (
+    AgencyBackend,
+    AgencyRanking,
+    CompetenceLevel,
+    Gender,
+    Interpreter,
+    InterpreterAgency,
+    Modality,
+    RateCard,
+)
+from visits.models import County, Language
+
+# The languages most interpreted at the offices; the catalogue (visits.Language) adds the rest.
+BASE_LANGUAGES = [
+    "ar", "so", "ti", "prs", "fa", "ckb", "kmr", "uk", "ru", "pl", "ro", "tr", "th", "hbs", "ps", "am",
+    "es", "en", "fi", "sq", "bg", "vi", "zh", "ur", "fr", "aii", "om", "uz", "mn", "my", "de", "hu",
+    "ku", "sw", "ta", "bn", "hi", "pa", "rmy", "ne", "tl",
+]  # fmt: skip
+SMALL_SET = ["ar", "so", "ti", "prs", "fa", "uk", "ru", "pl", "tr"]
+
+# (slug, name, priority, modalities, languages (None = all), simulator settings)
+AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]] = [
+    (
+        "sprakbron",
+        "Språkbron Tolkförmedling AB",
+        10,
+        [Modality.PHONE, Modality.VIDEO],
+        None,
+        {"book_latency_seconds": 0.4, "failure_rate": 0.1, "confirm_after_seconds": 4},
+    ),
+    (
+        "nordtolk",
+        "Nordtolk Sverige AB",
+        20,
+        [Modality.PHONE, Modality.VIDEO],
+        None,
+        {"book_latency_seconds": 0.8, "failure_rate": 0.05, "confirm_after_seconds": 6},
+    ),
+    (
+        "tolkcentrum-malardalen",
+        "Tolkcentrum Mälardalen",
+        30,
+        [Modality.PHONE],
+        SMALL_SET,
+        {"book_latency_seconds": 0.3, "failure_rate": 0.2, "confirm_after_seconds": 3},
+    ),
+    (
+        "lingua-syd",
+        "Lingua Syd Tolkservice",
+        40,
+        [Modality.PHONE, Modality.VIDEO, Modality.ON_SITE],
+        None,
+        {"book_latency_seconds": 1.0, "failure_rate": 0.0, "confirm_after_seconds": 8},
+    ),
+]
+
+# Framework default prices (Kammarkollegiet-style): remote 655 kr/h, minimum 328 kr covers the
+# first 30 minutes, then 15-minute steps; urgent 980 kr/h, minimum 245 kr covers 15 minutes.
+RATE_CARDS = [
+    (Modality.PHONE, False, 65500, 32800, 30),
+    (Modality.VIDEO, False, 65500, 32800, 30),
+    (Modality.PHONE, True, 98000, 24500, 15),
+    (Modality.VIDEO, True, 98000, 24500, 15),
+]
+RATES_VALID_FROM = dt.date(2024, 1, 1)
+
+# (agency slug, name, languages, gender, competence, phone)
+INTERPRETERS = [
+    ("sprakbron", "Amira Haddad", ["ar"], Gender.FEMALE, CompetenceLevel.AUKTORISERAD, "+46101230101"),
+    ("sprakbron", "Yusuf Warsame", ["so"], Gender.MALE, CompetenceLevel.UTBILDAD, "+46101230102"),
+    ("sprakbron", "Olena Kovalenko", ["uk", "ru"], Gender.FEMALE, CompetenceLevel.SJUKVARDSTOLK, "+46101230103"),
+    ("nordtolk", "Farid Rahimi", ["prs", "fa"], Gender.MALE, CompetenceLevel.AUKTORISERAD, "+46101230201"),
+    ("nordtolk", "Selam Tesfay", ["ti", "am"], Gender.FEMALE, CompetenceLevel.UTBILDAD, "+46101230202"),
+    ("nordtolk", "Karim Mansour", ["ar"], Gender.MALE, CompetenceLevel.RATTSTOLK, "+46101230203"),
+    ("tolkcentrum-malardalen", "Rojda Aydin", ["kmr", "tr"], Gender.FEMALE, CompetenceLevel.OVRIG, "+46101230301"),
+    ("tolkcentrum-malardalen", "Agnieszka Nowak", ["pl"], Gender.FEMALE, CompetenceLevel.AUKTORISERAD, "+46101230302"),
+    ("lingua-syd", "Hassan Ali", ["so", "ar"], Gender.MALE, CompetenceLevel.AUKTORISERAD, "+46101230401"),
+    ("lingua-syd", "Mariam Safi", ["ps", "prs"], Gender.FEMALE, CompetenceLevel.UTBILDAD, "+46101230402"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo interpreter agencies, county rankings, rate cards and interpreters."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        catalogue = list(Language.objects.values_list("code", flat=True))
+        all_languages = list(dict.fromkeys([*BASE_LANGUAGES, *catalogue]))
+        agencies = []
+        for slug, name, priority, modalities, languages, sim in AGENCIES:
+            agency, _created = InterpreterAgency.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "backend": AgencyBackend.SIMULATED,
+                    "backend_settings": sim,
+                    "priority": priority,
+                    "active": True,
+                    "modalities": [str(m) for m in modalities],
+                    "languages": languages or all_languages,
+                },
+            )
+            agencies.append(agency)
+
+        # Each county ranks the demo agencies in a different (deterministic) order, after any
+        # agency an admin has ranked there.
+        for index, county in enumerate(County.values):
+            AgencyRanking.objects.filter(county=county, agency__in=agencies).delete()
+            start = max(AgencyRanking.objects.filter(county=county).values_list("rank", flat=True), default=0)
+            rotated = agencies[index % len(agencies) :] + agencies[: index % len(agencies)]
+            for offset, agency in enumerate(rotated, start=1):
+                AgencyRanking.objects.create(agency=agency, county=county, rank=start + offset)
+
+        for modality, urgent, hourly, minimum, minimum_minutes in RATE_CARDS:
+            RateCard.objects.update_or_create(
+                agency=None,
+                modality=modality,
+                urgent=urgent,
+                valid_from=RATES_VALID_FROM,
+                defaults={
+                    "hourly_rate_ore": hourly,
+                    "minimum_fee_ore": minimum,
+                    "minimum_minutes": minimum_minutes,
+                    "step_minutes": 15,
+                },
+            )
+
+        by_slug = {a.slug: a for a in agencies}
+        for slug, name, languages, gender, competence, phone in INTERPRETERS:
+            agency = by_slug[slug]
+            Interpreter.objects.update_or_create(
+                agency=agency,
+                name=name,
+                defaults={
+                    "languages": [{"language": code, "dialects": []} for code in languages],
+                    "modalities": list(agency.modalities),
+                    "gender": gender,
+                    "competence": competence,
+                    "phone": phone,
+                    "active": True,
+                },
+            )
+        self.stdout.write(
+            f"agencies: {len(agencies)}, rankings: {AgencyRanking.objects.count()}, "
+            f"rate cards: {RateCard.objects.filter(agency=None).count()}, interpreters: {Interpreter.objects.count()}"
+        )

@@ -1,0 +1,112 @@
+"""Read queries for agencies and bookings. Bookings carry visitors' language needs, so every query a
+user can reach is scoped to that user's offices (national admins see all)."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+
+from interpreters.models import (
+    AgencyRanking,
+    BookingEvent,
+    CompetenceLevel,
+    Interpreter,
+    InterpreterAgency,
+    InterpreterBooking,
+)
+from visits.models import Visit
+from visits.selectors import offices_for_user
+
+
+def bookings_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[InterpreterBooking]:
+    return InterpreterBooking.objects.filter(visit__office__in=offices_for_user(user)).select_related(
+        "visit", "visit__office", "agency", "interpreter"
+    )
+
+
+def visit_bookings(*, visit: Visit) -> QuerySet[InterpreterBooking]:
+    """All bookings of one visit, newest first, with their events (oldest first)."""
+    return (
+        InterpreterBooking.objects.filter(visit=visit)
+        .select_related("agency", "interpreter")
+        .prefetch_related(Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")))
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def agency_serves_language(agency: InterpreterAgency, language: str) -> bool:
+    """An agency listing "ar" serves "ar-SY" too; one listing only "ar-SY" does not serve all "ar"."""
+    offered = {str(tag).lower() for tag in agency.languages or []}
+    tag = language.lower()
+    return tag in offered or tag.split("-")[0] in offered
+
+
+def agencies_for(*, language: str, modality: str | None = None, county: str | None = None) -> list[InterpreterAgency]:
+    """Active agencies serving the language (and modality), in the order they are to be called:
+    Kammarkollegiet's ranking for the county first, then unranked agencies by priority.
+
+    Few agencies exist, and JSON containment is not portable to SQLite, so the language/modality
+    filter runs in Python."""
+    agencies = InterpreterAgency.objects.filter(active=True)
+    if county:
+        rank_sq = AgencyRanking.objects.filter(county=county).values("agency_id", "rank")
+        ranks = {row["agency_id"]: row["rank"] for row in rank_sq}
+        agencies = agencies.annotate(
+            county_rank=Case(
+                *[When(pk=agency_id, then=Value(rank)) for agency_id, rank in ranks.items()],
+                default=Value(32767),
+                output_field=IntegerField(),
+            )
+        ).order_by("county_rank", "priority", "name")
+    else:
+        agencies = agencies.order_by("priority", "name")
+    return [
+        agency
+        for agency in agencies
+        if agency_serves_language(agency, language) and (modality is None or modality in (agency.modalities or []))
+    ]
+
+
+def booking_agency_chain(*, booking: InterpreterBooking) -> list[InterpreterAgency]:
+    return agencies_for(language=booking.language, modality=booking.modality, county=booking.visit.office.county)
+
+
+COMPETENCE_ORDER: list[str] = list(CompetenceLevel.values)  # lowest first
+
+
+def competence_preference(*, required: str = "", wished: str = "") -> list[str]:
+    """Levels acceptable for an order, best match first.
+
+    Required is a floor: nothing below it is acceptable. Wished is a preference: the wished level
+    first, then falling back to the next level down (never below the floor), then the levels above
+    the wish. With no wish, the highest level first (Kammarkollegiet: use the most qualified
+    interpreter available)."""
+    floor = COMPETENCE_ORDER.index(required) if required else 0
+    acceptable = COMPETENCE_ORDER[floor:]
+    if not wished:
+        return list(reversed(acceptable))
+    wish = COMPETENCE_ORDER.index(wished)
+    below = [lvl for lvl in reversed(COMPETENCE_ORDER[:wish]) if COMPETENCE_ORDER.index(lvl) >= floor]
+    above = COMPETENCE_ORDER[wish + 1 :]
+    return ([wished] if wish >= floor else []) + below + [lvl for lvl in above if lvl in acceptable]
+
+
+def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking) -> Interpreter | None:
+    """The agency's best-matching active interpreter for the booking, or None."""
+    candidates = [
+        interp
+        for interp in Interpreter.objects.filter(agency=agency, active=True)
+        if booking.modality in (interp.modalities or [])
+        and any(
+            str(entry.get("language", "")).lower() in {booking.language.lower(), booking.language.split("-")[0].lower()}
+            for entry in interp.languages or []
+            if isinstance(entry, dict)
+        )
+    ]
+    levels = competence_preference(required=booking.competence_required, wished=booking.competence_wished)
+    # Gender is a preference: a matching interpreter at any acceptable level first, then anyone.
+    passes = [[i for i in candidates if i.gender == booking.gender_preference]] if booking.gender_preference else []
+    for pool in [*passes, candidates]:
+        for level in levels:
+            for interp in pool:
+                if interp.competence == level:
+                    return interp
+    return None

@@ -1,0 +1,536 @@
+"""Talking to agencies: dispatch with retry and fallback, applying what agencies report (book()
+answers, status polls, webhook callbacks), webhook verification, cancellation at the agency.
+
+No function here calls an agency inside a database transaction: a slow agency must never hold a
+row lock or (on SQLite) the write lock.
+"""
+
+import hashlib
+import hmac
+import logging
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from interpreters.backends import (
+    AgencyEvent,
+    PermanentAgencyError,
+    TransientAgencyError,
+    get_backend,
+)
+from interpreters.models import (
+    AgencyCallback,
+    BookingStatus,
+    CompetenceLevel,
+    Interpreter,
+    InterpreterAgency,
+    InterpreterBooking,
+)
+from interpreters.selectors import booking_agency_chain
+from interpreters.services.bookings import (
+    FORWARD_PATH,
+    StaleBookingError,
+    booking_event_record,
+    booking_transition,
+)
+from interpreters.services.pricing import booking_price_ore, rate_card_for
+from visits.errors import DomainError
+
+logger = logging.getLogger(__name__)
+S = BookingStatus
+
+EVENT_TO_STATUS = {
+    "confirmed": S.CONFIRMED,
+    "started": S.IN_PROGRESS,
+    "ended": S.COMPLETED,
+    "cancelled": S.CANCELLED,
+    "no_show": S.NO_SHOW,
+    "failed": S.FAILED,
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Applying agency events (the one path for book() answers, status polls and webhooks)
+
+
+def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if event.reference and not booking.agency_reference:
+        changes["agency_reference"] = event.reference
+    if event.interpreter_id:
+        interp = Interpreter.objects.filter(pk=event.interpreter_id, agency_id=booking.agency_id).first()
+        if interp is not None:
+            changes["interpreter"] = interp
+    if event.interpreter_name:
+        changes["interpreter_name"] = event.interpreter_name[:120]
+    if event.interpreter_competence in CompetenceLevel.values:
+        changes["interpreter_competence"] = event.interpreter_competence
+    if event.connection_phone:
+        changes["connection_phone"] = event.connection_phone
+    if event.connection_url:
+        changes["connection_url"] = event.connection_url
+    return changes
+
+
+def booking_cost_compute(*, booking: InterpreterBooking, minutes: int) -> int | None:
+    card = rate_card_for(
+        agency=booking.agency,
+        modality=booking.modality,
+        urgent=booking.urgent,
+        on=timezone.localdate(booking.started_at or booking.requested_at),
+    )
+    if card is None:
+        return None
+    return booking_price_ore(rate_card=card, minutes=minutes, start=booking.started_at or booking.confirmed_at)
+
+
+def booking_apply_agency_event(
+    *, booking: InterpreterBooking, event: AgencyEvent, source: str, now: datetime | None = None
+) -> bool:
+    """Apply what the agency says. Returns True if the booking changed, False for a no-op (already
+    in that status, or an event for a status already passed). Raises DomainError when the event
+    contradicts the booking (e.g. "started" on a cancelled booking)."""
+    now = now or timezone.now()
+    target = EVENT_TO_STATUS.get(event.type)
+    if target is None:
+        raise DomainError(_("Unknown event type."), field="type", code="invalid_choice")
+    with transaction.atomic():
+        locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
+        current = locked.status
+        if current == target:
+            return False
+        if (
+            current in FORWARD_PATH
+            and target in FORWARD_PATH
+            and FORWARD_PATH.index(target) < FORWARD_PATH.index(current)
+        ):
+            return False  # late delivery of an earlier step
+        detail: dict[str, Any] = {"event": event.type}
+        if event.reference:
+            detail["reference"] = event.reference
+        changes: dict[str, Any] = {}
+        if target == S.CONFIRMED:
+            changes = _confirmation_changes(locked, event)
+        elif target == S.COMPLETED:
+            if event.minutes is None or event.minutes < 0:
+                raise DomainError(_("An ended call needs its minutes."), field="minutes", code="required")
+            if current == S.CONFIRMED:
+                # "ended" without "started" (lost or late): pass through in progress so every
+                # booking's history has the same shape.
+                locked = booking_transition(
+                    booking=locked,
+                    to_status=S.IN_PROGRESS,
+                    source=source,
+                    detail={"event": "ended", "implied": True},
+                    now=now,
+                )
+            changes = {
+                "minutes_used": event.minutes,
+                "cost_ore": booking_cost_compute(booking=locked, minutes=event.minutes),
+            }
+            detail["minutes"] = event.minutes
+        elif target in (S.CANCELLED, S.FAILED):
+            changes = {
+                "failure_reason": _("Cancelled by the agency.")
+                if target == S.CANCELLED
+                else _("The agency reported a failure.")
+            }
+        booking_transition(booking=locked, to_status=target, source=source, detail=detail, changes=changes, now=now)
+    booking.refresh_from_db()
+    return True
+
+
+# ----------------------------------------------------------------------------------------------
+# Webhook callbacks
+
+
+class CallbackRejected(Exception):
+    """Signature, timestamp or secret problem: the caller is not (provably) the agency."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def agency_webhook_secret(agency: InterpreterAgency) -> bytes | None:
+    env_name = (agency.backend_settings or {}).get("webhook_secret_env")
+    value = os.environ.get(env_name) if env_name else None
+    return value.encode() if value else None
+
+
+def agency_callback_signature(*, secret: bytes, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over "<timestamp>.<body>", hex: what agencies put in X-Tolkdesk-Signature."""
+    return hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def agency_callback_verify(
+    *, agency: InterpreterAgency, timestamp: str, signature: str, body: bytes, now: datetime | None = None
+) -> None:
+    secret = agency_webhook_secret(agency)
+    if secret is None:
+        raise CallbackRejected("no webhook secret configured for this agency")
+    try:
+        sent_at = int(timestamp)
+    except (TypeError, ValueError):
+        raise CallbackRejected("missing or malformed timestamp") from None
+    now_ts = (now or timezone.now()).timestamp()
+    if abs(now_ts - sent_at) > settings.AGENCY_WEBHOOK_TOLERANCE_SECONDS:
+        raise CallbackRejected("timestamp outside the allowed window")
+    expected = agency_callback_signature(secret=secret, timestamp=timestamp, body=body)
+    given = (signature or "").removeprefix("sha256=")
+    if not hmac.compare_digest(expected, given):
+        raise CallbackRejected("bad signature")
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    booking: InterpreterBooking
+    duplicate: bool
+    changed: bool
+
+
+def agency_callback_receive(
+    *,
+    agency: InterpreterAgency,
+    event_id: str,
+    booking_key: str,
+    event: AgencyEvent,
+    payload: dict,
+    now: datetime | None = None,
+) -> CallbackResult:
+    """Record a (verified) callback and apply it, in one transaction: either both or neither.
+    The same event id twice is a no-op; a callback that contradicts the booking writes nothing."""
+    now = now or timezone.now()
+    booking = InterpreterBooking.objects.filter(idempotency_key=booking_key, agency=agency).first()
+    if booking is None:
+        raise DomainError(_("No booking with this id at this agency."), field="booking_id", code="not_found")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                AgencyCallback.objects.create(agency=agency, event_id=event_id, received_at=now, payload=payload)
+        except IntegrityError:
+            return CallbackResult(booking=booking, duplicate=True, changed=False)
+        changed = booking_apply_agency_event(booking=booking, event=event, source=f"agency:{agency.slug}", now=now)
+    return CallbackResult(booking=booking, duplicate=False, changed=changed)
+
+
+# ----------------------------------------------------------------------------------------------
+# Dispatch: claim, call the agency, retry with backoff, fall back, fail
+
+
+@dataclass(frozen=True)
+class DispatchOutcome:
+    action: str  # "noop", "accepted", "confirmed", "retry", "failed"
+    retry_in: float | None = None
+    detail: str = ""
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter ("equal jitter"): half fixed, half random, so retries of many
+    bookings after an agency outage spread out instead of arriving together."""
+    ceiling = min(settings.BOOKING_RETRY_MAX_SECONDS, settings.BOOKING_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not security)
+
+
+def _claim(
+    booking: InterpreterBooking, chain: list[InterpreterAgency], now: datetime, source: str
+) -> InterpreterBooking | None:
+    """Take the dispatch lease. Only one dispatcher (task, retry, sweeper re-dispatch) may be
+    calling an agency for a booking at a time; the lease expires so a killed worker's booking is
+    picked up again."""
+    if booking.status == S.REQUESTED:
+        agency = chain[0]
+        lease = get_backend(agency).lease_seconds()
+        try:
+            return booking_transition(
+                booking=booking,
+                to_status=S.PENDING,
+                source=source,
+                expected_from={S.REQUESTED},
+                detail={"agency": agency.slug},
+                changes={"agency": agency, "agency_attempts": 0, "next_attempt_at": now + timedelta(seconds=lease)},
+                now=now,
+            )
+        except StaleBookingError:
+            return None
+    agency = booking.agency or chain[0]
+    lease = get_backend(agency).lease_seconds()
+    # Conditional update, row count checked: the claim and the check are one statement.
+    claimed = (
+        InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency_reference="")
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)))
+        .update(next_attempt_at=now + timedelta(seconds=lease), agency=agency, updated_at=now)
+    )
+    if claimed != 1:
+        return None
+    return InterpreterBooking.objects.select_related("visit__office", "agency").get(pk=booking.pk)
+
+
+def _fail(booking: InterpreterBooking, reason: str, source: str, now: datetime, errors: list[dict]) -> DispatchOutcome:
+    try:
+        booking_transition(
+            booking=booking,
+            to_status=S.FAILED,
+            source=source,
+            expected_from={S.REQUESTED, S.PENDING},
+            detail={"reason": reason, "errors": errors[-10:]},
+            changes={"failure_reason": reason[:255]},
+            now=now,
+        )
+    except StaleBookingError:
+        return DispatchOutcome("noop", detail="moved on meanwhile")
+    return DispatchOutcome("failed", detail=reason)
+
+
+def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datetime | None = None) -> DispatchOutcome:
+    """One dispatch run for a booking. Idempotent: a booking that is not (still) waiting to be sent,
+    or that another dispatcher holds, is left alone; re-sending to the same agency carries the same
+    idempotency key, so the agency books once.
+
+    Transient agency errors are retried at the same agency up to BOOKING_AGENCY_MAX_ATTEMPTS times
+    (the caller schedules the retry after `retry_in` seconds); permanent errors and exhausted
+    retries fall back to the next agency in the chain; when none is left the booking fails."""
+    now = now or timezone.now()
+    booking = InterpreterBooking.objects.select_related("visit__office", "agency").filter(pk=booking_id).first()
+    if booking is None or booking.status not in (S.REQUESTED, S.PENDING):
+        return DispatchOutcome("noop", detail="not waiting to be sent")
+    if booking.status == S.PENDING and booking.agency_reference:
+        return DispatchOutcome("noop", detail="agency already has it")
+    chain = booking_agency_chain(booking=booking)
+    if not chain:
+        return _fail(booking, _("No active agency offers this language and modality."), source, now, [])
+    booking = _claim(booking, chain, now, source)
+    if booking is None:
+        return DispatchOutcome("noop", detail="another dispatcher holds it")
+
+    errors: list[dict] = []
+    agency = booking.agency
+    while True:
+        assert agency is not None
+        backend = get_backend(agency)
+        InterpreterBooking.objects.filter(pk=booking.pk).update(
+            attempts=booking.attempts + 1, agency_attempts=booking.agency_attempts + 1
+        )
+        booking.attempts += 1
+        booking.agency_attempts += 1
+        try:
+            event = backend.book(booking)
+        except TransientAgencyError as exc:
+            errors.append({"agency": agency.slug, "error": exc.message, "transient": True})
+            if booking.agency_attempts < settings.BOOKING_AGENCY_MAX_ATTEMPTS:
+                delay = backoff_seconds(booking.agency_attempts)
+                at = timezone.now()
+                with transaction.atomic():
+                    updated = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
+                        next_attempt_at=at + timedelta(seconds=delay), updated_at=at
+                    )
+                    if updated:
+                        booking_event_record(
+                            booking=booking,
+                            kind="retry",
+                            source=source,
+                            detail={
+                                "agency": agency.slug,
+                                "attempt": booking.agency_attempts,
+                                "error": exc.message,
+                                "retry_in": round(delay, 2),
+                            },
+                        )
+                return DispatchOutcome("retry", retry_in=delay, detail=exc.message)
+            reason = exc.message
+        except PermanentAgencyError as exc:
+            errors.append({"agency": agency.slug, "error": exc.message, "transient": False})
+            reason = exc.message
+        else:
+            return _record_acceptance(booking, backend, event, source)
+
+        # This agency is out: fall back to the next one in the chain.
+        position = next((i for i, a in enumerate(chain) if a.pk == agency.pk), -1)
+        next_agency = chain[position + 1] if position + 1 < len(chain) else None
+        if next_agency is None:
+            tried = ", ".join(a.slug for a in chain[: position + 1]) if position >= 0 else agency.slug
+            return _fail(
+                booking,
+                _("No agency could provide an interpreter (tried: %(agencies)s; last error: %(error)s).")
+                % {"agencies": tried, "error": reason},
+                source,
+                timezone.now(),
+                errors,
+            )
+        at = timezone.now()
+        with transaction.atomic():
+            moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=agency).update(
+                agency=next_agency,
+                agency_attempts=0,
+                next_attempt_at=at + timedelta(seconds=get_backend(next_agency).lease_seconds()),
+                updated_at=at,
+            )
+            if moved:
+                booking_event_record(
+                    booking=booking,
+                    kind="fallback",
+                    source=source,
+                    detail={"from": agency.slug, "to": next_agency.slug, "reason": reason},
+                    now=at,
+                )
+        if not moved:
+            return DispatchOutcome("noop", detail="moved on meanwhile")
+        booking.agency = next_agency
+        booking.agency_attempts = 0
+        agency = next_agency
+
+
+def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyEvent, source: str) -> DispatchOutcome:
+    at = timezone.now()
+    with transaction.atomic():  # the reference and its event are written together or not at all
+        recorded = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
+            agency_reference=event.reference, next_attempt_at=None, updated_at=at
+        )
+        booking.refresh_from_db()
+        if recorded:
+            booking_event_record(
+                booking=booking,
+                kind="accepted",
+                source=f"agency:{booking.agency.slug}",
+                detail={"reference": event.reference},
+                now=at,
+            )
+    if not recorded:
+        if booking.status == S.CANCELLED:
+            # Cancelled while we were waiting on the agency: the cancel task may have run before
+            # the agency had a reference, so cancel here too (cancel is idempotent at the agency).
+            booking.agency_reference = event.reference
+            try:
+                backend.cancel(booking)
+            except (TransientAgencyError, PermanentAgencyError) as exc:
+                logger.warning("cancel at agency failed for booking %s: %s", booking.pk, exc.message)
+        return DispatchOutcome("noop", detail=f"booking is {booking.status}")
+    if event.type == "confirmed":
+        try:
+            booking_apply_agency_event(booking=booking, event=event, source=f"agency:{booking.agency.slug}")
+        except DomainError:
+            return DispatchOutcome("noop", detail="moved on meanwhile")
+        return DispatchOutcome("confirmed")
+    backend.accepted(booking)
+    return DispatchOutcome("accepted")
+
+
+def booking_cancel_at_agency(*, booking_id: int) -> bool:
+    """Tell the agency a cancelled booking is off. Returns False when there is nothing to tell."""
+    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    if booking is None or booking.status != S.CANCELLED or booking.agency is None or not booking.agency_reference:
+        return False
+    get_backend(booking.agency).cancel(booking)
+    booking_event_record(
+        booking=booking, kind="cancelled_at_agency", source="worker", detail={"agency": booking.agency.slug}
+    )
+    return True
+
+
+def booking_sync_status(*, booking_id: int) -> bool:
+    """Ask the agency where a long-pending booking stands and apply the answer."""
+    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    if booking is None or booking.agency is None or booking.status not in (S.PENDING, S.CONFIRMED, S.IN_PROGRESS):
+        return False
+    event = get_backend(booking.agency).status(booking)
+    if event is None or event.type not in EVENT_TO_STATUS:
+        return False
+    return booking_apply_agency_event(booking=booking, event=event, source=f"agency:{booking.agency.slug}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Sweeper and escalation (Celery beat)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    redispatch: list[int]
+    sync: list[int]
+
+
+def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
+    """Bookings a lost task or killed worker left behind: still `requested` after the threshold, or
+    `pending` without an agency reference whose dispatch lease has run out (re-dispatch); `pending`
+    with a reference but no confirmation for a while (ask the agency)."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.BOOKING_STUCK_AFTER_SECONDS)
+    requested = InterpreterBooking.objects.filter(status=S.REQUESTED, updated_at__lt=stale)
+    unsent = InterpreterBooking.objects.filter(status=S.PENDING, agency_reference="", updated_at__lt=stale).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    waiting = InterpreterBooking.objects.filter(status=S.PENDING, updated_at__lt=stale).exclude(agency_reference="")
+    return SweepResult(
+        redispatch=sorted({*requested.values_list("pk", flat=True)[:500], *unsent.values_list("pk", flat=True)[:500]}),
+        sync=list(waiting.values_list("pk", flat=True)[:500]),
+    )
+
+
+@dataclass(frozen=True)
+class EscalationOutcome:
+    booking_id: int
+    action: str  # "escalated", "failed", "noop"
+    detail: str = ""
+
+
+def booking_escalate(*, booking_id: int, now: datetime | None = None) -> EscalationOutcome:
+    """A pre-booked interpreter not confirmed BOOKING_ESCALATE_BEFORE_MINUTES before the time.
+
+    Policy: escalate once, N minutes before: record an "escalated" event, withdraw the order from
+    the agency that has not confirmed and send it to the next agency in the chain. With no other
+    agency the order stays where it is. If the scheduled time itself passes unconfirmed, the
+    booking fails with a reason the officer sees at once."""
+    now = now or timezone.now()
+    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    if booking is None or booking.status not in (S.REQUESTED, S.PENDING) or booking.scheduled_for is None:
+        return EscalationOutcome(booking_id, "noop")
+    if booking.scheduled_for <= now:
+        outcome = _fail(booking, _("No interpreter confirmed by the booked time."), "escalation", now, [])
+        return EscalationOutcome(booking_id, outcome.action, outcome.detail)
+    if booking.escalated_at is not None:
+        return EscalationOutcome(booking_id, "noop", "already escalated")
+    if booking.scheduled_for - now > timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES):
+        return EscalationOutcome(booking_id, "noop", "not due")
+    marked = InterpreterBooking.objects.filter(
+        pk=booking.pk, status__in=[S.REQUESTED, S.PENDING], escalated_at__isnull=True
+    ).update(escalated_at=now, updated_at=now)
+    if not marked:
+        return EscalationOutcome(booking_id, "noop", "already escalated")
+    chain = booking_agency_chain(booking=booking)
+    current = booking.agency
+    position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
+    next_agency = chain[position + 1] if position + 1 < len(chain) else None
+    booking_event_record(
+        booking=booking,
+        kind="escalated",
+        source="escalation",
+        detail={"from": current.slug if current else None, "to": next_agency.slug if next_agency else None},
+        now=now,
+    )
+    if next_agency is None or booking.status == S.REQUESTED:
+        return EscalationOutcome(booking_id, "escalated", "no other agency" if next_agency is None else "redispatch")
+    if current is not None and booking.agency_reference:
+        try:
+            get_backend(current).cancel(booking)
+        except (TransientAgencyError, PermanentAgencyError) as exc:
+            logger.warning("withdrawing booking %s from %s failed: %s", booking.pk, current.slug, exc.message)
+    InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=current).update(
+        agency=next_agency, agency_reference="", agency_attempts=0, next_attempt_at=None, updated_at=now
+    )
+    return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")
+
+
+def bookings_due_for_escalation(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    horizon = now + timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES)
+    due = InterpreterBooking.objects.filter(
+        status__in=[S.REQUESTED, S.PENDING], scheduled_for__isnull=False, scheduled_for__lte=horizon
+    ).filter(Q(escalated_at__isnull=True) | Q(scheduled_for__lte=now))
+    return list(due.values_list("pk", flat=True)[:500])

@@ -1,0 +1,290 @@
+"""The booking state machine and the officer-facing write actions.
+
+`booking_transition` is the only code that writes InterpreterBooking.status: every move is checked
+against TRANSITIONS, stamps its timestamp and writes a BookingEvent in the same transaction.
+"""
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
+    BookingEvent,
+    BookingStatus,
+    CompetenceLevel,
+    Gender,
+    InterpreterBooking,
+    Modality,
+)
+from interpreters.selectors import agencies_for
+from visits.errors import DomainError
+from visits.languages import normalize_language_tag
+from visits.models import LanguageNeed, Visit, VisitStatus
+
+S = BookingStatus
+
+# from -> {to: timestamp field set by the move}
+TRANSITIONS: dict[str, dict[str, str]] = {
+    S.REQUESTED: {S.PENDING: "pending_at", S.CANCELLED: "cancelled_at", S.FAILED: "failed_at"},
+    S.PENDING: {S.CONFIRMED: "confirmed_at", S.CANCELLED: "cancelled_at", S.FAILED: "failed_at"},
+    S.CONFIRMED: {
+        S.IN_PROGRESS: "started_at",
+        S.CANCELLED: "cancelled_at",
+        S.NO_SHOW: "ended_at",
+        S.FAILED: "failed_at",
+    },
+    S.IN_PROGRESS: {S.COMPLETED: "ended_at"},
+    S.COMPLETED: {},
+    S.CANCELLED: {},
+    S.FAILED: {},
+    S.NO_SHOW: {},
+}
+TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
+# The forward path; an agency event for a status already passed is stale, not an error.
+FORWARD_PATH = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
+FINISHED_VISIT_STATUSES = frozenset({VisitStatus.DONE, VisitStatus.LEFT})
+
+
+class StaleBookingError(DomainError):
+    """The booking was no longer in the status the caller expected: someone else moved it first.
+    Workers treat this as "nothing to do"; users get it as a 400 on field "status"."""
+
+
+def _status_label(status: str) -> str:
+    return str(BookingStatus(status).label) if status in BookingStatus.values else status
+
+
+def booking_transition(
+    *,
+    booking: InterpreterBooking,
+    to_status: str,
+    source: str,
+    actor: AbstractBaseUser | None = None,
+    detail: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    expected_from: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> InterpreterBooking:
+    """Move a booking to `to_status`, or raise DomainError(field="status") if the move is illegal.
+
+    `changes` are other fields written in the same update (agency, connection details, minutes…).
+    `expected_from` makes the move conditional ("requested -> pending only if still requested"): if
+    the locked row is in another status, StaleBookingError is raised and nothing is written.
+    Returns the updated booking (a fresh instance; the one passed in is also updated)."""
+    now = now or timezone.now()
+    changes = dict(changes or {})
+    with transaction.atomic():
+        # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers.
+        # Either way the status we check is the status we overwrite.
+        locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
+        from_status = locked.status
+        if expected_from is not None and from_status not in expected_from:
+            raise StaleBookingError(
+                _("The booking is already “%(status)s”.") % {"status": _status_label(from_status)},
+                field="status",
+                code="stale",
+            )
+        stamp = TRANSITIONS.get(from_status, {}).get(to_status)
+        if stamp is None:
+            raise DomainError(
+                _("A booking cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": _status_label(from_status), "to": _status_label(to_status)},
+                field="status",
+                code="illegal_transition",
+            )
+        locked.status = to_status
+        setattr(locked, stamp, now)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        if to_status in TERMINAL_STATUSES:
+            locked.next_attempt_at = None
+        locked.save(update_fields=["status", stamp, "updated_at", "next_attempt_at", *changes])
+        BookingEvent.objects.create(
+            booking=locked,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            source=source,
+            at=now,
+            detail=detail or {},
+        )
+    booking.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return locked
+
+
+def booking_event_record(
+    *,
+    booking: InterpreterBooking,
+    kind: str,
+    source: str,
+    actor: AbstractBaseUser | None = None,
+    detail: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> BookingEvent:
+    """A notable step that does not change the status (a retry, a fallback, an escalation)."""
+    return BookingEvent.objects.create(
+        booking=booking,
+        from_status=booking.status,
+        to_status=booking.status,
+        actor=actor,
+        source=source,
+        at=now or timezone.now(),
+        detail={"kind": kind, **(detail or {})},
+    )
+
+
+def _validate_choice(value: str, choices: type, field: str, *, allow_blank: bool = False) -> None:
+    if allow_blank and value == "":
+        return
+    if value not in choices.values:  # type: ignore[attr-defined]
+        raise DomainError(
+            _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
+        )
+
+
+def booking_request(
+    *,
+    visit: Visit,
+    requested_by: AbstractBaseUser | None,
+    modality: str,
+    language: str | None = None,
+    dialect: str = "",
+    scheduled_for: datetime | None = None,
+    gender_preference: str = "",
+    competence_required: str = "",
+    competence_wished: str = "",
+    now: datetime | None = None,
+) -> InterpreterBooking:
+    """Ask for an interpreter for a visit (the officer's click).
+
+    The row is written in the caller's transaction and the dispatch task is enqueued only once it
+    commits, so a worker never looks for a row that is not there yet, and a rolled-back request
+    sends nothing. If the visit already has an active booking, that booking is returned instead:
+    two officers clicking at once get one booking (visit row lock + partial unique index)."""
+    now = now or timezone.now()
+    _validate_choice(modality, Modality, "modality")
+    _validate_choice(gender_preference, Gender, "gender_preference", allow_blank=True)
+    _validate_choice(competence_required, CompetenceLevel, "competence_required", allow_blank=True)
+    _validate_choice(competence_wished, CompetenceLevel, "competence_wished", allow_blank=True)
+    levels = list(CompetenceLevel.values)
+    if (
+        competence_required
+        and competence_wished
+        and levels.index(competence_wished) < levels.index(competence_required)
+    ):
+        raise DomainError(
+            _("The wished level cannot be below the required level."), field="competence_wished", code="below_floor"
+        )
+    if visit.status in FINISHED_VISIT_STATUSES:
+        raise DomainError(
+            _("This visit has ended; no interpreter can be booked."), field="visit", code="visit_finished"
+        )
+    if language is None or language == "":
+        need = LanguageNeed.objects.filter(visit=visit).first()
+        if need is None:
+            raise DomainError(
+                _("The visit has no language need: say which language."), field="language", code="required"
+            )
+        language = need.language
+        dialect = dialect or need.dialect
+    language = normalize_language_tag(language)
+    if scheduled_for is not None:
+        if timezone.is_naive(scheduled_for):
+            raise DomainError(_("Give the time with a time zone."), field="scheduled_for", code="naive")
+        if scheduled_for < now - timedelta(minutes=5):
+            raise DomainError(_("The time is in the past."), field="scheduled_for", code="past")
+    county = visit.office.county
+    if not agencies_for(language=language, county=county):
+        raise DomainError(
+            _("No active interpreter agency offers “%(language)s”.") % {"language": language},
+            field="language",
+            code="no_agency",
+        )
+    if not agencies_for(language=language, modality=modality, county=county):
+        raise DomainError(
+            _("No active interpreter agency offers “%(language)s” by %(modality)s.")
+            % {"language": language, "modality": str(Modality(modality).label).lower()},
+            field="modality",
+            code="no_agency",
+        )
+    urgent = scheduled_for is None or scheduled_for - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
+
+    with transaction.atomic():
+        # Serialise concurrent requests for the same visit, and re-check the visit under the lock.
+        locked_visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked_visit.status in FINISHED_VISIT_STATUSES:
+            raise DomainError(
+                _("This visit has ended; no interpreter can be booked."), field="visit", code="visit_finished"
+            )
+        existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():  # savepoint: the unique index is the last line of defence
+                booking = InterpreterBooking.objects.create(
+                    visit=visit,
+                    language=language,
+                    dialect=dialect.strip()[:80],
+                    modality=modality,
+                    scheduled_for=scheduled_for,
+                    urgent=urgent,
+                    gender_preference=gender_preference,
+                    competence_required=competence_required,
+                    competence_wished=competence_wished,
+                    requested_by=requested_by,
+                    status=BookingStatus.REQUESTED,
+                    requested_at=now,
+                )
+        except IntegrityError:
+            existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
+            if existing is None:
+                raise
+            return existing
+        BookingEvent.objects.create(
+            booking=booking,
+            from_status="",
+            to_status=BookingStatus.REQUESTED,
+            actor=requested_by,
+            source="user",
+            at=now,
+            detail={"modality": modality, "language": language, "scheduled_for": _iso(scheduled_for)},
+        )
+        _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
+    return booking
+
+
+def booking_cancel(
+    *, booking: InterpreterBooking, by: AbstractBaseUser | None, reason: str = "", now: datetime | None = None
+) -> InterpreterBooking:
+    """Cancel a booking that has not started. Tells the agency (after commit) if it had been sent."""
+    was_sent = booking.agency_id is not None
+    booking = booking_transition(
+        booking=booking,
+        to_status=BookingStatus.CANCELLED,
+        source="user",
+        actor=by,
+        detail={"reason": reason[:200]} if reason else {},
+        now=now,
+    )
+    if was_sent or booking.agency_id is not None:
+        _enqueue_on_commit("interpreters.booking_cancel_at_agency", booking.pk)
+    return booking
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _enqueue_on_commit(task_name: str, booking_id: int, **kwargs: Any) -> None:
+    """Send a task once the surrounding transaction commits (never for a rolled-back write)."""
+    from interpreters import tasks  # tasks import services: import late
+
+    task = tasks.TASKS_BY_NAME[task_name]
+    transaction.on_commit(lambda: task.apply_async(args=[booking_id], kwargs=kwargs))

@@ -1,0 +1,111 @@
+"""Celery tasks: thin wrappers taking ids. The state they act on lives in the database, so running a
+task twice, late, or after a crash is safe (each service guards on the booking's status)."""
+
+import logging
+
+from celery import shared_task
+
+from interpreters.backends import AgencyError, get_backend
+from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.services import (
+    agency_callback_receive,
+    booking_cancel_at_agency,
+    booking_dispatch_step,
+    booking_escalate,
+    booking_sync_status,
+    bookings_due_for_escalation,
+    bookings_sweep_stuck,
+)
+from visits.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+COMMON = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(bind=True, name="interpreters.booking_dispatch", max_retries=None, **COMMON)
+def booking_dispatch(self, booking_id: int) -> str:  # type: ignore[no-untyped-def]
+    outcome = booking_dispatch_step(booking_id=booking_id)
+    if outcome.action == "retry" and outcome.retry_in is not None:
+        # A new message with a countdown; the booking row holds the attempt count and lease.
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.action
+
+
+@shared_task(bind=True, name="interpreters.booking_cancel_at_agency", max_retries=5, **COMMON)
+def booking_cancel_at_agency_task(self, booking_id: int) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        return booking_cancel_at_agency(booking_id=booking_id)
+    except AgencyError as exc:
+        raise self.retry(countdown=min(300, 5 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(name="interpreters.booking_sync_status", **COMMON)
+def booking_sync_status_task(booking_id: int) -> bool:
+    try:
+        return booking_sync_status(booking_id=booking_id)
+    except (AgencyError, DomainError) as exc:
+        logger.warning("status poll for booking %s: %s", booking_id, exc)
+        return False
+
+
+@shared_task(name="interpreters.booking_sweep_stuck", **COMMON)
+def booking_sweep_stuck() -> dict:
+    result = bookings_sweep_stuck()
+    for booking_id in result.redispatch:
+        booking_dispatch.delay(booking_id)
+    for booking_id in result.sync:
+        booking_sync_status_task.delay(booking_id)
+    if result.redispatch:
+        logger.info("sweeper re-dispatched bookings %s", result.redispatch)
+    return {"redispatch": result.redispatch, "sync": result.sync}
+
+
+@shared_task(name="interpreters.booking_escalate_unconfirmed", **COMMON)
+def booking_escalate_unconfirmed() -> list[str]:
+    actions = []
+    for booking_id in bookings_due_for_escalation():
+        outcome = booking_escalate(booking_id=booking_id)
+        if outcome.action == "escalated":
+            booking_dispatch.delay(booking_id)
+        actions.append(f"{booking_id}:{outcome.action}")
+    return actions
+
+
+@shared_task(name="interpreters.simulated_agency_event", **COMMON)
+def simulated_agency_event(booking_id: int, event_type: str) -> bool:
+    """The simulated agency's callback, delivered through the webhook's own service."""
+    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    if booking is None or booking.agency is None:
+        return False
+    agency: InterpreterAgency = booking.agency
+    backend = get_backend(agency)
+    if not hasattr(backend, "event_for"):
+        return False
+    event = backend.event_for(booking, event_type)
+    try:
+        result = agency_callback_receive(
+            agency=agency,
+            event_id=f"sim-{booking.idempotency_key}-{event_type}",
+            booking_key=str(booking.idempotency_key),
+            event=event,
+            payload={"type": event_type, "reference": event.reference, "simulated": True},
+        )
+    except DomainError as exc:
+        # e.g. the officer cancelled before the "agency" confirmed: the callback is refused.
+        logger.info("simulated %s for booking %s refused: %s", event_type, booking_id, exc.message)
+        return False
+    return result.changed
+
+
+TASKS_BY_NAME = {
+    task.name: task
+    for task in (
+        booking_dispatch,
+        booking_cancel_at_agency_task,
+        booking_sync_status_task,
+        booking_sweep_stuck,
+        booking_escalate_unconfirmed,
+        simulated_agency_event,
+    )
+}

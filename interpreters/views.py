@@ -1,0 +1,301 @@
+"""The officer's desk: today's queue at the officer's offices, and one visit's page with the
+language need, a one-click interpreter request with live status, and the outcome at the end.
+
+Seeing a visit is scoped by visits.selectors (another office's visit is 404); acting on it needs
+the officer or office manager role there (interpreters.access, 403 otherwise)."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from interpreters.access import user_can_act_on_visit
+from interpreters.forms import BookingRequestForm, OutcomeForm
+from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
+from interpreters.selectors import visit_bookings
+from interpreters.services import booking_cancel, booking_request
+from interpreters.services.desk import visit_close
+from visits.errors import DomainError
+from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
+from visits.selectors import offices_for_user, visits_for_user
+from visits.services import (
+    LanguageNeedInput,
+    language_need_record,
+    outcome_warnings,
+    visit_outcome_required,
+    visit_set_status,
+)
+
+# Statuses in which the interpreter is reachable: the page shows the number to call or the link.
+CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
+OPEN_VISIT_STATUSES = {VisitStatus.WAITING, VisitStatus.IN_SERVICE}
+
+
+def _visit_for(request: HttpRequest, pk: int) -> Visit:
+    return get_object_or_404(visits_for_user(request.user).select_related("outcome"), pk=pk)
+
+
+def _require_act(request: HttpRequest, visit: Visit) -> None:
+    if not user_can_act_on_visit(request.user, visit):
+        raise PermissionDenied(_("Only officers and office managers at this office can do that."))
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    # Set by static/interpreters/visit.js; without JavaScript the forms post and redirect.
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _need(visit: Visit) -> LanguageNeed | None:
+    return LanguageNeed.objects.filter(visit=visit).first()
+
+
+def _outcome(visit: Visit) -> VisitOutcome | None:
+    return VisitOutcome.objects.filter(visit=visit).first()
+
+
+def _current_booking(visit: Visit) -> InterpreterBooking | None:
+    """The live booking if there is one (at most one, by the partial unique index), else the
+    latest: a failed booking stays on screen with its reason until the officer books again."""
+    bookings = list(visit_bookings(visit=visit))
+    active = next((b for b in bookings if b.status in ACTIVE_BOOKING_STATUSES), None)
+    return active or (bookings[0] if bookings else None)
+
+
+def _panel_context(
+    request: HttpRequest, visit: Visit, *, booking_form: BookingRequestForm | None = None
+) -> dict[str, Any]:
+    need = _need(visit)
+    booking = _current_booking(visit)
+    can_act = user_can_act_on_visit(request.user, visit)
+    active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
+    return {
+        "visit": visit,
+        "need": need,
+        "booking": booking,
+        "booking_active": active,
+        "booking_connected": booking is not None and booking.status in CONNECTED_STATUSES,
+        "interpreter_name": _interpreter_name(booking) if booking is not None else "",
+        "can_act": can_act,
+        "can_request": can_act and not active and visit.status in OPEN_VISIT_STATUSES,
+        "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
+    }
+
+
+def _interpreter_name(booking: InterpreterBooking) -> str:
+    # An HTTP agency's interpreter need not be in our Interpreter table: it sends the name.
+    return booking.interpreter_name or (booking.interpreter.name if booking.interpreter else "")
+
+
+def _booking_data(booking: InterpreterBooking | None) -> dict[str, Any] | None:
+    if booking is None:
+        return None
+    return {
+        "id": booking.pk,
+        "status": booking.status,
+        "status_label": str(booking.get_status_display()),
+        "active": booking.status in ACTIVE_BOOKING_STATUSES,
+        "modality": booking.modality,
+        "scheduled_for": booking.scheduled_for.isoformat() if booking.scheduled_for else None,
+        "agency": booking.agency.name if booking.agency else None,
+        "interpreter": _interpreter_name(booking) or None,
+        "connection_phone": str(booking.connection_phone) if booking.status in CONNECTED_STATUSES else "",
+        "connection_url": booking.connection_url if booking.status in CONNECTED_STATUSES else "",
+        "failure_reason": booking.failure_reason if booking.status == BookingStatus.FAILED else "",
+    }
+
+
+def _status_version(visit: Visit, booking: dict[str, Any] | None) -> str:
+    # The page swaps the panel only when this changes, so a half-typed time is not wiped.
+    state = {"visit_status": visit.status, "booking": booking}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _status_payload(request: HttpRequest, visit: Visit, **panel: Any) -> dict[str, Any]:
+    context = _panel_context(request, visit, **panel)
+    booking = _booking_data(context["booking"])
+    return {
+        "visit": {"id": visit.pk, "status": visit.status, "status_label": str(visit.get_status_display())},
+        "booking": booking,
+        "version": _status_version(visit, booking),
+        "html": render_to_string("interpreters/_booking_panel.html", context, request=request),
+    }
+
+
+def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **forms: Any) -> HttpResponse:
+    outcome = _outcome(visit)
+    context = _panel_context(request, visit, booking_form=forms.pop("booking_form", None))
+    initial_used = None
+    if outcome is not None:
+        initial_used = "yes" if outcome.interpreter_used else "no"
+    elif context["booking"] is not None and context["booking"].status in (
+        BookingStatus.IN_PROGRESS,
+        BookingStatus.COMPLETED,
+    ):
+        initial_used = "yes"
+    outcome_form = forms.pop("outcome_form", None) or OutcomeForm(
+        initial={"interpreter_used": initial_used, "reason_not_used": outcome.reason_not_used if outcome else ""}
+    )
+    context.update(
+        {
+            "outcome": outcome,
+            "outcome_form": outcome_form,
+            "outcome_required": visit_outcome_required(visit=visit),
+            "outcome_warnings": outcome_warnings(outcome=outcome) if outcome else [],
+            "status_version": _status_version(visit, _booking_data(context["booking"])),
+            "errors": forms.pop("errors", []),
+        }
+    )
+    return render(request, "interpreters/visit_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def officer_queue(request: HttpRequest) -> HttpResponse:
+    """Today's waiting and in-service visits at the user's offices, one query for all offices (a
+    national admin's list would otherwise cost a query per office)."""
+    latest_booking = InterpreterBooking.objects.filter(visit=OuterRef("pk")).order_by("-requested_at", "-pk")
+    visits = (
+        visits_for_user(request.user)
+        .filter(service_date=timezone.localdate(), status__in=OPEN_VISIT_STATUSES)
+        .annotate(booking_status=Subquery(latest_booking.values("status")[:1]))
+        .order_by("checked_in_at")
+    )
+    by_office: dict[int, list[Visit]] = {}
+    for visit in visits:
+        visit.booking_status_label = BookingStatus(visit.booking_status).label if visit.booking_status else ""
+        by_office.setdefault(visit.office_id, []).append(visit)
+    offices = offices_for_user(request.user).filter(active=True).order_by("name")
+    if request.user.is_superuser:
+        offices = offices.filter(pk__in=by_office.keys())
+    entries = [{"office": office, "visits": by_office.get(office.pk, [])} for office in offices]
+    return render(request, "interpreters/officer_queue.html", {"offices": entries})
+
+
+@login_required
+@require_GET
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_visit(request, _visit_for(request, pk))
+
+
+@login_required
+@require_GET
+def visit_booking_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Polled every 2 s by the visit page: the visit's and its booking's state, and the panel."""
+    response = JsonResponse(_status_payload(request, _visit_for(request, pk)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+    try:
+        visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user)
+    except DomainError as exc:
+        return _render_visit(request, visit, status=400, errors=[exc.message])
+    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+@login_required
+@require_POST
+def visit_booking_request(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+    need = _need(visit)
+    form = BookingRequestForm(request.POST, need_language=need.language if need else None)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                if need is None:
+                    language_need_record(
+                        visit=visit,
+                        need=LanguageNeedInput(
+                            language=form.cleaned_data["language"],
+                            interpreter_wanted=InterpreterWanted.YES,
+                            identified_by=NeedIdentifiedBy.OFFICER_JUDGED,
+                        ),
+                        recorded_by=request.user,
+                    )
+                booking_request(
+                    visit=visit,
+                    requested_by=request.user,
+                    modality=form.cleaned_data["modality"],
+                    scheduled_for=form.cleaned_data["scheduled_for"],
+                )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if form.errors:
+        if _wants_json(request):
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return _render_visit(request, visit, status=400, booking_form=form)
+    if _wants_json(request):
+        return JsonResponse(_status_payload(request, visit))
+    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+@login_required
+@require_POST
+def visit_booking_cancel(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+    booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
+    try:
+        booking_cancel(booking=booking, by=request.user)
+    except DomainError as exc:
+        if _wants_json(request):
+            return JsonResponse({"errors": {"__all__": [{"message": exc.message, "code": exc.code}]}}, status=400)
+        return _render_visit(request, visit, status=400, errors=[exc.message])
+    if _wants_json(request):
+        return JsonResponse(_status_payload(request, visit))
+    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+@login_required
+@require_POST
+def visit_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the visit with the outcome. When an interpreter was (or may have been) wanted, the
+    outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        answered = request.POST.get("interpreter_used") in ("yes", "no")
+        used = form.cleaned_data["interpreter_used"] if answered else None
+        try:
+            visit_close(
+                visit=visit,
+                status=VisitStatus.DONE,
+                by=request.user,
+                interpreter_used=used,
+                reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if form.errors:
+        return _render_visit(request, visit, status=400, outcome_form=form)
+    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+@login_required
+@require_POST
+def visit_left(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visitor left without (finishing) service: counted as "not used, visitor left"."""
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+    try:
+        visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
+    except DomainError as exc:
+        return _render_visit(request, visit, status=400, errors=[exc.message])
+    return redirect("interpreters:visit-detail", pk=visit.pk)

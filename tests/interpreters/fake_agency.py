@@ -1,0 +1,148 @@
+"""A real HTTP agency on 127.0.0.1 (a thread, port chosen by the OS), for tests and bench/booking.py.
+
+It speaks the protocol of interpreters.backends.http_json, books once per Idempotency-Key, records
+every request with its arrival time, and can be told to misbehave for the next requests:
+
+    agency.script = ["500", "timeout", "ok"]   # per POST /bookings, in order; then "ok"
+    agency.hold = threading.Event()            # "hold": block until set (or hold_max seconds)
+"""
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Arrival:
+    at: float
+    method: str
+    path: str
+    idempotency_key: str
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeAgency:
+    confirm_immediately: bool = False
+    timeout_sleep: float = 3.0
+    hold_max: float = 60.0
+    script: list[str] = field(default_factory=list)
+    arrivals: list[Arrival] = field(default_factory=list)
+    bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
+    hold: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def booking_arrivals(self) -> list[Arrival]:
+        with self.lock:
+            return [a for a in self.arrivals if a.method == "POST" and a.path == "/bookings"]
+
+    def start(self) -> "FakeAgency":
+        agency = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+                return
+
+            def _json(self, status: int, payload: Any) -> None:
+                body = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout): exactly what some tests provoke
+
+            def _read(self) -> dict[str, Any]:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    return json.loads(raw) if raw else {}
+                except ValueError:
+                    return {}
+
+            def do_POST(self) -> None:  # noqa: N802 (stdlib naming)
+                body = self._read()
+                key = self.headers.get("Idempotency-Key", "")
+                with agency.lock:
+                    agency.arrivals.append(Arrival(time.time(), "POST", self.path, key, body))
+                    action = agency.script.pop(0) if agency.script and self.path == "/bookings" else "ok"
+                if self.path == "/bookings":
+                    if action == "timeout":
+                        time.sleep(agency.timeout_sleep)
+                    elif action == "hold":
+                        agency.hold.wait(agency.hold_max)
+                    elif action.isdigit():
+                        self._json(int(action), {"error": f"scripted {action}"})
+                        return
+                    if not key:
+                        self._json(400, {"error": "Idempotency-Key required"})
+                        return
+                    with agency.lock:
+                        existing = agency.bookings.get(key)
+                        if existing is None:
+                            existing = {
+                                "reference": f"FA-{uuid.uuid4().hex[:10]}",
+                                "status": "confirmed" if agency.confirm_immediately else "accepted",
+                                "request": body,
+                            }
+                            agency.bookings[key] = existing
+                    answer = {"reference": existing["reference"], "status": existing["status"]}
+                    if existing["status"] == "confirmed":
+                        answer["interpreter"] = {
+                            "name": "Leyla Karimi",
+                            "gender": "female",
+                            "competence": "auktoriserad",
+                        }
+                        answer["connection"] = (
+                            {"phone": "+46101112233"}
+                            if body.get("modality") == "phone"
+                            else {"url": "https://video.example.se/r/abc"}
+                        )
+                    self._json(201, answer)
+                    return
+                if self.path.startswith("/bookings/") and self.path.endswith("/cancel"):
+                    reference = self.path.split("/")[2]
+                    with agency.lock:
+                        for booking in agency.bookings.values():
+                            if booking["reference"] == reference:
+                                booking["status"] = "cancelled"
+                                self._json(200, {"reference": reference, "status": "cancelled"})
+                                return
+                    self._json(404, {"error": "unknown reference"})
+                    return
+                self._json(404, {"error": "not found"})
+
+            def do_GET(self) -> None:  # noqa: N802
+                with agency.lock:
+                    agency.arrivals.append(Arrival(time.time(), "GET", self.path, "", {}))
+                    for booking in agency.bookings.values():
+                        if self.path == f"/bookings/{booking['reference']}":
+                            self._json(200, {"reference": booking["reference"], "status": booking["status"]})
+                            return
+                self._json(404, {"error": "not found"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.hold.set()
+            self.server.shutdown()
+            self.server.server_close()

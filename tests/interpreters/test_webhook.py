@@ -1,0 +1,180 @@
+"""The agency webhook: HMAC over timestamp+body, timestamp window, replay/duplicate handling."""
+
+import json
+import time
+
+import pytest
+from django.urls import reverse
+
+from interpreters.models import AgencyCallback, BookingEvent, BookingStatus
+from interpreters.services import agency_callback_signature, surcharge_percent
+from tests.interpreters.factories import BookingFactory, RateCardFactory
+
+S = BookingStatus
+SECRET = "s3cret-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def webhook_secret(monkeypatch):
+    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+
+
+@pytest.fixture
+def booked(http_agency, visit):
+    row, _server = http_agency("alfa")
+    booking = BookingFactory(
+        visit=visit, agency=row, status=S.PENDING, agency_reference="FA-1", modality="phone", urgent=True
+    )
+    return row, booking
+
+
+def post(client, agency, payload, *, secret=SECRET, timestamp=None, signature=None, raw=None):
+    body = raw if raw is not None else json.dumps(payload).encode()
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    sig = (
+        signature
+        if signature is not None
+        else agency_callback_signature(secret=secret.encode(), timestamp=ts, body=body)
+    )
+    return client.post(
+        reverse("api-agency-callback", args=[agency.slug]),
+        data=body,
+        content_type="application/json",
+        HTTP_X_TOLKDESK_TIMESTAMP=ts,
+        HTTP_X_TOLKDESK_SIGNATURE=f"sha256={sig}",
+    )
+
+
+def confirmed(booking, event_id="ev-1"):
+    return {
+        "event_id": event_id,
+        "type": "confirmed",
+        "booking_id": str(booking.idempotency_key),
+        "reference": "FA-1",
+        "interpreter": {"name": "Nour A.", "gender": "female", "competence": "auktoriserad"},
+        "connection": {"phone": "+46101234567"},
+    }
+
+
+def test_confirmed_started_ended_walk_the_booking_to_completed_with_cost(client, booked):
+    agency, booking = booked
+    card = RateCardFactory(
+        modality="phone", urgent=True, hourly_rate_ore=98000, minimum_fee_ore=24500, minimum_minutes=15
+    )
+    assert post(client, agency, confirmed(booking)).json() == {
+        "duplicate": False,
+        "changed": True,
+        "status": "confirmed",
+    }
+    booking.refresh_from_db()
+    assert str(booking.connection_phone) == "+46101234567" and booking.interpreter_name == "Nour A."
+    base = {"booking_id": str(booking.idempotency_key)}
+    assert post(client, agency, {**base, "event_id": "ev-2", "type": "started"}).status_code == 200
+    response = post(client, agency, {**base, "event_id": "ev-3", "type": "ended", "minutes": 20})
+    assert response.json()["status"] == "completed"
+    booking.refresh_from_db()
+    assert booking.minutes_used == 20
+    # Two quarter-hours at the urgent phone rate (980 kr/h), plus whatever surcharge the start time carries.
+    percent = surcharge_percent(rate_card=card, start=booking.started_at)
+    assert booking.cost_ore == 49000 * (100 + percent) // 100
+    assert [e.source for e in booking.events.all()] == [f"agency:{agency.slug}"] * 3
+
+
+def test_the_same_callback_twice_is_a_200_no_op(client, booked):
+    agency, booking = booked
+    assert post(client, agency, confirmed(booking)).status_code == 200
+    events = BookingEvent.objects.count()
+    again = post(client, agency, confirmed(booking))
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert BookingEvent.objects.count() == events and AgencyCallback.objects.count() == 1
+
+
+def test_an_event_for_a_status_already_passed_is_accepted_and_ignored(client, booked):
+    agency, booking = booked
+    post(client, agency, confirmed(booking))
+    response = post(client, agency, confirmed(booking, event_id="ev-resent-with-new-id"))
+    assert response.status_code == 200 and response.json()["changed"] is False
+
+
+def test_ended_without_started_passes_through_in_progress(client, booked):
+    agency, booking = booked
+    post(client, agency, confirmed(booking))
+    post(client, agency, {"event_id": "e9", "type": "ended", "minutes": 12, "booking_id": str(booking.idempotency_key)})
+    booking.refresh_from_db()
+    assert [e.to_status for e in booking.events.all()] == [S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"signature": "0" * 64},
+        {"secret": "wrong-secret"},
+        {"timestamp": int(time.time()) - 3600},  # outside the window: a captured request replayed later
+        {"timestamp": int(time.time()) + 3600},
+        {"timestamp": "yesterday"},
+    ],
+)
+def test_bad_signature_or_timestamp_is_401_and_writes_nothing(client, booked, tamper):
+    agency, booking = booked
+    response = post(client, agency, confirmed(booking), **tamper)
+    assert response.status_code == 401
+    booking.refresh_from_db()
+    assert booking.status == S.PENDING
+    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+
+
+def test_a_body_changed_after_signing_is_refused(client, booked):
+    agency, booking = booked
+    body = json.dumps(confirmed(booking)).encode()
+    ts = str(int(time.time()))
+    sig = agency_callback_signature(secret=SECRET.encode(), timestamp=ts, body=body)
+    response = post(client, agency, None, raw=body.replace(b"Nour", b"Evil"), timestamp=ts, signature=sig)
+    assert response.status_code == 401
+
+
+def test_agency_without_a_configured_secret_cannot_call_back(client, booked, monkeypatch):
+    agency, booking = booked
+    monkeypatch.delenv("TOLKDESK_TEST_WEBHOOK_SECRET")
+    assert post(client, agency, confirmed(booking)).status_code == 401
+
+
+def test_unknown_agency_is_404(client, booked):
+    _agency, booking = booked
+    response = client.post("/api/v1/agency-callbacks/nobody/", data=b"{}", content_type="application/json")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"event_id": "x", "type": "teleported"},
+        {"event_id": "x", "type": "ended"},  # no minutes
+        {"type": "confirmed"},  # no event id
+        [1, 2, 3],
+    ],
+)
+def test_malformed_callbacks_are_400_and_write_nothing(client, booked, payload):
+    agency, booking = booked
+    if isinstance(payload, dict):
+        payload = {"booking_id": str(booking.idempotency_key), **payload}
+    assert post(client, agency, payload).status_code == 400
+    assert not AgencyCallback.objects.exists()
+
+
+def test_callback_for_another_agencys_booking_is_refused(client, booked, http_agency):
+    _agency, booking = booked
+    other, _server = http_agency("beta")
+    assert post(client, other, confirmed(booking)).status_code == 400
+    assert not AgencyCallback.objects.exists()
+
+
+def test_a_callback_contradicting_the_booking_is_409_and_writes_nothing(client, booked):
+    agency, booking = booked
+    from interpreters.services import booking_cancel
+
+    booking_cancel(booking=booking, by=None)
+    response = post(client, agency, {"event_id": "late", "type": "started", "booking_id": str(booking.idempotency_key)})
+    assert response.status_code == 409
+    assert not AgencyCallback.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == S.CANCELLED

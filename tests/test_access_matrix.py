@@ -1,0 +1,271 @@
+"""The access matrix: every principal x own office / other office x every endpoint and page.
+
+Each cell asserts the exact outcome: allowed (a 2xx/3xx the endpoint gives on success), or refused
+(anonymous: 401/403 on the API, a redirect to the login page on pages; a role without the right:
+403; another office's object: 404). The policy is visits.permissions.ROLE_MATRIX.
+
+To cover a new endpoint add one `Spec` to SPECS: the path (built from the World of fixtures, for
+the own or the other office), the method, the Action it needs (or `public`/`admin_only`), and for
+writes a payload. A spec whose path does not resolve yet (its branch has not landed) is skipped.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from interpreters.models import AgencyBackend, InterpreterAgency, InterpreterBooking
+from tests.factories import (
+    AuthorityFactory,
+    LanguageFactory,
+    LanguageNeedFactory,
+    MembershipFactory,
+    OfficeFactory,
+    UserFactory,
+    VisitFactory,
+    kiosk_token_with_key,
+)
+from visits.models import StaffRole, VisitStatus
+from visits.permissions import KIOSK_ACTIONS, ROLE_MATRIX, Action
+
+PRINCIPALS = ["anonymous", "kiosk", "receptionist", "officer", "office_manager", "national_admin"]
+TARGETS = ["own", "other"]
+
+
+@dataclass
+class World:
+    own: Any
+    other: Any
+    authority: Any
+    visits: dict[str, Any]
+    bookings: dict[str, Any]
+    users: dict[str, Any]
+    kiosk_key: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    method: str
+    path: Callable[[World, str], str]  # (world, "own"|"other") -> path
+    action: Action | None = None  # None: see public / admin_only
+    public: bool = False
+    admin_only: bool = False  # national admins only (Django admin, national reports)
+    api: bool = True  # API: anonymous gets 401/403; page: redirect to login
+    data: Callable[[World, str], dict] | None = None
+    ok: tuple[int, ...] = (200,)
+    scoped: bool = True  # does "other office" change anything for this endpoint?
+    # What a principal allowed the action at *some* office gets for the other office's object.
+    other_office: tuple[int, ...] = (404,)
+
+
+def office_param(world: World, target: str) -> str:
+    return str((world.own if target == "own" else world.other).pk)
+
+
+def visit_id(world: World, target: str) -> int:
+    return world.visits[target].pk
+
+
+def booking_id(world: World, target: str) -> int:
+    return world.bookings[target].pk
+
+
+def check_in_payload(world: World, target: str) -> dict:
+    office = world.own if target == "own" else world.other
+    return {
+        "office": office.pk,
+        "authority": world.authority.code,
+        "language_need": {"language": "ar", "interpreter_wanted": "yes", "identified_by": "visitor_said"},
+    }
+
+
+SPECS: list[Spec] = [
+    # Pages
+    Spec("login page", "get", lambda w, t: "/login/", public=True, api=False, scoped=False),
+    # The check-in page shows the form and today's queue: every role reads it; POSTing a check-in needs CHECK_IN.
+    Spec("check-in page", "get", lambda w, t: "/", action=Action.QUEUE_VIEW, api=False, scoped=False),
+    Spec("admin", "get", lambda w, t: "/admin/", admin_only=True, api=False, scoped=False),
+    Spec("api schema", "get", lambda w, t: "/api/schema/", public=True, scoped=False),
+    # API: foundation/API issue
+    Spec("offices", "get", lambda w, t: "/api/v1/offices/", action=Action.VISIT_VIEW, scoped=False),
+    Spec("office detail", "get", lambda w, t: f"/api/v1/offices/{office_param(w, t)}/", action=Action.VISIT_VIEW),
+    Spec("queue", "get", lambda w, t: f"/api/v1/queue/?office={office_param(w, t)}", action=Action.QUEUE_VIEW),
+    Spec(
+        "check-in page, chosen office",
+        "get",
+        lambda w, t: f"/?office={office_param(w, t)}",
+        action=Action.CHECK_IN,
+        api=False,
+    ),
+    Spec(
+        "queue fragment",
+        "get",
+        lambda w, t: f"/queue/?office={office_param(w, t)}",
+        action=Action.QUEUE_VIEW,
+        api=False,
+    ),
+    Spec("languages", "get", lambda w, t: "/api/v1/languages/", action=Action.LANGUAGES_VIEW, scoped=False),
+    Spec("visit list", "get", lambda w, t: "/api/v1/visits/", action=Action.VISIT_VIEW, scoped=False),
+    Spec(
+        "check-in (visit create)",
+        "post",
+        lambda w, t: "/api/v1/visits/",
+        action=Action.CHECK_IN,
+        data=check_in_payload,
+        ok=(201,),
+        other_office=(400, 403),
+    ),
+    Spec("visit detail", "get", lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/", action=Action.VISIT_VIEW),
+    Spec(
+        "visit status",
+        "patch",
+        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/",
+        action=Action.VISIT_STATUS,
+        data=lambda w, t: {"status": VisitStatus.IN_SERVICE},
+    ),
+    # Booking/officer issues
+    Spec(
+        "outcome",
+        "post",
+        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/outcome/",
+        action=Action.OUTCOME_RECORD,
+        data=lambda w, t: {"interpreter_used": False, "reason_not_used": "solved_without"},
+        ok=(200, 201),
+    ),
+    Spec("booking list", "get", lambda w, t: "/api/v1/bookings/", action=Action.BOOKING_VIEW, scoped=False),
+    Spec("booking detail", "get", lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/", action=Action.BOOKING_VIEW),
+    Spec(
+        "booking cancel",
+        "post",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/cancel/",
+        action=Action.BOOKING_CANCEL,
+        ok=(200,),
+    ),
+    # Reports issue
+    Spec(
+        "usage report (own office)",
+        "get",
+        lambda w, t: f"/api/v1/reports/usage/?group_by=office&office={office_param(w, t)}",
+        action=Action.REPORT_VIEW,
+        other_office=(403, 404),
+    ),
+]
+
+
+def expected(spec: Spec, principal: str, target: str) -> tuple[int, ...]:
+    """The status codes this cell may answer."""
+    login_redirect = (302,)
+    refused_anon = (401, 403) if spec.api else login_redirect
+    if spec.public:
+        return spec.ok
+    if principal == "anonymous":
+        return refused_anon
+    if spec.admin_only:
+        if principal == "national_admin":
+            return spec.ok
+        return (403,) if spec.api else (302, 403)
+    assert spec.action is not None
+    if principal == "national_admin":
+        return spec.ok
+    if principal == "kiosk":
+        if not spec.api:
+            return login_redirect
+        if spec.action not in KIOSK_ACTIONS:
+            return (401, 403)
+        if target == "other" and spec.scoped:
+            return spec.other_office
+        return spec.ok
+    allowed = principal in ROLE_MATRIX[spec.action]
+    if not allowed:
+        # Staff without the right: refused. For another office's object, 404 (its existence is not
+        # revealed) is equally right.
+        return (403, 404) if target == "other" and spec.scoped else (403,)
+    if target == "other" and spec.scoped:
+        return spec.other_office
+    return spec.ok
+
+
+@pytest.fixture
+def world(db) -> World:
+    own, other = OfficeFactory(name="Servicekontor Uppsala"), OfficeFactory(name="Servicekontor Kiruna")
+    authority = AuthorityFactory()
+    LanguageFactory(code="ar")
+    visits, bookings = {}, {}
+    agency = InterpreterAgency.objects.create(name="Tolkbyrån", slug="tolkbyran", backend=AgencyBackend.SIMULATED)
+    for target, office in (("own", own), ("other", other)):
+        visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)
+        LanguageNeedFactory(visit=visit)
+        visits[target] = visit
+        bookings[target] = InterpreterBooking.objects.create(
+            visit=visit, language="ar", modality="phone", agency=agency, status="pending", requested_at=timezone.now()
+        )
+    users = {}
+    for role in (StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER):
+        user = UserFactory(username=f"matrix-{role}")
+        MembershipFactory(user=user, office=own, role=role)
+        users[role.value] = user
+    users["national_admin"] = UserFactory(username="matrix-admin", is_superuser=True, is_staff=True)
+    _token, key = kiosk_token_with_key(own)
+    return World(own, other, authority, visits, bookings, users, key)
+
+
+def client_for(world: World, principal: str) -> APIClient:
+    client = APIClient()
+    if principal == "kiosk":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.kiosk_key}")
+    elif principal != "anonymous":
+        client.force_login(world.users[principal])
+    return client
+
+
+def _on_this_branch(spec: Spec) -> bool:
+    """Does the endpoint exist yet? Checked with placeholder ids, before any fixture is built."""
+    one = SimpleNamespace(pk=1)
+    dummy = World(one, one, one, {"own": one, "other": one}, {"own": one, "other": one}, {}, "")
+    try:
+        resolve(spec.path(dummy, "own").split("?")[0])
+    except Resolver404:
+        return False
+    return True
+
+
+CELLS = [
+    pytest.param(
+        spec,
+        principal,
+        target,
+        id=f"{spec.name}|{principal}|{target}",
+        marks=pytest.mark.skipif(not _on_this_branch(spec), reason=f"{spec.name}: endpoint not on this branch yet"),
+    )
+    for spec in SPECS
+    for principal in PRINCIPALS
+    for target in (TARGETS if spec.scoped else ["own"])
+]
+
+
+@pytest.mark.parametrize(("spec", "principal", "target"), CELLS)
+def test_access_matrix(world, spec, principal, target):
+    path = spec.path(world, target)
+    client = client_for(world, principal)
+    kwargs: dict[str, Any] = {"format": "json"} if spec.api else {}
+    if spec.data is not None:
+        kwargs["data"] = spec.data(world, target)
+    response = getattr(client, spec.method)(path, **kwargs)
+    wanted = expected(spec, principal, target)
+    assert response.status_code in wanted, (
+        f"{spec.method.upper()} {path} as {principal} ({target} office): got {response.status_code}, "
+        f"expected {wanted}: {getattr(response, 'content', b'')[:300]!r}"
+    )
+    if response.status_code == 302 and principal == "anonymous":
+        assert "login" in response["Location"]
+
+
+def test_every_action_the_api_exposes_is_in_the_role_matrix():
+    for spec in SPECS:
+        assert spec.public or spec.admin_only or spec.action in ROLE_MATRIX, spec.name

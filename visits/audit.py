@@ -1,0 +1,124 @@
+"""The audit trail: who created or changed a visit, language need, booking or outcome, and who READ a
+visitor's personal details, when, and at which office.
+
+Changes are logged by django-auditlog (models registered below). Personal values never enter the
+log: those fields are masked by `redact`, so an entry shows that the phone number changed, not the
+number; erasing them (visits.retention) therefore leaves nothing behind in the log either. Reads are
+logged by `audit_visit_read` as auditlog ACCESS entries, so admins search one log in Django admin.
+"""
+
+from typing import Any
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from auditlog.signals import post_log
+from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.dispatch import receiver
+
+from visits.models import Visit
+
+REDACTED = "[redacted]"
+
+# Personal data per audited model: masked in every log entry, erased by the retention purge.
+PERSONAL_FIELDS: dict[str, list[str]] = {
+    "visits.Visit": ["visitor_name", "visitor_phone", "note"],
+    "visits.LanguageNeed": ["dialect"],
+    "visits.VisitOutcome": [],
+    "interpreters.InterpreterBooking": ["dialect", "connection_phone", "connection_url"],
+}
+# What a visit read reveals (the fields the read log names; their values are never logged).
+VISIT_PERSONAL_FIELDS = PERSONAL_FIELDS["visits.Visit"]
+
+
+def redact(value: Any) -> str:
+    """auditlog mask callable: the whole value goes, not half of it (auditlog's default)."""
+    return REDACTED
+
+
+def register_audited_models() -> None:
+    """Called from VisitsConfig.ready(): every create/change/delete of these models is logged."""
+    for label, personal in PERSONAL_FIELDS.items():
+        model = apps.get_model(label)
+        if auditlog.contains(model):
+            continue
+        auditlog.register(model, mask_fields=list(personal), exclude_fields=["updated_at"])
+
+
+def _office_id_for(instance: Any) -> int | None:
+    if isinstance(instance, Visit):
+        return instance.office_id
+    visit_id = getattr(instance, "visit_id", None)
+    if visit_id is None:
+        return None
+    # Usually cached: services create needs, outcomes and bookings from a loaded visit.
+    cached = instance._state.fields_cache.get("visit")
+    if cached is not None:
+        return cached.office_id
+    return Visit.objects.filter(pk=visit_id).values_list("office_id", flat=True).first()
+
+
+@receiver(post_log)
+def _stamp_office_on_change(sender: Any, instance: Any, log_entry: LogEntry | None = None, **kwargs: Any) -> None:
+    """Record which office a logged change belongs to, so a log can be searched per office."""
+    if log_entry is None or not auditlog.contains(type(instance)):
+        return
+    office_id = _office_id_for(instance)
+    if office_id is None:
+        return
+    data = dict(log_entry.additional_data or {})
+    data["office_id"] = office_id
+    LogEntry.objects.filter(pk=log_entry.pk).update(additional_data=data)
+    log_entry.additional_data = data
+
+
+def audit_visit_read(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    visit: Visit,
+    via: str,
+    fields: list[str] | None = None,
+    remote_addr: str | None = None,
+) -> LogEntry:
+    """Log that `user` was shown the personal details of `visit` (call it from every page or API
+    that displays visitor_name/visitor_phone/note). `via` names the page or endpoint, e.g.
+    "api:visit-detail". The values themselves are not logged, only which fields were shown."""
+    actor = user if user is not None and user.is_authenticated else None
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Visit),
+        object_pk=str(visit.pk),
+        object_id=visit.pk,
+        object_repr=str(visit),
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        changes={},
+        remote_addr=remote_addr or None,
+        additional_data={
+            "office_id": visit.office_id,
+            "via": via[:120],
+            "fields": list(fields if fields is not None else VISIT_PERSONAL_FIELDS),
+        },
+    )
+
+
+def audit_log_for_visit(*, visit: Visit) -> QuerySet[LogEntry]:
+    """Every entry about a visit and the rows hanging off it (need, outcome, bookings), oldest first."""
+    query = Q(content_type=ContentType.objects.get_for_model(Visit), object_id=visit.pk)
+    for label in ("visits.LanguageNeed", "visits.VisitOutcome", "interpreters.InterpreterBooking"):
+        model = apps.get_model(label)
+        ids = list(model.objects.filter(visit=visit).values_list("pk", flat=True))
+        if ids:
+            query |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    return LogEntry.objects.filter(query).select_related("actor", "content_type").order_by("timestamp", "pk")
+
+
+def visit_reads(*, office_id: int | None = None, actor: AbstractBaseUser | None = None) -> QuerySet[LogEntry]:
+    """The read log, newest first, optionally for one office and/or one reader."""
+    entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
+    if office_id is not None:
+        entries = entries.filter(additional_data__office_id=office_id)
+    if actor is not None:
+        entries = entries.filter(actor=actor)
+    return entries.select_related("actor").order_by("-timestamp", "-pk")

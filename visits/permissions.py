@@ -1,0 +1,239 @@
+"""Who may do what, at which office: the role matrix in one place, and the guards that enforce it.
+
+Scoping rule (BRIEF "Decisions"): an object of an office the user does not work at is *404* (its
+existence is not revealed); an object the user can see but whose action their role lacks is *403*.
+National admins are superusers and may do everything everywhere. Kiosks are not users: they
+authenticate with a KioskToken (visits.authentication) bound to ONE office, and may only do the
+actions in KIOSK_ACTIONS, at that office.
+
+Use from DRF views::
+
+    permission_classes = [office_permission(Action.CHECK_IN)]
+    offices = offices_for_request(request, Action.CHECK_IN)        # scope writes/validation
+    visit = visit_for_request_or_404(request, pk, Action.OUTCOME_RECORD)
+
+and from Django views::
+
+    @require_office_action(Action.VISIT_VIEW)
+    def visit_detail(request, pk): visit = visit_for_request_or_404(request, pk, Action.VISIT_VIEW)
+"""
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+
+from visits.models import KioskToken, Office, StaffRole, Visit
+from visits.selectors import offices_for_user
+
+REC, OFF, MGR = StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER
+
+
+class Action(StrEnum):
+    VISIT_VIEW = "visit_view"  # a visit's page/API, incl. the visitor's personal details
+    QUEUE_VIEW = "queue_view"  # today's queue (queue numbers, language badges)
+    LANGUAGES_VIEW = "languages_view"  # the language catalogue / picker
+    CHECK_IN = "check_in"
+    LANGUAGE_NEED_EDIT = "language_need_edit"
+    VISIT_STATUS = "visit_status"  # call the visitor in, end the visit
+    BOOKING_VIEW = "booking_view"
+    BOOKING_REQUEST = "booking_request"  # receptionists may pre-book at check-in
+    BOOKING_CANCEL = "booking_cancel"
+    OUTCOME_RECORD = "outcome_record"
+    REPORT_VIEW = "report_view"
+
+
+# The role matrix (README "Roles and access"). Superusers are allowed everything.
+ROLE_MATRIX: dict[Action, frozenset[str]] = {
+    Action.VISIT_VIEW: frozenset({REC, OFF, MGR}),
+    Action.QUEUE_VIEW: frozenset({REC, OFF, MGR}),
+    Action.LANGUAGES_VIEW: frozenset({REC, OFF, MGR}),
+    # Officers and managers stand in at reception in small offices (check-in page and API agree).
+    Action.CHECK_IN: frozenset({REC, OFF, MGR}),
+    Action.LANGUAGE_NEED_EDIT: frozenset({REC, OFF, MGR}),
+    Action.VISIT_STATUS: frozenset({OFF, MGR}),
+    Action.BOOKING_VIEW: frozenset({REC, OFF, MGR}),
+    Action.BOOKING_REQUEST: frozenset({REC, OFF, MGR}),
+    Action.BOOKING_CANCEL: frozenset({OFF, MGR}),
+    Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
+    Action.REPORT_VIEW: frozenset({MGR}),
+}
+# What a kiosk token may do, at its own office only.
+KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.CHECK_IN, Action.LANGUAGES_VIEW, Action.QUEUE_VIEW})
+
+
+def roles_for(action: Action) -> list[str]:
+    return sorted(ROLE_MATRIX[action])
+
+
+def kiosk_for_request(request: Any) -> KioskToken | None:
+    """The kiosk token a DRF request authenticated with, if any (plain Django requests have none)."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, KioskToken) else None
+
+
+def offices_for_action(user: AbstractBaseUser | AnonymousUser, action: Action) -> QuerySet[Office]:
+    """Offices where the user's role allows the action (all offices for a national admin)."""
+    return offices_for_user(user, roles=roles_for(action))
+
+
+def offices_for_request(request: Any, action: Action) -> QuerySet[Office]:
+    """Like offices_for_action, but a kiosk gets its one (active) office for the kiosk actions."""
+    kiosk = kiosk_for_request(request)
+    if kiosk is not None:
+        if action not in KIOSK_ACTIONS:
+            return Office.objects.none()
+        return Office.objects.filter(pk=kiosk.office_id, active=True)
+    return offices_for_action(request.user, action)
+
+
+def user_can(user: AbstractBaseUser | AnonymousUser, action: Action, office: Office | int | None = None) -> bool:
+    """May the user do the action at this office (or, with office=None, at any office at all)?"""
+    offices = offices_for_action(user, action)
+    if office is None:
+        return offices.exists()
+    office_id = office.pk if isinstance(office, Office) else office
+    return offices.filter(pk=office_id).exists()
+
+
+def office_id_of(obj: Any) -> int | None:
+    """The office an object belongs to: a Visit, or anything hanging off a visit (need, booking, outcome)."""
+    if isinstance(obj, Office):
+        return obj.pk
+    if hasattr(obj, "office_id"):
+        return obj.office_id
+    visit = getattr(obj, "visit", None)
+    return visit.office_id if visit is not None else None
+
+
+def check_object_access(request: Any, obj: Any, action: Action) -> None:
+    """Raise Http404 if the object is outside every office the requester can see, PermissionDenied
+    if they can see it but their role (or kiosk) lacks the action there."""
+    office_id = office_id_of(obj)
+    kiosk = kiosk_for_request(request)
+    if kiosk is not None:
+        if office_id != kiosk.office_id:
+            raise Http404
+        if action not in KIOSK_ACTIONS:
+            raise PermissionDenied
+        return
+    user = request.user
+    if not offices_for_user(user).filter(pk=office_id).exists():
+        raise Http404
+    if not offices_for_action(user, action).filter(pk=office_id).exists():
+        raise PermissionDenied
+
+
+def visit_for_request_or_404(request: Any, pk: Any, action: Action) -> Visit:
+    """Fetch a visit the requester may act on: 404 outside their offices, 403 if their role lacks it."""
+    try:
+        visit = Visit.objects.select_related("office", "authority").get(pk=int(pk))
+    except (Visit.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404 from exc
+    check_object_access(request, visit, action)
+    return visit
+
+
+# --- DRF ----------------------------------------------------------------------------------------
+
+
+class OfficeActionPermission(BasePermission):
+    """Allows the request if the user (or kiosk) may do `action` at at least one office; object
+    checks then apply check_object_access (404 other office, 403 wrong role).
+
+    Use office_permission(Action.X) to get a class for one action."""
+
+    action: Action = Action.VISIT_VIEW
+    message = "Your role does not allow this action."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        kiosk = kiosk_for_request(request)
+        if kiosk is not None:
+            return self.action in KIOSK_ACTIONS
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return offices_for_action(user, self.action).exists()
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        try:
+            check_object_access(request, obj, self.action)
+        except PermissionDenied:
+            return False
+        return True
+
+
+_permission_classes: dict[Action, type[OfficeActionPermission]] = {}
+
+
+def office_permission(action: Action) -> type[OfficeActionPermission]:
+    """A DRF permission class for one action (cached, so the same class is reused)."""
+    if action not in _permission_classes:
+        _permission_classes[action] = type(
+            f"Can{action.title().replace('_', '')}", (OfficeActionPermission,), {"action": action}
+        )
+    return _permission_classes[action]
+
+
+class AuthenticatedOrKiosk(BasePermission):
+    """Logged-in users (the view then scopes by role), or a kiosk for the HTTP methods the view
+    lists in `kiosk_methods` (the view scopes the kiosk to its office via offices_for_request)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if kiosk_for_request(request) is not None:
+            return request.method in getattr(view, "kiosk_methods", ())
+        return bool(request.user and request.user.is_authenticated)
+
+
+class IsNationalAdmin(BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_superuser)
+
+
+class IsStaffMember(BasePermission):
+    """Any logged-in user with at least one office membership, or a national admin (not kiosks)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and offices_for_user(user).exists())
+
+
+# --- Django views -------------------------------------------------------------------------------
+
+
+def _guard(test: Callable[[HttpRequest], bool]) -> Callable:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not test(request):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_office_action(action: Action) -> Callable:
+    """Page decorator: anonymous -> login page; no office where the role allows `action` -> 403."""
+    return _guard(lambda request: offices_for_action(request.user, action).exists())
+
+
+def require_office_role(*roles: str) -> Callable:
+    """Page decorator by role names: the user must hold one of `roles` at some office (or be a
+    national admin). Prefer require_office_action so the matrix stays in one place."""
+    wanted: Iterable[str] = list(roles)
+    return _guard(lambda request: offices_for_user(request.user, roles=list(wanted)).exists())
+
+
+def require_national_admin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return _guard(lambda request: request.user.is_superuser)(view)

@@ -1,0 +1,77 @@
+"""GET /api/v1/reports/usage/: usage measures per group and period, from the daily rollups."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from visits.reports.params import UsageQuerySerializer
+from visits.reports.selectors import UsageRow, national_measures, report_offices_for_user, usage_report
+
+
+def row_payload(row: UsageRow) -> dict[str, Any]:
+    return {
+        "group": row.group,
+        "label": row.label,
+        "period": row.period.isoformat() if row.period else None,
+        **row.measures.as_dict(),
+        "outlier": row.outlier,
+    }
+
+
+class UsageReportRowSerializer(serializers.Serializer):
+    """Documentation only: one row of the report (measures as defined in README "Measures")."""
+
+    group = serializers.JSONField(allow_null=True)
+    label = serializers.CharField()
+    period = serializers.DateField(allow_null=True)
+    visits = serializers.IntegerField(allow_null=True)
+    need = serializers.IntegerField(allow_null=True)
+    need_rate = serializers.FloatField(allow_null=True)
+    wanted = serializers.IntegerField(allow_null=True)
+    wanted_used = serializers.IntegerField(allow_null=True)
+    use_rate = serializers.FloatField(allow_null=True)
+    use_rate_ci_low = serializers.FloatField(allow_null=True)
+    use_rate_ci_high = serializers.FloatField(allow_null=True)
+    gap = serializers.IntegerField(allow_null=True)
+    gap_by_reason = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    bookings = serializers.IntegerField()
+    fulfilment_rate = serializers.FloatField(allow_null=True)
+    connect_median_s = serializers.IntegerField(allow_null=True)
+    connect_p90_s = serializers.IntegerField(allow_null=True)
+    minutes = serializers.IntegerField()
+    cost_ore = serializers.IntegerField()
+    cost_per_need_visit_ore = serializers.FloatField(allow_null=True)
+    outlier = serializers.BooleanField()
+
+
+class UsageReportSerializer(serializers.Serializer):
+    national = serializers.DictField()
+    rows = UsageReportRowSerializer(many=True)
+
+
+class UsageReportApi(APIView):
+    @extend_schema(parameters=[UsageQuerySerializer], responses=UsageReportSerializer, tags=["reports"])
+    def get(self, request: Request) -> Response:
+        allowed = report_offices_for_user(request.user)
+        if allowed is not None and not allowed:
+            raise PermissionDenied("Reports are for office managers and national admins.")
+        params = UsageQuerySerializer(data=request.query_params, allowed_offices=allowed)
+        params.is_valid(raise_exception=True)
+        query = params.to_query()
+        rows = usage_report(query)
+        data = params.validated_data
+        return Response(
+            {
+                "from": data["from"].isoformat(),
+                "to": data["to"].isoformat(),
+                "group_by": data["group_by"],
+                "period": data["period"],
+                "national": national_measures(query).as_dict(),
+                "rows": [row_payload(r) for r in rows],
+            }
+        )

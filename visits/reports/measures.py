@@ -1,0 +1,306 @@
+"""THE definition of every usage measure (issue 4). Documented in README.md, section "Measures".
+
+Every measure is built in two steps, and both steps live here so raw queries and rollups can never
+drift apart:
+
+1. *Counters*: additive integers defined per visit (``VISIT_COUNTERS``) or per booking
+   (``BOOKING_COUNTERS``) as SQL expressions. The rollup tables store exactly these sums per day, and
+   the raw path computes the same sums straight from visits/bookings, so a report over rollups is by
+   construction the same as one over raw rows (and tests/visits/reports prove it).
+2. *Derived measures*: rates, Wilson intervals, percentiles, cost per visit, computed in Python from
+   a dict of counters by ``derive()``.
+
+Attribution: a visit counts on its ``service_date`` (the Europe/Stockholm date of check-in), at its
+office, for its authority and the language of its LanguageNeed; a booking counts on its visit's
+service date and office, for the booking's language, agency and modality. A visit that runs past
+midnight, or a booking confirmed after midnight, stays on the day the visitor checked in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+
+# --- the choices the definitions rest on ------------------------------------------------------------
+
+#: "Interpreter wanted" means LanguageNeed.interpreter_wanted == "yes". "unsure" is NOT counted as
+#: wanted (nobody asked for one yet; it is reported on its own as ``need_unsure``), "declined" and
+#: "no" are not wanted either.
+WANTED_VALUES = ("yes",)
+
+#: Booking statuses (interpreters.models.BookingStatus values; literals here so this module does not
+#: import the interpreters app while visits.models loads; a test checks they exist).
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+FAILED = "failed"
+NO_SHOW = "no_show"
+
+#: visits.models.NotUsedReason values, plus "unrecorded" (no outcome recorded at all).
+GAP_REASONS = (
+    "multilingual_staff",
+    "relative",
+    "child",
+    "english",
+    "visitor_declined",
+    "none_available",
+    "took_too_long",
+    "visitor_left",
+    "solved_without",
+    "unrecorded",
+)
+
+#: Time to connect = (confirmed_at, or started_at if it was never marked confirmed) - requested_at.
+#: Stored as a histogram: bucket i counts connect times t with EDGE[i-1] < t <= EDGE[i] (seconds);
+#: the last bucket is open (t > 4 h). Percentiles are read from the histogram (see ``percentile``),
+#: so they are exact to the bucket: the reported value is the bucket's upper edge.
+CONNECT_EDGES_S: tuple[int, ...] = (
+    15, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 14400,
+)  # fmt: skip
+CONNECT_BUCKETS = tuple(f"connect_b{i:02d}" for i in range(len(CONNECT_EDGES_S) + 1))
+
+Z_95 = 1.959963984540054
+
+
+# --- step 1: counters -------------------------------------------------------------------------------
+
+
+def _used_q() -> Q:
+    """An interpreter was used: the officer recorded it, or a booking of the visit completed."""
+    from interpreters.models import InterpreterBooking
+
+    completed = InterpreterBooking.objects.filter(visit=OuterRef("pk"), status=COMPLETED)
+    return Q(outcome__interpreter_used=True) | Q(Exists(completed))
+
+
+def visit_counter_expressions() -> dict[str, Any]:
+    """Aggregates over a Visit queryset. Each is a count of visits (hence additive)."""
+    has_need = Q(language_need__isnull=False)
+    wanted = Q(language_need__interpreter_wanted__in=WANTED_VALUES)
+    used = _used_q()
+    not_used = wanted & ~used
+    exprs: dict[str, Any] = {
+        "visits": Count("pk"),
+        "need": Count("pk", filter=has_need),
+        "need_unsure": Count("pk", filter=Q(language_need__interpreter_wanted="unsure")),
+        "need_declined": Count("pk", filter=Q(language_need__interpreter_wanted="declined")),
+        "wanted": Count("pk", filter=wanted),
+        "wanted_used": Count("pk", filter=wanted & used),
+    }
+    for reason in GAP_REASONS:
+        if reason == "unrecorded":
+            exprs["gap_unrecorded"] = Count("pk", filter=not_used & Q(outcome__isnull=True))
+        else:
+            exprs[f"gap_{reason}"] = Count("pk", filter=not_used & Q(outcome__reason_not_used=reason))
+    return exprs
+
+
+def _connect_expression() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        Coalesce(F("confirmed_at"), F("started_at"), output_field=DateTimeField()) - F("requested_at"),
+        output_field=DurationField(),
+    )
+
+
+def booking_counter_expressions() -> dict[str, Any]:
+    """Aggregates over an InterpreterBooking queryset annotated with ``connect`` (see
+    ``annotate_connect``). Counts of bookings and sums of minutes/cost."""
+    exprs: dict[str, Any] = {
+        "bookings": Count("pk"),
+        # Reached confirmation at some point (it may since have completed, no-showed or been cancelled).
+        "bookings_confirmed": Count("pk", filter=Q(confirmed_at__isnull=False) | Q(started_at__isnull=False)),
+        "bookings_completed": Count("pk", filter=Q(status=COMPLETED)),
+        "bookings_failed": Count("pk", filter=Q(status=FAILED)),
+        "bookings_cancelled": Count("pk", filter=Q(status=CANCELLED)),
+        "bookings_no_show": Count("pk", filter=Q(status=NO_SHOW)),
+        "minutes": Coalesce(Sum("minutes_used"), 0),
+        "cost_ore": Coalesce(Sum("cost_ore"), 0),
+    }
+    lower: int | None = None
+    for name, edge in zip(CONNECT_BUCKETS, (*CONNECT_EDGES_S, None), strict=True):
+        cond = Q(connect__isnull=False)
+        if lower is not None:
+            cond &= Q(connect__gt=timedelta(seconds=lower))
+        if edge is not None:
+            cond &= Q(connect__lte=timedelta(seconds=edge))
+        exprs[name] = Count("pk", filter=cond)
+        lower = edge
+    return exprs
+
+
+def annotate_connect(qs: Any) -> Any:
+    return qs.annotate(connect=_connect_expression())
+
+
+VISIT_COUNTER_NAMES: tuple[str, ...] = (
+    "visits",
+    "need",
+    "need_unsure",
+    "need_declined",
+    "wanted",
+    "wanted_used",
+    *(f"gap_{r}" for r in GAP_REASONS),
+)
+BOOKING_COUNTER_NAMES: tuple[str, ...] = (
+    "bookings",
+    "bookings_confirmed",
+    "bookings_completed",
+    "bookings_failed",
+    "bookings_cancelled",
+    "bookings_no_show",
+    "minutes",
+    "cost_ore",
+    *CONNECT_BUCKETS,
+)
+
+
+def connect_bucket_index(seconds: float) -> int:
+    """The histogram bucket of one connect time (used by the Python reference in tests and the
+    generator)."""
+    for i, edge in enumerate(CONNECT_EDGES_S):
+        if seconds <= edge:
+            return i
+    return len(CONNECT_EDGES_S)
+
+
+# --- step 2: derived measures -----------------------------------------------------------------------
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float] | None:
+    """95% Wilson score interval for a proportion; None when there is nothing to estimate."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def percentile(histogram: list[int], p: float) -> int | None:
+    """Nearest-rank percentile from the connect-time histogram: the upper edge (seconds) of the first
+    bucket whose cumulative count reaches ceil(p * n). The open last bucket reports its lower edge
+    (meaning "more than 4 h"). None without observations."""
+    n = sum(histogram)
+    if n == 0:
+        return None
+    rank = max(1, math.ceil(p * n))
+    seen = 0
+    for i, count in enumerate(histogram):
+        seen += count
+        if seen >= rank:
+            return CONNECT_EDGES_S[min(i, len(CONNECT_EDGES_S) - 1)]
+    return CONNECT_EDGES_S[-1]  # pragma: no cover - unreachable, rank <= n
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+@dataclass(frozen=True)
+class Measures:
+    visits: int | None
+    need: int | None
+    need_rate: float | None
+    need_unsure: int | None
+    need_declined: int | None
+    wanted: int | None
+    wanted_used: int | None
+    use_rate: float | None
+    use_rate_ci: tuple[float, float] | None
+    gap: int | None
+    gap_by_reason: dict[str, int] | None
+    bookings: int
+    bookings_confirmed: int
+    bookings_completed: int
+    bookings_failed: int
+    bookings_cancelled: int
+    bookings_no_show: int
+    fulfilment_rate: float | None
+    connect_median_s: int | None
+    connect_p90_s: int | None
+    minutes: int
+    cost_ore: int
+    cost_per_need_visit_ore: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        ci = data.pop("use_rate_ci")
+        data["use_rate_ci_low"], data["use_rate_ci_high"] = ci if ci else (None, None)
+        return data
+
+
+def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures:
+    """All measures of one slice from its counters. ``visit_measures=False`` for slices by interpreter
+    agency or modality, which only bookings have (a visit without a booking has no agency)."""
+    c = {name: int(counters.get(name) or 0) for name in (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES)}
+    hist = [c[name] for name in CONNECT_BUCKETS]
+    # Fulfilled = completed; the denominator leaves out bookings the office cancelled itself and
+    # bookings still open, which have no outcome yet.
+    settled = c["bookings_completed"] + c["bookings_failed"] + c["bookings_no_show"]
+    booking_part = {
+        "bookings": c["bookings"],
+        "bookings_confirmed": c["bookings_confirmed"],
+        "bookings_completed": c["bookings_completed"],
+        "bookings_failed": c["bookings_failed"],
+        "bookings_cancelled": c["bookings_cancelled"],
+        "bookings_no_show": c["bookings_no_show"],
+        "fulfilment_rate": _ratio(c["bookings_completed"], settled),
+        "connect_median_s": percentile(hist, 0.5),
+        "connect_p90_s": percentile(hist, 0.9),
+        "minutes": c["minutes"],
+        "cost_ore": c["cost_ore"],
+    }
+    if not visit_measures:
+        return Measures(
+            visits=None,
+            need=None,
+            need_rate=None,
+            need_unsure=None,
+            need_declined=None,
+            wanted=None,
+            wanted_used=None,
+            use_rate=None,
+            use_rate_ci=None,
+            gap=None,
+            gap_by_reason=None,
+            cost_per_need_visit_ore=None,
+            **booking_part,
+        )
+    return Measures(
+        visits=c["visits"],
+        need=c["need"],
+        need_rate=_ratio(c["need"], c["visits"]),
+        need_unsure=c["need_unsure"],
+        need_declined=c["need_declined"],
+        wanted=c["wanted"],
+        wanted_used=c["wanted_used"],
+        use_rate=_ratio(c["wanted_used"], c["wanted"]),
+        use_rate_ci=wilson_interval(c["wanted_used"], c["wanted"]),
+        gap=c["wanted"] - c["wanted_used"],
+        gap_by_reason={r: c[f"gap_{r}"] for r in GAP_REASONS},
+        cost_per_need_visit_ore=_ratio(c["cost_ore"], c["need"]),
+        **booking_part,
+    )
+
+
+def is_outlier(office: Measures, national: Measures) -> bool:
+    """An office uses interpreters significantly less than the country: its whole 95% interval lies
+    below the national use rate (same period and filters)."""
+    if office.use_rate_ci is None or national.use_rate is None:
+        return False
+    return office.use_rate_ci[1] < national.use_rate

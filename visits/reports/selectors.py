@@ -1,0 +1,292 @@
+"""Usage reports: counters summed per group and period, then turned into measures by
+visits.reports.measures.derive. The same query runs over the daily rollups (every page and the API)
+or straight over visits and bookings (``source="raw"``: the tests' and the benchmark's yardstick).
+
+The rollup table is chosen by the slice: the coarse day x office table when nothing narrower than
+an office is asked for, the fine visit/booking tables when an authority, language, interpreter agency
+or modality is filtered or grouped on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+from django.db.models import F, Model, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek, TruncYear
+from django.utils.translation import gettext as _
+
+from interpreters.models import InterpreterAgency, InterpreterBooking, Modality
+from visits.languages import language_names
+from visits.models import Authority, County, Office, Visit
+from visits.reports.measures import (
+    BOOKING_COUNTER_NAMES,
+    VISIT_COUNTER_NAMES,
+    Measures,
+    annotate_connect,
+    booking_counter_expressions,
+    derive,
+    is_outlier,
+    visit_counter_expressions,
+)
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage
+
+GROUP_BY_CHOICES = ("office", "county", "authority", "language", "agency", "modality")
+PERIOD_CHOICES = ("day", "week", "month", "year")
+BOOKING_ONLY = {"agency", "modality"}
+FINE_VISIT = {"authority", "language"}
+
+
+@dataclass(frozen=True)
+class UsageQuery:
+    date_from: date
+    date_to: date
+    group_by: str | None = None  # one of GROUP_BY_CHOICES, None = one total
+    period: str | None = None  # one of PERIOD_CHOICES, None = the whole range
+    offices: frozenset[int] | None = None  # None = every office (national admins)
+    office: int | None = None
+    county: str | None = None
+    authority: int | None = None
+    language: str | None = None
+    agency: int | None = None
+    modality: str | None = None
+
+    def dimensions(self) -> set[str]:
+        used = {name for name in ("authority", "language", "agency", "modality") if getattr(self, name)}
+        if self.group_by:
+            used.add(self.group_by)
+        return used
+
+
+@dataclass
+class UsageRow:
+    group: Any
+    label: str
+    period: date | None
+    counters: dict[str, int]
+    measures: Measures
+    outlier: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- where the counters come from ---------------------------------------------------------------------
+
+_ROLLUP_KEYS = {
+    "office": "office_id",
+    "county": "office__county",
+    "authority": "authority_id",
+    "language": "language",
+    "agency": "agency_id",
+    "modality": "modality",
+}
+_VISIT_KEYS = {
+    "office": F("office_id"),
+    "county": F("office__county"),
+    "authority": F("authority_id"),
+    "language": Coalesce(F("language_need__language"), Value("")),
+}
+_BOOKING_KEYS = {
+    "office": F("visit__office_id"),
+    "county": F("visit__office__county"),
+    "authority": F("visit__authority_id"),
+    "language": F("language"),
+    "agency": F("agency_id"),
+    "modality": F("modality"),
+}
+_TRUNC = {"week": TruncWeek, "month": TruncMonth, "year": TruncYear}
+
+
+def _period_expr(period: str | None, field_name: str) -> Any:
+    if period is None:
+        return None
+    if period == "day":
+        return F(field_name)
+    return _TRUNC[period](field_name)
+
+
+def _rollup_filters(q: UsageQuery, model: type[Model]) -> dict[str, Any]:
+    filters: dict[str, Any] = {"day__range": (q.date_from, q.date_to)}
+    if q.offices is not None:
+        filters["office_id__in"] = q.offices
+    if q.office is not None:
+        filters["office_id"] = q.office
+    if q.county:
+        filters["office__county"] = q.county
+    if q.authority is not None:
+        filters["authority_id"] = q.authority
+    if q.language is not None:
+        filters["language"] = q.language
+    if q.agency is not None:
+        filters["agency_id"] = q.agency
+    if q.modality:
+        filters["modality"] = q.modality
+    return filters
+
+
+def _sum_rollup(model: type[Model], q: UsageQuery, names: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
+    qs = model.objects.filter(**_rollup_filters(q, model))  # type: ignore[attr-defined]
+    annotations: dict[str, Any] = {}
+    if q.group_by:
+        annotations["g"] = F(_ROLLUP_KEYS[q.group_by])
+    if q.period:
+        annotations["p"] = _period_expr(q.period, "day")
+    return _collect(qs, annotations, {n: Sum(n) for n in names})
+
+
+def _collect(qs: QuerySet, keys: dict[str, Any], aggregates: dict[str, Any]) -> dict[tuple, dict[str, int]]:
+    qs = qs.order_by()
+    if keys:
+        rows = qs.annotate(**keys).values(*keys).annotate(**aggregates)
+    else:
+        rows = [qs.aggregate(**aggregates)]
+    out: dict[tuple, dict[str, int]] = {}
+    for row in rows:
+        key = (row.get("g"), _as_date(row.get("p")))
+        out[key] = {name: int(row[name] or 0) for name in aggregates}
+    return out
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
+    qs = Visit.objects.filter(service_date__range=(q.date_from, q.date_to))
+    if q.offices is not None:
+        qs = qs.filter(office_id__in=q.offices)
+    if q.office is not None:
+        qs = qs.filter(office_id=q.office)
+    if q.county:
+        qs = qs.filter(office__county=q.county)
+    if q.authority is not None:
+        qs = qs.filter(authority_id=q.authority)
+    if q.language is not None:
+        qs = qs.filter(language_need__language=q.language) if q.language else qs.filter(language_need__isnull=True)
+    keys: dict[str, Any] = {}
+    if q.group_by:
+        keys["g"] = _VISIT_KEYS[q.group_by]
+    if q.period:
+        keys["p"] = _period_expr(q.period, "service_date")
+    return _collect(qs, keys, visit_counter_expressions())
+
+
+def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:
+    qs = InterpreterBooking.objects.filter(visit__service_date__range=(q.date_from, q.date_to))
+    if q.offices is not None:
+        qs = qs.filter(visit__office_id__in=q.offices)
+    if q.office is not None:
+        qs = qs.filter(visit__office_id=q.office)
+    if q.county:
+        qs = qs.filter(visit__office__county=q.county)
+    if q.authority is not None:
+        qs = qs.filter(visit__authority_id=q.authority)
+    if q.language is not None:
+        qs = qs.filter(language=q.language)
+    if q.agency is not None:
+        qs = qs.filter(agency_id=q.agency)
+    if q.modality:
+        qs = qs.filter(modality=q.modality)
+    keys: dict[str, Any] = {}
+    if q.group_by:
+        keys["g"] = _BOOKING_KEYS[q.group_by]
+    if q.period:
+        keys["p"] = _period_expr(q.period, "visit__service_date")
+    return _collect(annotate_connect(qs), keys, booking_counter_expressions())
+
+
+def usage_counters(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> dict[tuple, dict[str, int]]:
+    """Counters per (group, period start). Visit counters are absent for agency/modality slices."""
+    dims = q.dimensions()
+    visit_part = not (dims & BOOKING_ONLY)
+    if source == "raw":
+        visits = _raw_visits(q) if visit_part else {}
+        bookings = _raw_bookings(q)
+    elif not dims:
+        visits = _sum_rollup(DailyOfficeUsage, q, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
+        bookings = {}
+    else:
+        visits = _sum_rollup(DailyVisitUsage, q, VISIT_COUNTER_NAMES) if visit_part else {}
+        bookings = _sum_rollup(DailyBookingUsage, q, BOOKING_COUNTER_NAMES)
+    merged: dict[tuple, dict[str, int]] = {}
+    for part in (visits, bookings):
+        for key, counters in part.items():
+            merged.setdefault(key, {}).update(counters)
+    names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES) if visit_part else BOOKING_COUNTER_NAMES
+    # Every row carries every counter (0 when a part had no rows), and all-zero rows are dropped, so
+    # the rollup and raw paths agree on which groups exist.
+    normalised = {k: {n: v.get(n, 0) for n in names} for k, v in merged.items()}
+    return {k: v for k, v in normalised.items() if any(v.values())}
+
+
+# --- the report -----------------------------------------------------------------------------------------
+
+
+def _labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
+    keys = [k for k in keys if k is not None]
+    if group_by == "office":
+        return dict(Office.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "county":
+        return {k: County(k).label if k in County.values else k for k in keys}
+    if group_by == "authority":
+        return dict(Authority.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "agency":
+        return dict(InterpreterAgency.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "modality":
+        return {k: Modality(k).label if k in Modality.values else k for k in keys}
+    if group_by == "language":
+        return {k: language_label(k) for k in keys}
+    return {}
+
+
+def language_label(tag: str) -> str:
+    if not tag:
+        return _("No language need")
+    from django.utils.translation import get_language
+
+    names = language_names(tag)
+    name = names.name_en if (get_language() or "sv").startswith("en") else names.name_sv
+    return f"{name} ({tag})"
+
+
+def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> list[UsageRow]:
+    """One row per group and period, sorted by period then label. With ``group_by="office"`` and no
+    period, rows are flagged as outliers against the national rate (all offices, same filters)."""
+    counters = usage_counters(q, source=source)
+    visit_measures = not (q.dimensions() & BOOKING_ONLY)
+    labels = _labels(q.group_by, {g for g, _p in counters})
+    rows = [
+        UsageRow(
+            group=g,
+            label=labels.get(g, "" if g is None else str(g)) if q.group_by else _("All offices"),
+            period=p,
+            counters=c,
+            measures=derive(c, visit_measures=visit_measures),
+        )
+        for (g, p), c in counters.items()
+    ]
+    if q.group_by == "office" and q.period is None and visit_measures:
+        national = national_measures(q, source=source)
+        for row in rows:
+            row.outlier = is_outlier(row.measures, national)
+    rows.sort(key=lambda r: (r.period or date.min, r.label.casefold()))
+    return rows
+
+
+def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> Measures:
+    """The country as a whole for the query's period and filters (every office, whoever asks)."""
+    total_q = replace(q, group_by=None, period=None, offices=None, office=None)
+    counters = usage_counters(total_q, source=source).get((None, None), {})
+    return derive(counters, visit_measures=not (total_q.dimensions() & BOOKING_ONLY))
+
+
+def report_offices_for_user(user: Any) -> frozenset[int] | None:
+    """Offices whose reports the user may see: None = all (national admin), else the offices where
+    they are office manager (possibly none: the caller answers 403)."""
+    from visits.selectors import offices_for_user
+
+    if user.is_authenticated and user.is_superuser:
+        return None
+    return frozenset(offices_for_user(user, roles=["office_manager"]).values_list("pk", flat=True))
