@@ -133,7 +133,7 @@ SPECS: list[Spec] = [
     Spec(
         "outcome",
         "post",
-        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/outcome/",
+        lambda w, t: f"/api/v1/visits/{w.visits[t + '_in_service'].pk}/outcome/",
         action=Action.OUTCOME_RECORD,
         data=lambda w, t: {"interpreter_used": False, "reason_not_used": "solved_without"},
         ok=(200, 201),
@@ -202,6 +202,10 @@ def world(db) -> World:
         visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)
         LanguageNeedFactory(visit=visit)
         visits[target] = visit
+        # The outcome is recorded once service has started: a visit already in service.
+        serving = VisitFactory(office=office, authority=authority, status=VisitStatus.IN_SERVICE)
+        LanguageNeedFactory(visit=serving)
+        visits[f"{target}_in_service"] = serving
         bookings[target] = InterpreterBooking.objects.create(
             visit=visit, language="ar", modality="phone", agency=agency, status="pending", requested_at=timezone.now()
         )
@@ -227,7 +231,15 @@ def client_for(world: World, principal: str) -> APIClient:
 def _on_this_branch(spec: Spec) -> bool:
     """Does the endpoint exist yet? Checked with placeholder ids, before any fixture is built."""
     one = SimpleNamespace(pk=1)
-    dummy = World(one, one, one, {"own": one, "other": one}, {"own": one, "other": one}, {}, "")
+    dummy = World(
+        one,
+        one,
+        one,
+        dict.fromkeys(["own", "other", "own_in_service", "other_in_service"], one),
+        {"own": one, "other": one},
+        {},
+        "",
+    )
     try:
         resolve(spec.path(dummy, "own").split("?")[0])
     except Resolver404:

@@ -61,7 +61,8 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.VISIT_STATUS: frozenset({OFF, MGR}),
     Action.BOOKING_VIEW: frozenset({REC, OFF, MGR}),
     Action.BOOKING_REQUEST: frozenset({REC, OFF, MGR}),
-    Action.BOOKING_CANCEL: frozenset({OFF, MGR}),
+    # Receptionists pre-book at check-in, so they may also withdraw what they booked.
+    Action.BOOKING_CANCEL: frozenset({REC, OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
 }

@@ -170,16 +170,11 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl null: Swagger UI would otherwise send the schema to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    # One schema name per choice set, whichever field uses it ("status" is a visit's or a booking's).
+    # One schema name per choice set, whichever serializer field uses it.
     "ENUM_NAME_OVERRIDES": {
-        "CountyEnum": "visits.models.County",
-        "VisitStatusEnum": "visits.models.VisitStatus",
-        "InterpreterWantedEnum": "visits.models.InterpreterWanted",
-        "NeedIdentifiedByEnum": "visits.models.NeedIdentifiedBy",
-        "NotUsedReasonEnum": "visits.models.NotUsedReason",
         "BookingStatusEnum": "interpreters.models.BookingStatus",
         "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
-        "ModalityEnum": "interpreters.models.Modality",
+        "VisitStatusEnum": "visits.models.VisitStatus",
     },
 }
 

@@ -410,6 +410,7 @@ def test_without_a_need_the_officer_names_the_language_and_it_is_recorded(in_ser
     assert missing.status_code == 400 and "language" in missing.json()["errors"]
     response = client.post(request_url(in_service), {"modality": "phone", "language": "so"}, **FETCH)
     assert response.status_code == 200
+    in_service.refresh_from_db()  # drops the "no need" the fixture's access cached on the instance
     assert in_service.language_need.language == "so"
     assert in_service.language_need.identified_by == "officer_judged"
     assert InterpreterBooking.objects.get(visit=in_service).language == "so"

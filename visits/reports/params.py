@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from interpreters.models import InterpreterAgency, Modality
 from visits.errors import DomainError
@@ -55,11 +56,12 @@ class UsageQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(exc.message) from exc
 
     def validate_office(self, value: int) -> int:
-        # Offices the user may not see are "unknown": the API never confirms they exist.
+        # An office the user may not see answers exactly like one that does not exist (404, as for
+        # any other office's object), so the API never confirms it exists.
         if (self.allowed_offices is not None and value not in self.allowed_offices) or not Office.objects.filter(
             pk=value
         ).exists():
-            raise serializers.ValidationError(_("Unknown office."))
+            raise NotFound(_("Unknown office."))
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
