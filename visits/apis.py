@@ -81,7 +81,8 @@ def acting_offices(request: Request, *, roles: list[str]) -> QuerySet[Office]:
 # Error answers, documented once. Every 4xx body is JSON: {"field": ["message", ...]} for input
 # errors (nested objects nest), {"detail": "message"} otherwise.
 BAD_INPUT = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: messages per field.")
-NOT_ALLOWED = OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in, or not allowed at this office.")
+NOT_SIGNED_IN = OpenApiResponse(OpenApiTypes.OBJECT, description="No valid session or token.")
+NOT_ALLOWED = OpenApiResponse(OpenApiTypes.OBJECT, description="Not allowed here (role, office, or CSRF).")
 NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such object among the user's offices.")
 TOO_LARGE = OpenApiResponse(OpenApiTypes.OBJECT, description="Request body larger than the server accepts.")
 UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description="Body is not JSON.")
@@ -243,7 +244,9 @@ class OfficeListApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Office]:
         return offices_for_user(self.request.user).order_by("name")
 
-    @extend_schema(responses={200: OfficeOutputSerializer(many=True), 400: BAD_INPUT, 403: NOT_ALLOWED})
+    @extend_schema(
+        responses={200: OfficeOutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED}
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -255,7 +258,7 @@ class OfficeDetailApi(generics.RetrieveAPIView):
     def get_queryset(self) -> QuerySet[Office]:
         return offices_for_user(self.request.user)
 
-    @extend_schema(responses={200: OfficeOutputSerializer, 403: NOT_ALLOWED, 404: NOT_FOUND})
+    @extend_schema(responses={200: OfficeOutputSerializer, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -288,7 +291,7 @@ class LanguageListApi(APIView):
                 "q", OpenApiTypes.STR, description="Search in the Swedish or English name, the endonym or the code."
             )
         ],
-        responses={200: OutputSerializer(many=True), 400: BAD_INPUT, 403: NOT_ALLOWED},
+        responses={200: OutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data={"q": request.query_params.get("q", "")})
@@ -473,7 +476,9 @@ class VisitListCreateApi(generics.ListAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "language_overrides": _language_overrides()}
 
-    @extend_schema(responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 403: NOT_ALLOWED})
+    @extend_schema(
+        responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED}
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -482,6 +487,7 @@ class VisitListCreateApi(generics.ListAPIView):
         responses={
             201: VisitDetailOutputSerializer,
             400: BAD_INPUT,
+            401: NOT_SIGNED_IN,
             403: NOT_ALLOWED,
             413: TOO_LARGE,
             415: UNSUPPORTED,
@@ -528,7 +534,7 @@ class VisitDetailApi(APIView):
     def _get_visit(self, request: Request, visit_id: int) -> Visit:
         return get_object_or_404(visits_for_user(request.user), pk=visit_id)
 
-    @extend_schema(responses={200: OutputSerializer, 403: NOT_ALLOWED, 404: NOT_FOUND})
+    @extend_schema(responses={200: OutputSerializer, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND})
     def get(self, request: Request, visit_id: int) -> Response:
         visit = self._get_visit(request, visit_id)
         audit_visit_read(
@@ -541,6 +547,7 @@ class VisitDetailApi(APIView):
         responses={
             200: OutputSerializer,
             400: BAD_INPUT,
+            401: NOT_SIGNED_IN,
             403: NOT_ALLOWED,
             404: NOT_FOUND,
             413: TOO_LARGE,

@@ -27,7 +27,7 @@ def test_schema_generates_and_validates_without_any_warning(db, tmp_path):
     assert set(check_in["required"]) == {"office", "authority"}
     assert check_in["properties"]["language_need"]["allOf"][0]["$ref"].endswith("/LanguageNeedInputRequest")
     assert list(visits["post"]["requestBody"]["content"]) == ["application/json"]
-    assert {"201", "400", "403", "413"} <= set(visits["post"]["responses"])
+    assert {"201", "400", "401", "403", "413"} <= set(visits["post"]["responses"])
     assert "patch" in schema["paths"]["/api/v1/visits/{visit_id}/"]
 
 

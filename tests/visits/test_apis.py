@@ -450,3 +450,57 @@ def test_visit_list_query_count_does_not_grow_with_the_page(reception_api, offic
     with django_assert_max_num_queries(6):
         response = reception_api.get(VISITS)
     assert response.json()["count"] == 10
+
+
+# --- Kiosk tokens (visits.authentication): check-in at the token's office only --------------------
+
+
+@pytest.fixture
+def kiosk_api(office):
+    from rest_framework.test import APIClient
+
+    from tests.factories import kiosk_token_with_key
+
+    _token, key = kiosk_token_with_key(office)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_kiosk_checks_in_at_its_office_and_no_staff_member_is_recorded(kiosk_api, office, authority):
+    response = kiosk_api.post(
+        VISITS,
+        {"office": office.pk, "authority": authority.code, "language_need": {"language": "so"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    visit = Visit.objects.get()
+    assert visit.checked_in_by is None
+    assert visit.language_need.recorded_by is None
+
+
+def test_a_kiosk_cannot_check_in_elsewhere_nor_read_visits(kiosk_api, office, authority):
+    other = OfficeFactory()
+    response = kiosk_api.post(VISITS, {"office": other.pk, "authority": authority.code}, format="json")
+    assert response.status_code == 403
+    assert Visit.objects.count() == 0
+    mine = VisitFactory(office=office, visitor_name="Ahmad")
+    assert kiosk_api.get(VISITS).status_code == 403
+    assert kiosk_api.get(visit_url(mine.pk)).status_code in (403, 404)
+    assert kiosk_api.patch(visit_url(mine.pk), {"status": "left"}, format="json").status_code in (403, 404)
+
+
+def test_a_kiosk_reads_the_language_catalogue(kiosk_api, catalogue):
+    response = kiosk_api.get(LANGUAGES)
+    assert response.status_code == 200
+    assert [row["code"] for row in response.json()] == ["ar", "so", "prs", "uk"]
+
+
+def test_a_bad_token_is_refused_with_a_json_answer(api, office, authority):
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    # DRF takes the status from the first authenticator (session: no challenge, so 403, not 401).
+    assert api.get(LANGUAGES).status_code in (401, 403)
+    response = api.post(VISITS, {"office": office.pk, "authority": authority.code}, format="json")
+    assert response.status_code in (401, 403)
+    assert "detail" in response.json()
+    assert Visit.objects.count() == 0
