@@ -29,3 +29,27 @@ def test_compiled_catalogue_is_in_the_repository_and_used():
         assert str(InterpreterWanted.DECLINED.label) == "Avböjt av besökaren"
     with translation.override("en"):
         assert str(VisitStatus.WAITING.label) == "Waiting"
+
+
+def test_the_catalogue_holds_every_string_the_code_marks_for_translation(tmp_path, monkeypatch):
+    """makemessages over a copy of the source and the catalogue: nothing new may appear (a string
+    added to the code but never extracted would show in English on a Swedish page). A copy, because
+    makemessages writes to the locale folder nearest the files it scans."""
+    import shutil
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    base = Path(settings.BASE_DIR)
+    for folder in ("config", "visits", "interpreters", "templates", "locale"):
+        shutil.copytree(base / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    copy = tmp_path / "locale" / "sv" / "LC_MESSAGES" / "django.po"
+    monkeypatch.chdir(tmp_path)
+    with override_settings(LOCALE_PATHS=[str(tmp_path / "locale")]):
+        call_command("makemessages", locale=["sv"], no_obsolete=True, verbosity=0)
+
+    def msgids(path: Path) -> set[str]:
+        with path.open("rb") as handle:
+            return {str(message.id) for message in read_po(handle, locale="sv") if message.id}
+
+    assert msgids(copy) - msgids(PO) == set()

@@ -48,7 +48,10 @@ def test_rundemo_serves_the_site_with_a_ready_worker_and_stops_both_on_ctrl_c(tm
     # The embedded default (SQLite + filesystem broker), in a folder of its own.
     env.update(DJANGO_SETTINGS_MODULE="config.settings.local", TOLKDESK_RUN_DIR=str(tmp_path / "run"))
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "rundemo", "--port", str(port), "--worker-log", str(worker_log)],
+        [
+            *(sys.executable, "manage.py", "rundemo", "--port", str(port), "--worker-log", str(worker_log)),
+            *("--history", "500"),
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -81,6 +84,22 @@ def test_rundemo_serves_the_site_with_a_ready_worker_and_stops_both_on_ctrl_c(tm
         )
         assert response.status_code == 200 and response.url == f"{base}/"
         assert "Göteborg Angered" in response.text
+        # The office manager's reports show the generated past year, not just today's queue.
+        manager = requests.Session()
+        manager.get(f"{base}/login/", timeout=5)
+        manager.post(
+            f"{base}/login/",
+            data={
+                "username": "manager",
+                "password": DEMO_PASSWORD,
+                "csrfmiddlewaretoken": manager.cookies["csrftoken"],
+            },
+            headers={"Referer": f"{base}/login/"},
+            timeout=10,
+        )
+        usage = manager.get(f"{base}/api/v1/reports/usage/?group_by=office", timeout=30).json()
+        assert [row["label"] for row in usage["rows"]] == ["Göteborg Angered"]
+        assert usage["national"]["visits"] >= 450
         wait_for(lambda: worker_log.exists() and re.search(r"celery@\S+ ready", worker_log.read_text()), 60, "worker")
         assert "beat: Starting" in worker_log.read_text()
         worker_pids = wait_for(

@@ -14,10 +14,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from visits.management.commands.seed_demo import ADMIN_USERNAME, DEMO_PASSWORD, DEMO_STAFF
+from visits.models import Visit
 
 WORKER_STOP_TIMEOUT = 15  # seconds a worker gets for a warm shutdown before it is killed
+# A year of history for the report pages: a small slice of the ~3 million visits a year the
+# offices see, enough for trends and an office ranking (about 15 s on SQLite).
+DEMO_HISTORY_VISITS = 20_000
 
 
 def worker_command(*, loglevel: str = "info") -> list[str]:
@@ -51,6 +56,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--worker-log", default="", help="Write the worker's output to this file instead of the console."
         )
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=DEMO_HISTORY_VISITS,
+            help="Past visits (over the last year) to generate for the reports on a first run; 0 for none.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"]
@@ -64,6 +75,7 @@ class Command(BaseCommand):
         call_command("seed_demo")
         if "seed_agencies" in get_commands():
             call_command("seed_agencies")
+        self._seed_history(options["history"])
 
         worker = None if options["no_worker"] else self._start_worker(options["worker_log"])
         # Ctrl-C and SIGTERM (a process manager) must both stop the worker: make them exceptions so
@@ -77,6 +89,15 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 self._stop_worker(worker)
+
+    def _seed_history(self, visits: int) -> None:
+        """Generated past visits, so the report pages have something to show. Only when the
+        database has no past visit at all: a second run of the demo adds nothing."""
+        if visits < 0:
+            raise CommandError("--history must be 0 or more.")
+        if visits == 0 or Visit.objects.filter(service_date__lt=timezone.localdate()).exists():
+            return
+        call_command("generate_visits", years=1, visits_per_year=visits, verbosity=0)
 
     @staticmethod
     def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -119,6 +140,7 @@ class Command(BaseCommand):
             "tolkdesk demo",
             f"  check-in page : {base}/",
             f"  admin         : {base}/admin/",
+            f"  reports       : {base}/reports/ (manager, admin)",
             f"  API docs      : {base}/api/docs/",
             f"  logins (password for all: {DEMO_PASSWORD}):",
         ]
