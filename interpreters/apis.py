@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.request_types import AuthenticatedRequest
 from interpreters.backends import AgencyEvent
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -149,7 +150,7 @@ class BookingListCreateApi(generics.ListAPIView):
         description="Request an interpreter for a visit. If the visit already has an active booking, "
         "that booking is returned with 200 instead of creating a second one.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = BookingCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
@@ -179,7 +180,7 @@ class BookingCancelApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
         data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

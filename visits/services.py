@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +53,7 @@ def visit_check_in(
     *,
     office: Office,
     authority: Authority,
-    checked_in_by: AbstractBaseUser | None,
+    checked_in_by: User | None,
     language_need: LanguageNeedInput | None = None,
     visitor_name: str = "",
     visitor_phone: str = "",
@@ -107,7 +107,7 @@ def language_need_record(
     *,
     visit: Visit,
     need: LanguageNeedInput,
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     now: datetime | None = None,
 ) -> LanguageNeed:
     """Flag or correct the language need of a visit after check-in (an officer noticing mid-visit)."""
@@ -142,7 +142,7 @@ def visit_set_status(
     *,
     visit: Visit,
     status: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: datetime | None = None,
 ) -> Visit:
     """Move a visit along waiting -> in service -> done (or left). Refuses any other move."""
@@ -165,7 +165,7 @@ def visit_set_status(
             setattr(locked, stamp, now)
             update_fields.append(stamp)
         if status == VisitStatus.IN_SERVICE and by is not None:
-            locked.served_by = by  # type: ignore[assignment]
+            locked.served_by = by
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
         usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
@@ -193,7 +193,7 @@ def visit_outcome_record(
     visit: Visit,
     interpreter_used: bool,
     reason_not_used: str = "",
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     now: datetime | None = None,
 ) -> VisitOutcome:
     """Record whether an interpreter was used at the visit and, if not, why.
@@ -247,7 +247,7 @@ def visit_outcome_record(
         elif (outcome.interpreter_used, outcome.reason_not_used) != (interpreter_used, reason_not_used):
             outcome.interpreter_used = interpreter_used
             outcome.reason_not_used = reason_not_used
-            outcome.recorded_by = recorded_by  # type: ignore[assignment]
+            outcome.recorded_by = recorded_by
             outcome.recorded_at = now
             outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
     if reason_not_used in DISCOURAGED_NOT_USED_REASONS:

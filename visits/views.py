@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
 from visits.models import InterpreterWanted, Language, Office, StaffRole, Visit, VisitStatus
@@ -97,7 +98,7 @@ def _no_office(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def check_in(request: HttpRequest) -> HttpResponse:
+def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     requested = request.POST.get("office") if request.method == "POST" else request.GET.get("office")
     office = _current_office(request, requested)
     if office is None:

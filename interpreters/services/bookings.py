@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ def booking_transition(
     booking: InterpreterBooking,
     to_status: str,
     source: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     detail: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     expected_from: Collection[str] | None = None,
@@ -124,7 +124,7 @@ def booking_event_record(
     booking: InterpreterBooking,
     kind: str,
     source: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> BookingEvent:
@@ -152,7 +152,7 @@ def _validate_choice(value: str, choices: type, field: str, *, allow_blank: bool
 def booking_request(
     *,
     visit: Visit,
-    requested_by: AbstractBaseUser | None,
+    requested_by: User | None,
     modality: str,
     language: str | None = None,
     dialect: str = "",
@@ -261,7 +261,7 @@ def booking_request(
 
 
 def booking_cancel(
-    *, booking: InterpreterBooking, by: AbstractBaseUser | None, reason: str = "", now: datetime | None = None
+    *, booking: InterpreterBooking, by: User | None, reason: str = "", now: datetime | None = None
 ) -> InterpreterBooking:
     """Cancel a booking that has not started. Tells the agency (after commit) if it had been sent."""
     was_sent = booking.agency_id is not None
