@@ -2,10 +2,11 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,14 +36,14 @@ class LanguageNeedInput:
     dialect: str = ""
 
 
-def _validate_choice(value: str, choices: type, field: str) -> None:
+def _validate_choice(value: str, choices: type[Choices], field: str) -> None:
     if value not in choices.values:
         raise DomainError(
             _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
         )
 
 
-def _next_queue_number(*, office: Office, authority: Authority, service_date: object) -> str:
+def _next_queue_number(*, office: Office, authority: Authority, service_date: date) -> str:
     # Caller holds the office row lock, so counting is race-free: two receptionists at the same
     # office never get the same number (the unique constraint backs this up).
     seq = Visit.objects.filter(office=office, service_date=service_date).count() + 1

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +49,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
 # The forward path; an agency event for a status already passed is stale, not an error.
-FORWARD_PATH = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
+FORWARD_PATH: list[str] = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
 FINISHED_VISIT_STATUSES = frozenset({VisitStatus.DONE, VisitStatus.LEFT})
 
 
@@ -140,10 +141,10 @@ def booking_event_record(
     )
 
 
-def _validate_choice(value: str, choices: type, field: str, *, allow_blank: bool = False) -> None:
+def _validate_choice(value: str, choices: type[Choices], field: str, *, allow_blank: bool = False) -> None:
     if allow_blank and value == "":
         return
-    if value not in choices.values:  # type: ignore[attr-defined]
+    if value not in choices.values:
         raise DomainError(
             _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
         )
@@ -287,4 +288,4 @@ def _enqueue_on_commit(task_name: str, booking_id: int, **kwargs: Any) -> None:
     from interpreters import tasks  # tasks import services: import late
 
     task = tasks.TASKS_BY_NAME[task_name]
-    transaction.on_commit(lambda: task.apply_async(args=[booking_id], kwargs=kwargs))
+    transaction.on_commit(lambda: task.apply_async(args=(booking_id,), kwargs=kwargs))
