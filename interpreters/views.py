@@ -173,7 +173,10 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     )
     by_office: dict[int, list[Visit]] = {}
     for visit in visits:
-        visit.booking_status_label = BookingStatus(visit.booking_status).label if visit.booking_status else ""
+        # A display-only attribute for the template, set on the row it belongs to.
+        visit.booking_status_label = (  # type: ignore[attr-defined]
+            BookingStatus(visit.booking_status).label if visit.booking_status else ""
+        )
         by_office.setdefault(visit.office_id, []).append(visit)
     offices = offices_for_user(request.user).filter(active=True).order_by("name")
     if request.user.is_superuser:

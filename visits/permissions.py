@@ -125,6 +125,8 @@ def check_object_access(request: Any, obj: Any, action: Action) -> None:
         if action not in KIOSK_ACTIONS:
             raise PermissionDenied
         return
+    if office_id is None:  # belongs to no office, so to none of the user's: filter(pk=None) found nothing too
+        raise Http404
     user = request.user
     if not offices_for_user(user).filter(pk=office_id).exists():
         raise Http404

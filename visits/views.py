@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
-from visits.models import InterpreterWanted, Language, Office, StaffRole, Visit, VisitStatus
+from visits.models import InterpreterWanted, Language, LanguageNeed, Office, StaffRole, Visit, VisitStatus
 from visits.picker import LanguageLabel, label_for_tag, picker_tiles
 from visits.selectors import (
     active_authorities,
@@ -44,7 +46,7 @@ class QueueRow:
         return int(self.waited.total_seconds() // 60)
 
 
-def _desk_offices(request: HttpRequest):
+def _desk_offices(request: HttpRequest) -> QuerySet[Office]:
     return offices_for_user(request.user, roles=CHECK_IN_ROLES).filter(active=True).order_by("name")
 
 
@@ -85,7 +87,7 @@ def _queue_rows(office: Office) -> list[QueueRow]:
     return rows
 
 
-def _need(visit: Visit):
+def _need(visit: Visit) -> LanguageNeed | None:
     try:
         return visit.language_need
     except Visit.language_need.RelatedObjectDoesNotExist:
@@ -105,7 +107,7 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _no_office(request)
 
     languages = picker_languages()
-    form_kwargs = {"authorities": active_authorities(), "languages": languages}
+    form_kwargs: dict[str, Any] = {"authorities": active_authorities(), "languages": languages}
     if request.method == "POST":
         form = CheckInForm(request.POST, **form_kwargs)
         if form.is_valid():
