@@ -433,7 +433,8 @@ def _filter_offices(request: Request | None) -> QuerySet[Office]:
 
 
 class VisitFilter(django_filters.FilterSet):
-    office = django_filters.ModelChoiceFilter(queryset=lambda request: _filter_offices(request))
+    # A callable queryset is documented django-filter API; types-django-filter only allows a QuerySet.
+    office = django_filters.ModelChoiceFilter(queryset=lambda request: _filter_offices(request))  # type: ignore[arg-type]
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
     service_date = django_filters.DateFilter()
     has_language_need = StrictBooleanFilter(method="filter_has_language_need")
