@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -115,7 +115,7 @@ class BookingFilter(django_filters.FilterSet):
         fields = ["office", "visit", "status", "date", "date_from", "date_to"]
 
 
-def _scoped_bookings(request: Request):  # type: ignore[no-untyped-def]
+def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     return bookings_for_user(request.user).prefetch_related(
         Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk"))
     )
@@ -141,7 +141,7 @@ class BookingListCreateApi(generics.ListAPIView):
     serializer_class = BookingOutputSerializer
     filterset_class = BookingFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[InterpreterBooking]:
         return _scoped_bookings(self.request).order_by("-requested_at", "-pk")
 
     @extend_schema(
@@ -168,7 +168,7 @@ class BookingDetailApi(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = BookingOutputSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[InterpreterBooking]:
         return _scoped_bookings(self.request)
 
 
