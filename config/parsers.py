@@ -6,6 +6,7 @@ have it parsed into memory. Every parser here refuses an oversize body with 413 
 """
 
 import codecs
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ def body_limit() -> int | None:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
-def _check_declared_length(parser_context: dict[str, Any] | None) -> None:
+def _check_declared_length(parser_context: Mapping[str, Any] | None) -> None:
     limit = body_limit()
     if limit is None or not parser_context or "request" not in parser_context:
         return
@@ -38,7 +39,7 @@ def _check_declared_length(parser_context: dict[str, Any] | None) -> None:
 
 
 class BoundedJSONParser(parsers.JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         _check_declared_length(parser_context)
         limit = body_limit()
         # Read at most one byte past the limit: a body without (or with a lying) Content-Length is
@@ -46,7 +47,8 @@ class BoundedJSONParser(parsers.JSONParser):
         raw = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(raw) > limit:
             raise RequestBodyTooLarge()
-        encoding = parsers.get_encoding(parser_context or {})
+        # get_encoding is in DRF 3.18.3 but missing from djangorestframework-stubs 3.18.1.
+        encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
         try:
             text = codecs.decode(raw, encoding)
             parse_constant = json.strict_constant if self.strict else None
@@ -59,7 +61,7 @@ class BoundedJSONParser(parsers.JSONParser):
 
 
 class BoundedFormParser(parsers.FormParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         _check_declared_length(parser_context)
         return super().parse(stream, media_type, parser_context)
 
@@ -68,6 +70,6 @@ class BoundedMultiPartParser(parsers.MultiPartParser):
     """Django caps multipart form fields but not uploaded files; the API takes no files, so the
     whole body is held to the same cap."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         _check_declared_length(parser_context)
         return super().parse(stream, media_type, parser_context)

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.request_types import AuthenticatedRequest
 from interpreters.backends import AgencyEvent
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -114,7 +115,7 @@ class BookingFilter(django_filters.FilterSet):
         fields = ["office", "visit", "status", "date", "date_from", "date_to"]
 
 
-def _scoped_bookings(request: Request):  # type: ignore[no-untyped-def]
+def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     return bookings_for_user(request.user).prefetch_related(
         Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk"))
     )
@@ -140,7 +141,7 @@ class BookingListCreateApi(generics.ListAPIView):
     serializer_class = BookingOutputSerializer
     filterset_class = BookingFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[InterpreterBooking]:
         return _scoped_bookings(self.request).order_by("-requested_at", "-pk")
 
     @extend_schema(
@@ -149,7 +150,7 @@ class BookingListCreateApi(generics.ListAPIView):
         description="Request an interpreter for a visit. If the visit already has an active booking, "
         "that booking is returned with 200 instead of creating a second one.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = BookingCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
@@ -167,7 +168,7 @@ class BookingDetailApi(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = BookingOutputSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[InterpreterBooking]:
         return _scoped_bookings(self.request)
 
 
@@ -179,7 +180,7 @@ class BookingCancelApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
         data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.request_types import AuthenticatedRequest
 from interpreters.access import user_can_act_on_visit
 from visits.models import NotUsedReason, Visit, VisitOutcome
 from visits.selectors import visits_for_user
@@ -49,7 +50,7 @@ class VisitOutcomeApi(APIView):
     @extend_schema(
         request=OutcomeInputSerializer, responses={200: OutcomeOutputSerializer, 201: OutcomeOutputSerializer}
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         visit = self._visit(request, pk)
         if not user_can_act_on_visit(request.user, visit):
             raise PermissionDenied()
@@ -67,5 +68,5 @@ class VisitOutcomeApi(APIView):
         )
 
     @extend_schema(request=OutcomeInputSerializer, responses=OutcomeOutputSerializer)
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self.post(request, pk)

@@ -1,5 +1,7 @@
 """Forms of the officer's visit page. They only parse input; the rules live in the services."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,10 +31,10 @@ class BookingRequestForm(forms.Form):
     # Only shown when the visit has no language need yet: the officer noticed it mid-visit.
     language = forms.ChoiceField(label=_("Language"), required=False)
 
-    def __init__(self, *args: object, need_language: str | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, need_language: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.need_language = need_language
-        self.fields["language"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["language"]).choices = [("", "—")] + [
             (lang.code, _language_choice_label(lang.code)) for lang in picker_languages()
         ]
 

@@ -1,7 +1,7 @@
 """Read queries for agencies and bookings. Bookings carry visitors' language needs, so every query a
 user can reach is scoped to that user's offices (national admins see all)."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from interpreters.models import (
@@ -16,7 +16,7 @@ from visits.models import Visit
 from visits.selectors import offices_for_user
 
 
-def bookings_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[InterpreterBooking]:
+def bookings_for_user(user: User | AnonymousUser) -> QuerySet[InterpreterBooking]:
     return InterpreterBooking.objects.filter(visit__office__in=offices_for_user(user)).select_related(
         "visit", "visit__office", "agency", "interpreter"
     )

@@ -2,8 +2,9 @@
 task twice, late, or after a crash is safe (each service guards on the booking's status)."""
 
 import logging
+from typing import TypedDict
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from interpreters.backends import AgencyError, get_backend
 from interpreters.models import InterpreterAgency, InterpreterBooking
@@ -20,11 +21,18 @@ from visits.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-COMMON = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+class _TaskOptions(TypedDict):
+    acks_late: bool
+    reject_on_worker_lost: bool
+    ignore_result: bool
+
+
+COMMON: _TaskOptions = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 @shared_task(bind=True, name="interpreters.booking_dispatch", max_retries=None, **COMMON)
-def booking_dispatch(self, booking_id: int) -> str:  # type: ignore[no-untyped-def]
+def booking_dispatch(self: Task[[int], str], booking_id: int) -> str:
     outcome = booking_dispatch_step(booking_id=booking_id)
     if outcome.action == "retry" and outcome.retry_in is not None:
         # A new message with a countdown; the booking row holds the attempt count and lease.
@@ -33,7 +41,7 @@ def booking_dispatch(self, booking_id: int) -> str:  # type: ignore[no-untyped-d
 
 
 @shared_task(bind=True, name="interpreters.booking_cancel_at_agency", max_retries=5, **COMMON)
-def booking_cancel_at_agency_task(self, booking_id: int) -> bool:  # type: ignore[no-untyped-def]
+def booking_cancel_at_agency_task(self: Task[[int], bool], booking_id: int) -> bool:
     try:
         return booking_cancel_at_agency(booking_id=booking_id)
     except AgencyError as exc:
@@ -50,7 +58,7 @@ def booking_sync_status_task(booking_id: int) -> bool:
 
 
 @shared_task(name="interpreters.booking_sweep_stuck", **COMMON)
-def booking_sweep_stuck() -> dict:
+def booking_sweep_stuck() -> dict[str, list[int]]:
     result = bookings_sweep_stuck()
     for booking_id in result.redispatch:
         booking_dispatch.delay(booking_id)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.request_types import AuthenticatedHttpRequest
 from interpreters.access import user_can_act_on_visit
 from interpreters.forms import BookingRequestForm, OutcomeForm
 from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
@@ -172,7 +173,10 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     )
     by_office: dict[int, list[Visit]] = {}
     for visit in visits:
-        visit.booking_status_label = BookingStatus(visit.booking_status).label if visit.booking_status else ""
+        # A display-only attribute for the template, set on the row it belongs to.
+        visit.booking_status_label = (  # type: ignore[attr-defined]
+            BookingStatus(visit.booking_status).label if visit.booking_status else ""
+        )
         by_office.setdefault(visit.office_id, []).append(visit)
     offices = offices_for_user(request.user).filter(active=True).order_by("name")
     if request.user.is_superuser:
@@ -198,7 +202,7 @@ def visit_booking_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require_act(request, visit)
     try:
@@ -210,7 +214,7 @@ def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_booking_request(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require_act(request, visit)
     need = _need(visit)
@@ -247,7 +251,7 @@ def visit_booking_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_booking_cancel(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+def visit_booking_cancel(request: AuthenticatedHttpRequest, pk: int, booking_pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require_act(request, visit)
     booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
@@ -264,7 +268,7 @@ def visit_booking_cancel(request: HttpRequest, pk: int, booking_pk: int) -> Http
 
 @login_required
 @require_POST
-def visit_end(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close the visit with the outcome. When an interpreter was (or may have been) wanted, the
     outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
@@ -290,7 +294,7 @@ def visit_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_left(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The visitor left without (finishing) service: counted as "not used, visitor left"."""
     visit = _visit_for(request, pk)
     _require_act(request, visit)

@@ -97,8 +97,9 @@ class AuditOfficeFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Office.objects.values_list("pk", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[LogEntry]) -> QuerySet[LogEntry]:
-        if self.value() and self.value().isdigit():
-            return queryset.filter(additional_data__office_id=int(self.value()))
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(additional_data__office_id=int(value))
         return queryset
 
 

@@ -17,13 +17,13 @@ Input rules, the same on every endpoint:
   with a DataError, which would be a 500.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import django_filters
 import django_filters.constants
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -68,7 +68,7 @@ LANGUAGE_NEED_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFI
 STATUS_ROLES = [StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
 
 
-def acting_offices(request: Request, *, roles: list[str]) -> QuerySet[Office]:
+def acting_offices(request: Request, *, roles: Sequence[str]) -> QuerySet[Office]:
     """Offices where the requester may act in one of `roles`: the one place that decides it for
     this API, so an office-scoped kiosk token only needs to narrow this queryset."""
     kiosk = kiosk_for_request(request)
@@ -88,10 +88,10 @@ TOO_LARGE = OpenApiResponse(OpenApiTypes.OBJECT, description="Request body large
 UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description="Body is not JSON.")
 
 
-def acting_user(request: Request) -> AbstractBaseUser | None:
+def acting_user(request: Request) -> User | None:
     """The staff member to record as doing a write; None for a client that is no user (a kiosk)."""
     user = request.user
-    return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
+    return user if user is not None and user.is_authenticated else None
 
 
 # --- Shared serializer building blocks ---------------------------------------------------------
@@ -433,7 +433,8 @@ def _filter_offices(request: Request | None) -> QuerySet[Office]:
 
 
 class VisitFilter(django_filters.FilterSet):
-    office = django_filters.ModelChoiceFilter(queryset=lambda request: _filter_offices(request))
+    # A callable queryset is documented django-filter API; types-django-filter only allows a QuerySet.
+    office = django_filters.ModelChoiceFilter(queryset=lambda request: _filter_offices(request))  # type: ignore[arg-type]
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
     service_date = django_filters.DateFilter()
     has_language_need = StrictBooleanFilter(method="filter_has_language_need")
@@ -597,6 +598,6 @@ class VisitDetailApi(APIView):
 def _has_need(visit: Visit) -> bool:
     try:
         visit.language_need  # noqa: B018 - a missing reverse one-to-one raises
-    except Visit.language_need.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+    except Visit.language_need.RelatedObjectDoesNotExist:
         return False
     return True

@@ -13,7 +13,7 @@ from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from auditlog.signals import post_log
 from django.apps import apps
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.dispatch import receiver
@@ -76,7 +76,7 @@ def _stamp_office_on_change(sender: Any, instance: Any, log_entry: LogEntry | No
 
 def audit_visit_read(
     *,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: User | AnonymousUser | None,
     visit: Visit,
     via: str,
     fields: list[str] | None = None,
@@ -114,7 +114,7 @@ def audit_log_for_visit(*, visit: Visit) -> QuerySet[LogEntry]:
     return LogEntry.objects.filter(query).select_related("actor", "content_type").order_by("timestamp", "pk")
 
 
-def visit_reads(*, office_id: int | None = None, actor: AbstractBaseUser | None = None) -> QuerySet[LogEntry]:
+def visit_reads(*, office_id: int | None = None, actor: User | None = None) -> QuerySet[LogEntry]:
     """The read log, newest first, optionally for one office and/or one reader."""
     entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
     if office_id is not None:

@@ -1,7 +1,7 @@
 """The receptionist's check-in form. It only shapes input: the rules live in visits.services, and
 their DomainErrors are put back on the field at fault (CheckInForm.add_domain_error)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -58,8 +58,8 @@ class CheckInForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["authority"].queryset = authorities
-        self.fields["language"].choices = [(NO_NEED, _("Swedish, no language need"))] + [
+        cast(forms.ModelChoiceField, self.fields["authority"]).queryset = authorities
+        cast(forms.ChoiceField, self.fields["language"]).choices = [(NO_NEED, _("Swedish, no language need"))] + [
             (language.code, language.code) for language in languages
         ]
 
@@ -69,7 +69,8 @@ class CheckInForm(forms.Form):
         return "language_other" if (self.data.get("language_other") or "").strip() else "language"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        # Form.clean returns cleaned_data; the stub allows None only for overrides that return nothing.
+        cleaned = cast(dict[str, Any], super().clean())
         raw_tag = (cleaned.get("language_other") or "").strip() or cleaned.get("language") or NO_NEED
         if raw_tag == NO_NEED:
             if cleaned.get("interpreter_wanted") == InterpreterWanted.YES or cleaned.get("dialect"):

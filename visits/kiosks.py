@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +20,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def kiosk_token_create(
-    *, office: Office, name: str, created_by: AbstractBaseUser | None = None
-) -> tuple[KioskToken, str]:
+def kiosk_token_create(*, office: Office, name: str, created_by: User | None = None) -> tuple[KioskToken, str]:
     """Create a token for one office. Returns (token, key): the key is never stored or shown again."""
     name = name.strip()
     if not name:

@@ -23,7 +23,7 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -80,7 +80,7 @@ def kiosk_for_request(request: Any) -> KioskToken | None:
     return auth if isinstance(auth, KioskToken) else None
 
 
-def offices_for_action(user: AbstractBaseUser | AnonymousUser, action: Action) -> QuerySet[Office]:
+def offices_for_action(user: User | AnonymousUser, action: Action) -> QuerySet[Office]:
     """Offices where the user's role allows the action (all offices for a national admin)."""
     return offices_for_user(user, roles=roles_for(action))
 
@@ -95,7 +95,7 @@ def offices_for_request(request: Any, action: Action) -> QuerySet[Office]:
     return offices_for_action(request.user, action)
 
 
-def user_can(user: AbstractBaseUser | AnonymousUser, action: Action, office: Office | int | None = None) -> bool:
+def user_can(user: User | AnonymousUser, action: Action, office: Office | int | None = None) -> bool:
     """May the user do the action at this office (or, with office=None, at any office at all)?"""
     offices = offices_for_action(user, action)
     if office is None:
@@ -125,6 +125,8 @@ def check_object_access(request: Any, obj: Any, action: Action) -> None:
         if action not in KIOSK_ACTIONS:
             raise PermissionDenied
         return
+    if office_id is None:  # belongs to no office, so to none of the user's: filter(pk=None) found nothing too
+        raise Http404
     user = request.user
     if not offices_for_user(user).filter(pk=office_id).exists():
         raise Http404

@@ -2,15 +2,16 @@
 user works at; national admins (superusers) see all offices."""
 
 import datetime as dt
+from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from visits.models import Authority, Language, Office, OfficeMembership, Visit, VisitStatus
 
 
-def offices_for_user(user: AbstractBaseUser | AnonymousUser, *, roles: list[str] | None = None) -> QuerySet[Office]:
+def offices_for_user(user: User | AnonymousUser, *, roles: Sequence[str] | None = None) -> QuerySet[Office]:
     if not user.is_authenticated:
         return Office.objects.none()
     if user.is_superuser:
@@ -21,12 +22,12 @@ def offices_for_user(user: AbstractBaseUser | AnonymousUser, *, roles: list[str]
     return Office.objects.filter(pk__in=memberships.values("office_id"))
 
 
-def default_office_for_user(user: AbstractBaseUser | AnonymousUser) -> Office | None:
+def default_office_for_user(user: User | AnonymousUser) -> Office | None:
     """The office a receptionist's check-in form is preset to: their first active office."""
     return offices_for_user(user).filter(active=True).order_by("name").first()
 
 
-def visits_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Visit]:
+def visits_for_user(user: User | AnonymousUser) -> QuerySet[Visit]:
     return Visit.objects.filter(office__in=offices_for_user(user)).select_related(
         "office", "authority", "language_need"
     )

@@ -2,10 +2,11 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,14 +36,14 @@ class LanguageNeedInput:
     dialect: str = ""
 
 
-def _validate_choice(value: str, choices: type, field: str) -> None:
+def _validate_choice(value: str, choices: type[Choices], field: str) -> None:
     if value not in choices.values:
         raise DomainError(
             _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
         )
 
 
-def _next_queue_number(*, office: Office, authority: Authority, service_date: object) -> str:
+def _next_queue_number(*, office: Office, authority: Authority, service_date: date) -> str:
     # Caller holds the office row lock, so counting is race-free: two receptionists at the same
     # office never get the same number (the unique constraint backs this up).
     seq = Visit.objects.filter(office=office, service_date=service_date).count() + 1
@@ -53,7 +54,7 @@ def visit_check_in(
     *,
     office: Office,
     authority: Authority,
-    checked_in_by: AbstractBaseUser | None,
+    checked_in_by: User | None,
     language_need: LanguageNeedInput | None = None,
     visitor_name: str = "",
     visitor_phone: str = "",
@@ -107,7 +108,7 @@ def language_need_record(
     *,
     visit: Visit,
     need: LanguageNeedInput,
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     now: datetime | None = None,
 ) -> LanguageNeed:
     """Flag or correct the language need of a visit after check-in (an officer noticing mid-visit)."""
@@ -142,7 +143,7 @@ def visit_set_status(
     *,
     visit: Visit,
     status: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: datetime | None = None,
 ) -> Visit:
     """Move a visit along waiting -> in service -> done (or left). Refuses any other move."""
@@ -165,7 +166,7 @@ def visit_set_status(
             setattr(locked, stamp, now)
             update_fields.append(stamp)
         if status == VisitStatus.IN_SERVICE and by is not None:
-            locked.served_by = by  # type: ignore[assignment]
+            locked.served_by = by
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
         usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
@@ -193,7 +194,7 @@ def visit_outcome_record(
     visit: Visit,
     interpreter_used: bool,
     reason_not_used: str = "",
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     now: datetime | None = None,
 ) -> VisitOutcome:
     """Record whether an interpreter was used at the visit and, if not, why.
@@ -247,7 +248,7 @@ def visit_outcome_record(
         elif (outcome.interpreter_used, outcome.reason_not_used) != (interpreter_used, reason_not_used):
             outcome.interpreter_used = interpreter_used
             outcome.reason_not_used = reason_not_used
-            outcome.recorded_by = recorded_by  # type: ignore[assignment]
+            outcome.recorded_by = recorded_by
             outcome.recorded_at = now
             outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
     if reason_not_used in DISCOURAGED_NOT_USED_REASONS:

@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
-from visits.models import InterpreterWanted, Language, Office, StaffRole, Visit, VisitStatus
+from visits.models import InterpreterWanted, Language, LanguageNeed, Office, StaffRole, Visit, VisitStatus
 from visits.picker import LanguageLabel, label_for_tag, picker_tiles
 from visits.selectors import (
     active_authorities,
@@ -43,7 +46,7 @@ class QueueRow:
         return int(self.waited.total_seconds() // 60)
 
 
-def _desk_offices(request: HttpRequest):
+def _desk_offices(request: HttpRequest) -> QuerySet[Office]:
     return offices_for_user(request.user, roles=CHECK_IN_ROLES).filter(active=True).order_by("name")
 
 
@@ -84,7 +87,7 @@ def _queue_rows(office: Office) -> list[QueueRow]:
     return rows
 
 
-def _need(visit: Visit):
+def _need(visit: Visit) -> LanguageNeed | None:
     try:
         return visit.language_need
     except Visit.language_need.RelatedObjectDoesNotExist:
@@ -97,14 +100,14 @@ def _no_office(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def check_in(request: HttpRequest) -> HttpResponse:
+def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     requested = request.POST.get("office") if request.method == "POST" else request.GET.get("office")
     office = _current_office(request, requested)
     if office is None:
         return _no_office(request)
 
     languages = picker_languages()
-    form_kwargs = {"authorities": active_authorities(), "languages": languages}
+    form_kwargs: dict[str, Any] = {"authorities": active_authorities(), "languages": languages}
     if request.method == "POST":
         form = CheckInForm(request.POST, **form_kwargs)
         if form.is_valid():

@@ -37,12 +37,12 @@ class SimulatedBackend(AgencyBackendBase):
         from interpreters import tasks
 
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        tasks.simulated_agency_event.apply_async(args=[booking.pk, "confirmed"], countdown=delay)
+        tasks.simulated_agency_event.apply_async(args=(booking.pk, "confirmed"), countdown=delay)
         if "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            tasks.simulated_agency_event.apply_async(args=[booking.pk, "started"], countdown=start)
-            tasks.simulated_agency_event.apply_async(args=[booking.pk, "ended"], countdown=end)
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, "started"), countdown=start)
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, "ended"), countdown=end)
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +49,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
 # The forward path; an agency event for a status already passed is stale, not an error.
-FORWARD_PATH = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
+FORWARD_PATH: list[str] = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
 FINISHED_VISIT_STATUSES = frozenset({VisitStatus.DONE, VisitStatus.LEFT})
 
 
@@ -66,7 +67,7 @@ def booking_transition(
     booking: InterpreterBooking,
     to_status: str,
     source: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     detail: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     expected_from: Collection[str] | None = None,
@@ -124,7 +125,7 @@ def booking_event_record(
     booking: InterpreterBooking,
     kind: str,
     source: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> BookingEvent:
@@ -140,10 +141,10 @@ def booking_event_record(
     )
 
 
-def _validate_choice(value: str, choices: type, field: str, *, allow_blank: bool = False) -> None:
+def _validate_choice(value: str, choices: type[Choices], field: str, *, allow_blank: bool = False) -> None:
     if allow_blank and value == "":
         return
-    if value not in choices.values:  # type: ignore[attr-defined]
+    if value not in choices.values:
         raise DomainError(
             _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
         )
@@ -152,7 +153,7 @@ def _validate_choice(value: str, choices: type, field: str, *, allow_blank: bool
 def booking_request(
     *,
     visit: Visit,
-    requested_by: AbstractBaseUser | None,
+    requested_by: User | None,
     modality: str,
     language: str | None = None,
     dialect: str = "",
@@ -261,7 +262,7 @@ def booking_request(
 
 
 def booking_cancel(
-    *, booking: InterpreterBooking, by: AbstractBaseUser | None, reason: str = "", now: datetime | None = None
+    *, booking: InterpreterBooking, by: User | None, reason: str = "", now: datetime | None = None
 ) -> InterpreterBooking:
     """Cancel a booking that has not started. Tells the agency (after commit) if it had been sent."""
     was_sent = booking.agency_id is not None
@@ -287,4 +288,4 @@ def _enqueue_on_commit(task_name: str, booking_id: int, **kwargs: Any) -> None:
     from interpreters import tasks  # tasks import services: import late
 
     task = tasks.TASKS_BY_NAME[task_name]
-    transaction.on_commit(lambda: task.apply_async(args=[booking_id], kwargs=kwargs))
+    transaction.on_commit(lambda: task.apply_async(args=(booking_id,), kwargs=kwargs))

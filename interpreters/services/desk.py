@@ -6,7 +6,7 @@ visits must not depend on interpreters)."""
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ def visit_close(
     *,
     visit: Visit,
     status: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     interpreter_used: bool | None = None,
     reason_not_used: str = "",
     now: datetime | None = None,

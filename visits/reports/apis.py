@@ -27,7 +27,8 @@ class UsageReportRowSerializer(serializers.Serializer):
     """Documentation only: one row of the report (measures as defined in README "Measures")."""
 
     group = serializers.JSONField(allow_null=True)
-    label = serializers.CharField()
+    # A declared field, moved out of the class by SerializerMetaclass; the stub sees Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     period = serializers.DateField(allow_null=True)
     visits = serializers.IntegerField(allow_null=True)
     need = serializers.IntegerField(allow_null=True)

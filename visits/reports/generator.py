@@ -176,6 +176,7 @@ class _Table:
             default = field.get_default()
             if default is None and not field.null:
                 default = ""
+            assert field.column is not None  # concrete fields always have one
             extra.append((field.column, default))
         self.columns = columns + [c for c, _ in extra]
         self.extra_values = tuple(v for _, v in extra)
@@ -239,7 +240,7 @@ def open_days(start: date, end: date) -> list[tuple[date, float]]:
     return days
 
 
-def generate(plan: Plan, *, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def generate(plan: Plan, *, progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """Write the plan's visits (and needs, bookings, outcomes). Returns row counts per table."""
     rnd = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security
     offices, authorities, agencies = ensure_reference_data()

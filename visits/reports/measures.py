@@ -252,7 +252,7 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
     # Fulfilled = completed; the denominator leaves out bookings the office cancelled itself and
     # bookings still open, which have no outcome yet.
     settled = c["bookings_completed"] + c["bookings_failed"] + c["bookings_no_show"]
-    booking_part = {
+    booking_part: dict[str, Any] = {
         "bookings": c["bookings"],
         "bookings_confirmed": c["bookings_confirmed"],
         "bookings_completed": c["bookings_completed"],

@@ -235,7 +235,7 @@ def _labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
     if group_by == "agency":
         return dict(InterpreterAgency.objects.filter(pk__in=keys).values_list("pk", "name"))
     if group_by == "modality":
-        return {k: Modality(k).label if k in Modality.values else k for k in keys}
+        return {k: str(Modality(k).label) if k in Modality.values else k for k in keys}
     if group_by == "language":
         return {k: language_label(k) for k in keys}
     return {}

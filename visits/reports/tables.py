@@ -144,6 +144,10 @@ def measure_columns(*, visit_measures: bool = True, outlier: bool = False) -> li
     return cols
 
 
+def _gap_getter(reason: str) -> Callable[[UsageRow], int | None]:
+    return lambda r: (r.measures.gap_by_reason or {}).get(reason)
+
+
 def gap_columns() -> list[Column]:
     labels = dict(NotUsedReason.choices)
     labels["unrecorded"] = _("No outcome recorded")
@@ -151,7 +155,7 @@ def gap_columns() -> list[Column]:
         Column(
             f"gap_{reason}",
             labels[reason],
-            get=lambda r, reason=reason: (r.measures.gap_by_reason or {}).get(reason),
+            get=_gap_getter(reason),
         )
         for reason in GAP_REASONS
     ]

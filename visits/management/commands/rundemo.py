@@ -130,8 +130,9 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
-        if getattr(self, "_worker_log", None):
-            self._worker_log.close()
+        log = getattr(self, "_worker_log", None)
+        if log:
+            log.close()
 
     def _print_logins(self, port: int, worker: subprocess.Popen | None) -> None:
         base = f"http://127.0.0.1:{port}"
