@@ -49,7 +49,12 @@ from interpreters.models import (  # noqa: E402
     InterpreterBooking,
 )
 from tests.interpreters.fake_agency import FakeAgency  # noqa: E402
-from tests.interpreters.worker import BrokerSetup, Worker, database_url_for_current_connection  # noqa: E402
+from tests.interpreters.worker import (  # noqa: E402
+    BrokerSetup,
+    Worker,
+    database_url_for_current_connection,
+    wait_for,
+)
 from visits.management.commands.seed_demo import DEMO_OFFICE  # noqa: E402
 from visits.models import Authority, Office, Visit  # noqa: E402
 from visits.services import LanguageNeedInput, visit_check_in  # noqa: E402
@@ -74,13 +79,10 @@ def summary(label: str, values_ms: list[float]) -> str:
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.002):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise BenchFailure(f"timed out after {timeout:.0f} s waiting for {what}")
+    value = wait_for(predicate, timeout, interval)
+    if not value:
+        raise BenchFailure(f"timed out after {timeout:.0f} s waiting for {what}")
+    return value
 
 
 class Bench:
@@ -261,6 +263,7 @@ def main() -> int:
         raise BenchFailure(f"the run took longer than --timeout {args.timeout} s")
 
     logging.disable(logging.INFO)  # the seeding's eager tasks log every run; the worker logs to its file
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "filesystem:// has no hostname"
     signal.signal(signal.SIGALRM, out_of_time)
     signal.alarm(args.timeout)
 

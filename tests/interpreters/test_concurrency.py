@@ -1,58 +1,24 @@
 """Two officers clicking "request interpreter" at the same moment get one booking. Real threads,
 real connections: needs a database other sessions can see (PostgreSQL, or a file SQLite DB)."""
 
+import json
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
 
-from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingEvent, InterpreterBooking
-from interpreters.services import booking_request
+from interpreters.models import ACTIVE_BOOKING_STATUSES, AgencyCallback, BookingEvent, InterpreterBooking
+from interpreters.services import agency_callback_signature, booking_dispatch_step, booking_request
 from tests.factories import LanguageNeedFactory, MembershipFactory, OfficeFactory, UserFactory, VisitFactory
-from tests.interpreters.factories import AgencyFactory
+from tests.interpreters.factories import AgencyFactory, BookingFactory
 from visits.models import StaffRole
 
 
 def _shared_database() -> bool:
     return connection.vendor != "sqlite" or not connection.is_in_memory_db()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_officers_clicking_at_once_make_one_booking():
-    if not _shared_database():
-        pytest.skip("needs a database shared between connections")
-    AgencyFactory()
-    office = OfficeFactory()
-    visit = VisitFactory(office=office)
-    LanguageNeedFactory(visit=visit, language="ar")
-    officers = [UserFactory(username=f"officer{i}") for i in range(2)]
-    for user in officers:
-        MembershipFactory(user=user, office=office, role=StaffRole.OFFICER)
-
-    for _round in range(5):
-        barrier = threading.Barrier(len(officers))
-        results: list[int] = []
-        errors: list[BaseException] = []
-
-        def click(user, barrier=barrier, results=results, errors=errors):
-            try:
-                barrier.wait()
-                results.append(booking_request(visit=visit, requested_by=user, modality="phone").pk)
-            except BaseException as exc:  # surfaced below
-                errors.append(exc)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=click, args=(user,)) for user in officers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert errors == []
-        assert len(set(results)) == 1, results
-        assert InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).count() == 1
-        assert BookingEvent.objects.filter(booking_id=results[0], from_status="").count() == 1
-        InterpreterBooking.objects.filter(pk=results[0]).update(status="cancelled")
 
 
 def _in_threads(calls, timeout: float = 30) -> list:
@@ -79,24 +45,40 @@ def _in_threads(calls, timeout: float = 30) -> list:
     return results
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_officers_clicking_on_the_visit_page_at_once_make_one_booking():
-    if not _shared_database():
-        pytest.skip("needs a database shared between connections")
-    from django.test import Client
-    from django.urls import reverse
-
+def _visit_and_two_officers():
     AgencyFactory()
     office = OfficeFactory()
     visit = VisitFactory(office=office)
     LanguageNeedFactory(visit=visit, language="ar")
-    clients = []
-    for i in range(2):
-        user = UserFactory(username=f"desk{i}")
+    officers = [UserFactory(username=f"officer{i}") for i in range(2)]
+    for user in officers:
         MembershipFactory(user=user, office=office, role=StaffRole.OFFICER)
-        client = Client()
+    return visit, officers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_clicking_at_once_make_one_booking():
+    if not _shared_database():
+        pytest.skip("needs a database shared between connections")
+    visit, officers = _visit_and_two_officers()
+    for _round in range(5):
+        results = _in_threads(
+            [lambda u=user: booking_request(visit=visit, requested_by=u, modality="phone").pk for user in officers]
+        )
+        assert len(set(results)) == 1, results
+        assert InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).count() == 1
+        assert BookingEvent.objects.filter(booking_id=results[0], from_status="").count() == 1
+        InterpreterBooking.objects.filter(pk=results[0]).update(status="cancelled")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_clicking_on_the_visit_page_at_once_make_one_booking():
+    if not _shared_database():
+        pytest.skip("needs a database shared between connections")
+    visit, officers = _visit_and_two_officers()
+    clients = [Client() for _ in officers]
+    for client, user in zip(clients, officers, strict=True):
         client.force_login(user)
-        clients.append(client)
     url = reverse("interpreters:visit-booking-request", args=[visit.pk])
 
     responses = _in_threads(
@@ -112,9 +94,6 @@ def test_two_officers_clicking_on_the_visit_page_at_once_make_one_booking():
 def test_the_same_dispatch_task_running_twice_at_once_calls_the_agency_once(http_agency):
     if not _shared_database():
         pytest.skip("needs a database shared between connections")
-    from interpreters.services import booking_dispatch_step
-    from tests.interpreters.factories import BookingFactory
-
     _row, server = http_agency("alfa", read_timeout=5)
     booking = BookingFactory(visit=VisitFactory(office=OfficeFactory()))
 
@@ -130,16 +109,6 @@ def test_the_same_dispatch_task_running_twice_at_once_calls_the_agency_once(http
 def test_the_same_callback_delivered_twice_at_once_is_applied_once(http_agency, monkeypatch):
     if not _shared_database():
         pytest.skip("needs a database shared between connections")
-    import json
-    import time
-
-    from django.test import Client
-    from django.urls import reverse
-
-    from interpreters.models import AgencyCallback
-    from interpreters.services import agency_callback_signature
-    from tests.interpreters.factories import BookingFactory
-
     monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", "concurrent-secret")
     row, _server = http_agency("alfa")
     booking = BookingFactory(
