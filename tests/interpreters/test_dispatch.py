@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import connections
+from django.urls import reverse
 from django.utils import timezone
 
 from interpreters.backends import get_backend
@@ -16,6 +17,7 @@ from interpreters.services.agency import backoff_seconds
 from interpreters.tasks import booking_dispatch
 from tests.factories import LanguageNeedFactory, OfficeFactory, VisitFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory, InterpreterFactory, RankingFactory
+from visits.models import OfficeMembership, StaffRole
 
 S = BookingStatus
 
@@ -227,3 +229,28 @@ def test_simulated_latency_is_applied(arabic_visit, officer, agency):
     start = time.monotonic()
     booking_dispatch_step(booking_id=booking.pk)
     assert time.monotonic() - start >= 0.3
+
+
+def test_when_every_agency_fails_the_officer_sees_the_failed_booking_and_why(
+    db, officer, http_agency, settings, client, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_AGENCY_MAX_ATTEMPTS = 1
+    visit = VisitFactory(office=OfficeFactory(county="C"))
+    LanguageNeedFactory(visit=visit, language="ar")
+    OfficeMembership.objects.create(user=officer, office=visit.office, role=StaffRole.OFFICER)
+    _a, server_a = http_agency("ranked-1", rank=1, script=["503"])
+    _b, server_b = http_agency("ranked-2", rank=2, script=["timeout"], timeout_sleep=1.0)
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the dispatch runs on commit
+        clicked = client.post(
+            reverse("interpreters:visit-booking-request", args=[visit.pk]),
+            {"modality": "phone"},
+            HTTP_X_REQUESTED_WITH="fetch",
+        )
+    assert clicked.status_code == 200
+    assert (len(server_a.booking_arrivals()), len(server_b.booking_arrivals())) == (1, 1)
+    client.cookies["django_language"] = "en"
+    shown = client.get(reverse("interpreters:visit-booking-status", args=[visit.pk])).json()["booking"]
+    assert shown["status"] == S.FAILED and shown["active"] is False
+    assert "ranked-1, ranked-2" in shown["failure_reason"] and "timeout" in shown["failure_reason"]
+    assert InterpreterBooking.objects.get(visit=visit).failure_reason == shown["failure_reason"]

@@ -178,3 +178,23 @@ def test_a_callback_contradicting_the_booking_is_409_and_writes_nothing(client, 
     assert not AgencyCallback.objects.exists()
     booking.refresh_from_db()
     assert booking.status == S.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status", "stamp"),
+    [("no_show", S.NO_SHOW, "ended_at"), ("cancelled", S.CANCELLED, "cancelled_at")],
+)
+def test_agency_reports_a_no_show_or_its_own_cancellation(client, booked, event_type, status, stamp):
+    agency, booking = booked
+    assert post(client, agency, confirmed(booking)).status_code == 200
+    key = str(booking.idempotency_key)
+    response = post(client, agency, {"event_id": "ev-2", "type": event_type, "booking_id": key})
+    assert response.status_code == 200 and response.json()["status"] == status
+    booking.refresh_from_db()
+    assert booking.status == status and getattr(booking, stamp) is not None
+    last = booking.events.last()
+    assert (last.from_status, last.to_status, last.source) == (S.CONFIRMED, status, f"agency:{agency.slug}")
+    # Nothing follows a terminal status: a late "started" is a 409 that writes nothing.
+    late = post(client, agency, {"event_id": "ev-3", "type": "started", "booking_id": key})
+    assert late.status_code == 409
+    assert booking.events.count() == 2 and AgencyCallback.objects.count() == 2
