@@ -53,7 +53,9 @@ class UsageQuery:
     modality: str | None = None
 
     def dimensions(self) -> set[str]:
-        used = {name for name in ("authority", "language", "agency", "modality") if getattr(self, name)}
+        # "is not None": language "" (visits without a need) is a filter too, and only the fine
+        # tables have a language column.
+        used = {name for name in ("authority", "language", "agency", "modality") if getattr(self, name) is not None}
         if self.group_by:
             used.add(self.group_by)
         return used
