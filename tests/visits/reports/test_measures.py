@@ -110,8 +110,7 @@ def test_modality_slices_and_a_filter_on_agency(world, source):
     assert rows["video"].bookings_completed == 1
 
     filtered = {
-        r.group: r.measures
-        for r in usage_report(day_query(group_by="modality", agency=world.ag1.pk), source=source)
+        r.group: r.measures for r in usage_report(day_query(group_by="modality", agency=world.ag1.pk), source=source)
     }
     assert {key: m.bookings for key, m in filtered.items()} == {"phone": 2, "video": 1}
     assert filtered["phone"].connect_median_s == 120  # 120 s and 300 s: nearest rank 1 of 2
@@ -153,6 +152,15 @@ def test_a_language_filter_keeps_bookings_in_that_language(world, source):
         1,
         1,
     )
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_filter_on_no_language_need_keeps_the_visits_without_one(world, source):
+    rows = usage_report(day_query(language=""), source=source)
+    by_office = usage_report(day_query(language="", group_by="office"), source=source)
+
+    assert [(r.measures.visits, r.measures.need, r.measures.bookings) for r in rows] == [(2, 0, 0)]
+    assert [(r.group, r.measures.visits) for r in by_office] == [(world.kiruna.pk, 1), (world.uppsala.pk, 1)]
 
 
 @pytest.mark.parametrize("source", SOURCES)
