@@ -273,7 +273,9 @@ def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") 
         national = national_measures(q, source=source)
         for row in rows:
             row.outlier = is_outlier(row.measures, national)
-    rows.sort(key=lambda r: (r.period or date.min, r.label.casefold()))
+    # The group key breaks ties: two authorities may share a name, and the order must not depend
+    # on which table the rows came from.
+    rows.sort(key=lambda r: (r.period or date.min, r.label.casefold(), str(r.group)))
     return rows
 
 
