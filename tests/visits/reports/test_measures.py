@@ -143,6 +143,18 @@ def test_authority_and_county_slices(world, source):
 
 
 @pytest.mark.parametrize("source", SOURCES)
+def test_groups_with_the_same_name_are_ordered_by_their_key(db, source):
+    office = OfficeFactory()
+    twins = [AuthorityFactory(code=code, name="Myndigheten") for code in ("second", "first", "third")]
+    for authority in reversed(twins):
+        visit_with(office=office, authority=authority, at=local(DAY, 9))
+    usage_rollups_rebuild()
+
+    rows = usage_report(day_query(group_by="authority"), source=source)
+    assert [r.group for r in rows] == sorted((a.pk for a in twins), key=str)
+
+
+@pytest.mark.parametrize("source", SOURCES)
 def test_a_language_filter_keeps_bookings_in_that_language(world, source):
     (row,) = usage_report(day_query(language="so"), source=source)
 

@@ -37,7 +37,10 @@ def reference_data(db):
         OfficeFactory(name="Enköping", county=County.UPPSALA),
         OfficeFactory(name="Kiruna", county=County.NORRBOTTEN),
     ]
-    authorities = [AuthorityFactory(code="forsakringskassan"), AuthorityFactory(code="skatteverket")]
+    authorities = [
+        AuthorityFactory(code="forsakringskassan", name="Försäkringskassan"),
+        AuthorityFactory(code="skatteverket", name="Skatteverket"),
+    ]
     agencies = [AgencyFactory(), AgencyFactory()]
     return offices, authorities, agencies
 
