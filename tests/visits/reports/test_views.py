@@ -201,6 +201,19 @@ def test_the_ranking_lists_offices_by_use_rate_and_sorts_on_any_column(admin, wo
     assert sorted(r["Office"] for r in cells(unknown, "offices")) == ["Servicekontor Kiruna", "Servicekontor Uppsala"]
 
 
+def test_a_ranking_by_agency_ranks_bookings_without_visit_columns(admin):
+    response = admin.get(f"/reports/offices/?{DAY_QS}&agency=sprak-syd")
+
+    ranking = cells(response, "offices")
+    # Agency 2 has 2 bookings at Uppsala (failed, cancelled) and 1 at Kiruna (confirmed, open).
+    assert [(r["Office"], r["Bookings"], r["Fulfilment rate"]) for r in ranking] == [
+        ("Servicekontor Uppsala", "2", "0.0 %"),
+        ("Servicekontor Kiruna", "1", "–"),
+    ]
+    assert "Visits" not in ranking[0] and "Below national rate" not in ranking[0]
+    assert response.context["table"].sort == "bookings"
+
+
 def test_the_ranking_marks_outliers_and_links_each_office(admin, world):
     low, high = OfficeFactory(name="Servicekontor Låg"), OfficeFactory(name="Servicekontor Hög")
     for _ in range(12):  # 0 of 12 (interval 0 - 24 %) against 15 of 32 nationally
