@@ -10,6 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rest_framework.test import APIClient
+
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
 from tests.factories import AuthorityFactory, LanguageNeedFactory, OfficeFactory, VisitFactory, VisitOutcomeFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
@@ -96,6 +98,13 @@ def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> Interpreter
         cost_ore=spec.cost_ore,
         **stamps,
     )
+
+
+def client_for(user: Any) -> APIClient:
+    """A logged-in client asking for English (pages and API)."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
 
 
 def day_query(**kwargs: Any) -> UsageQuery:

@@ -3,40 +3,16 @@
 the endpoint at all is tests/test_access_matrix.py's job."""
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.factories import MembershipFactory, UserFactory
-from tests.visits.reports.data import DAY, known_world
-from visits.models import StaffRole
-from visits.reports.services import usage_rollups_rebuild
+from tests.visits.reports.data import DAY
 
 URL = "/api/v1/reports/usage/"
 DAY_PARAMS = {"from": DAY.isoformat(), "to": DAY.isoformat()}
 
 
 @pytest.fixture
-def world(db):
-    world = known_world()
-    usage_rollups_rebuild()
-    return world
-
-
-def client_for(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin(world):
-    return client_for(UserFactory(username="national-admin", is_superuser=True, is_staff=True))
-
-
-@pytest.fixture
-def manager(world):
-    user = UserFactory(username="manager-kiruna")
-    MembershipFactory(user=user, office=world.kiruna, role=StaffRole.OFFICE_MANAGER)
-    return client_for(user)
+def manager(manager_of, world):
+    return manager_of(world.kiruna)
 
 
 def get(client, **params):

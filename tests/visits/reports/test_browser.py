@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import LanguageFactory, MembershipFactory, UserFactory
 from tests.visits.reports.data import DAY, known_world
-from tests.visits.test_check_in_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from tests.visits.test_check_in_browser import PASSWORD, browser  # noqa: F401
 from visits.models import StaffRole
 from visits.reports.services import usage_rollups_rebuild
 
@@ -22,14 +22,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 RANGE = f"from={DAY}&to={DAY}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -45,11 +37,12 @@ def world(transactional_db):
 
 
 @pytest.fixture
-def login(browser, live_server, world):
+def login(request, live_server, world):
+    chromium = request.getfixturevalue("browser")  # imported above: the check-in tests' Chromium
     contexts = []
 
     def login_as(username: str):
-        context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        context = chromium.new_context(locale="en-GB", viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

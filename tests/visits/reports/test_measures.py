@@ -8,7 +8,7 @@ import pytest
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
 from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory
-from tests.visits.reports.data import DAY, B, day_query, known_world, local, visit_with
+from tests.visits.reports.data import DAY, B, day_query, local, visit_with
 from visits.models import NotUsedReason
 from visits.reports import measures
 from visits.reports.measures import (
@@ -27,13 +27,6 @@ from visits.services import visit_check_in
 
 SOURCES = ["raw", "rollup"]
 NO_GAP = dict.fromkeys(GAP_REASONS, 0)
-
-
-@pytest.fixture
-def world(db):
-    world = known_world()
-    usage_rollups_rebuild()
-    return world
 
 
 def rows_by_label(q: UsageQuery, source: str) -> dict:

@@ -135,16 +135,21 @@ def _period_start(day: date, period: str | None) -> date | None:
     return day.replace(month=1, day=1)
 
 
+def _visit_matches(q: UsageQuery, v: Visit) -> bool:
+    """The filters a visit and its bookings share: period, offices, county, authority."""
+    return (
+        q.date_from <= v.service_date <= q.date_to
+        and (q.offices is None or v.office_id in q.offices)
+        and (q.office is None or v.office_id == q.office)
+        and (q.county is None or v.office.county == q.county)
+        and (q.authority is None or v.authority_id == q.authority)
+    )
+
+
 def _visit_key(q: UsageQuery, v: Visit) -> tuple | None:
     need = getattr(v, "language_need", None)
     language = need.language if need else ""
-    if not (q.date_from <= v.service_date <= q.date_to):
-        return None
-    if (q.offices is not None and v.office_id not in q.offices) or (q.office and v.office_id != q.office):
-        return None
-    if (q.county and v.office.county != q.county) or (q.authority and v.authority_id != q.authority):
-        return None
-    if q.language is not None and language != q.language:
+    if not _visit_matches(q, v) or (q.language is not None and language != q.language):
         return None
     groups = {"office": v.office_id, "county": v.office.county, "authority": v.authority_id, "language": language}
     return (groups[q.group_by] if q.group_by else None, _period_start(v.service_date, q.period))
@@ -152,11 +157,7 @@ def _visit_key(q: UsageQuery, v: Visit) -> tuple | None:
 
 def _booking_key(q: UsageQuery, b: InterpreterBooking) -> tuple | None:
     v = b.visit
-    if not (q.date_from <= v.service_date <= q.date_to):
-        return None
-    if (q.offices is not None and v.office_id not in q.offices) or (q.office and v.office_id != q.office):
-        return None
-    if (q.county and v.office.county != q.county) or (q.authority and v.authority_id != q.authority):
+    if not _visit_matches(q, v):
         return None
     if (q.language is not None and b.language != q.language) or (q.agency and b.agency_id != q.agency):
         return None

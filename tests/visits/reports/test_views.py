@@ -10,7 +10,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.factories import MembershipFactory, OfficeFactory, UserFactory
-from tests.visits.reports.data import DAY, known_world, local, visit_with
+from tests.visits.reports.data import DAY, client_for, local, visit_with
 from visits.models import StaffRole
 from visits.reports.services import usage_rollups_rebuild
 
@@ -65,30 +65,9 @@ def cells(response, table: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def world(db):
-    world = known_world()
-    usage_rollups_rebuild()
-    return world
-
-
-def client_for(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin(world):
-    return client_for(UserFactory(username="national-admin", is_superuser=True, is_staff=True))
-
-
-@pytest.fixture
-def manager(world):
-    user = UserFactory(username="manager-uppsala")
-    MembershipFactory(user=user, office=world.uppsala, role=StaffRole.OFFICE_MANAGER)
+def manager(manager_of, world):
     # A receptionist role at another office gives no report rights there.
-    MembershipFactory(user=user, office=world.kiruna, role=StaffRole.RECEPTIONIST)
-    return client_for(user)
+    return manager_of(world.uppsala, other_roles=[(world.kiruna, StaffRole.RECEPTIONIST)])
 
 
 # --- overview ------------------------------------------------------------------------------------------
