@@ -14,6 +14,7 @@ from visits.models import (
     OfficeMembership,
     StaffRole,
     Visit,
+    VisitOutcome,
     VisitStatus,
 )
 
@@ -86,6 +87,16 @@ class LanguageNeedFactory(factory.django.DjangoModelFactory):
     interpreter_wanted = InterpreterWanted.YES
     identified_by = NeedIdentifiedBy.VISITOR_SAID
     recorded_at = factory.LazyAttribute(lambda n: n.visit.checked_in_at)
+
+
+class VisitOutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitOutcome
+
+    visit = factory.SubFactory(VisitFactory, status=VisitStatus.DONE)
+    interpreter_used = True
+    reason_not_used = ""
+    recorded_at = factory.LazyAttribute(lambda o: o.visit.checked_in_at)
 
 
 def kiosk_token_with_key(office: Office, name: str = "Entrance kiosk") -> tuple[KioskToken, str]:

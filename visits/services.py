@@ -251,6 +251,7 @@ def visit_outcome_record(
             outcome.recorded_by = recorded_by
             outcome.recorded_at = now
             outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
+        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
     if reason_not_used in DISCOURAGED_NOT_USED_REASONS:
         logger.warning("visit %s: outcome recorded with discouraged reason %s", locked.pk, reason_not_used)
     return outcome

@@ -28,6 +28,7 @@ from interpreters.selectors import agencies_for
 from visits.errors import DomainError
 from visits.languages import normalize_language_tag
 from visits.models import LanguageNeed, Visit, VisitStatus
+from visits.reports.services import usage_rollup_touch
 
 S = BookingStatus
 
@@ -116,6 +117,9 @@ def booking_transition(
             at=now,
             detail=detail or {},
         )
+        # The visit is read, not locked: the desk locks visit then booking, workers only the booking.
+        visit = Visit.objects.values("office_id", "service_date").get(pk=locked.visit_id)
+        usage_rollup_touch(office_id=visit["office_id"], service_date=visit["service_date"])
     booking.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 
@@ -257,6 +261,7 @@ def booking_request(
             at=now,
             detail={"modality": modality, "language": language, "scheduled_for": _iso(scheduled_for)},
         )
+        usage_rollup_touch(office_id=locked_visit.office_id, service_date=locked_visit.service_date)
         _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
     return booking
 

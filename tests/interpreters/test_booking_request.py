@@ -23,7 +23,8 @@ def test_request_takes_language_from_the_visits_need_and_dispatches_after_commit
     assert booking.urgent is True
     event = BookingEvent.objects.get(booking=booking)
     assert (event.from_status, event.to_status, event.actor) == ("", S.REQUESTED, officer)
-    assert len(callbacks) == 1  # the dispatch task, sent only once the row is committed
+    # The dispatch task and the usage-rollup refresh, sent only once the row is committed.
+    assert len(callbacks) == 2
 
 
 def test_a_rolled_back_request_sends_nothing(visit, officer, django_capture_on_commit_callbacks):

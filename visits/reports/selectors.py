@@ -53,7 +53,9 @@ class UsageQuery:
     modality: str | None = None
 
     def dimensions(self) -> set[str]:
-        used = {name for name in ("authority", "language", "agency", "modality") if getattr(self, name)}
+        # "is not None": language "" (visits without a need) is a filter too, and only the fine
+        # tables have a language column.
+        used = {name for name in ("authority", "language", "agency", "modality") if getattr(self, name) is not None}
         if self.group_by:
             used.add(self.group_by)
         return used
@@ -271,7 +273,9 @@ def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") 
         national = national_measures(q, source=source)
         for row in rows:
             row.outlier = is_outlier(row.measures, national)
-    rows.sort(key=lambda r: (r.period or date.min, r.label.casefold()))
+    # The group key breaks ties: two authorities may share a name, and the order must not depend
+    # on which table the rows came from.
+    rows.sort(key=lambda r: (r.period or date.min, r.label.casefold(), str(r.group)))
     return rows
 
 

@@ -79,15 +79,16 @@ def _sort_key(value: Any) -> Any:
 def display(value: Any, kind: str) -> str:
     if value is None:
         return "–"
+    # Rounded here: number_format cuts a float's extra decimals (2/3 would show as 66.6 %).
     if kind == "rate":
-        return f"{number_format(value * 100, 1)} %"
+        return f"{number_format(round(value * 100, 1), 1)} %"
     if kind == "ci":
-        return f"{number_format(value[0] * 100, 1)}–{number_format(value[1] * 100, 1)} %"
+        return f"{number_format(round(value[0] * 100, 1), 1)}–{number_format(round(value[1] * 100, 1), 1)} %"
     if kind == "seconds":
         minutes, seconds = divmod(int(value), 60)
         return f"{minutes}:{seconds:02d}"
     if kind == "kr":
-        return f"{number_format(value / 100, 0, force_grouping=True)} kr"
+        return f"{number_format(round(value / 100), 0, force_grouping=True)} kr"
     if kind == "bool":
         return "⚠" if value else ""
     if kind == "int":

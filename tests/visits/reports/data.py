@@ -1,0 +1,169 @@
+"""Builders for report tests: visits with their need, outcome and bookings in one call, and the small
+hand-computed world the measure tests assert against (its numbers are worked out in the docstring of
+``known_world``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rest_framework.test import APIClient
+
+from interpreters.models import BookingStatus, InterpreterBooking, Modality
+from tests.factories import AuthorityFactory, LanguageNeedFactory, OfficeFactory, VisitFactory, VisitOutcomeFactory
+from tests.interpreters.factories import AgencyFactory, BookingFactory
+from visits.models import County, Visit, VisitStatus
+from visits.reports.selectors import UsageQuery
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DAY = date(2026, 3, 10)  # a Tuesday, CET (UTC+1)
+
+
+def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=STOCKHOLM)
+
+
+@dataclass(frozen=True)
+class B:
+    """One booking of a visit. ``connect_s``: seconds from request to confirmation (None: never
+    confirmed); ``started_only``: the agency reported the call started without a confirmation."""
+
+    status: str
+    agency: Any = None
+    modality: str = Modality.PHONE
+    connect_s: float | None = None
+    minutes: int | None = None
+    cost_ore: int | None = None
+    language: str | None = None
+    started_only: bool = False
+
+
+def visit_with(
+    *,
+    office: Any,
+    authority: Any,
+    at: datetime,
+    need: tuple[str, str] | None = None,
+    outcome: bool | str | None = None,
+    bookings: tuple[B, ...] = (),
+    ended_at: datetime | None = None,
+) -> Visit:
+    """A closed visit checked in at ``at``. ``need``: (language, interpreter_wanted); ``outcome``:
+    True (interpreter used), a NotUsedReason (not used) or None (nothing recorded)."""
+    visit = VisitFactory(
+        office=office,
+        authority=authority,
+        checked_in_at=at,
+        started_at=at + timedelta(minutes=1),
+        ended_at=ended_at or at + timedelta(minutes=30),
+        status=VisitStatus.DONE,
+    )
+    if need is not None:
+        LanguageNeedFactory(visit=visit, language=need[0], interpreter_wanted=need[1])
+    if outcome is True:
+        VisitOutcomeFactory(visit=visit, interpreter_used=True)
+    elif isinstance(outcome, str):
+        VisitOutcomeFactory(visit=visit, interpreter_used=False, reason_not_used=outcome)
+    for spec in bookings:
+        booking_for(visit, spec, requested_at=at + timedelta(minutes=2))
+    return visit
+
+
+def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> InterpreterBooking:
+    stamps: dict[str, Any] = {}
+    if spec.connect_s is not None:
+        connected = requested_at + timedelta(seconds=spec.connect_s)
+        if spec.started_only:
+            stamps["started_at"] = connected
+        else:
+            stamps["confirmed_at"] = connected
+            if spec.status in (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED):
+                stamps["started_at"] = connected + timedelta(seconds=30)
+    if spec.status == BookingStatus.CANCELLED:
+        stamps["cancelled_at"] = requested_at + timedelta(minutes=5)
+    if spec.status == BookingStatus.FAILED:
+        stamps["failed_at"] = requested_at + timedelta(minutes=15)
+    language = spec.language or (visit.language_need.language if hasattr(visit, "language_need") else "ar")
+    return BookingFactory(
+        visit=visit,
+        language=language,
+        modality=spec.modality,
+        agency=spec.agency,
+        status=spec.status,
+        requested_at=requested_at,
+        minutes_used=spec.minutes,
+        cost_ore=spec.cost_ore,
+        **stamps,
+    )
+
+
+def client_for(user: Any) -> APIClient:
+    """A logged-in client asking for English (pages and API)."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def day_query(**kwargs: Any) -> UsageQuery:
+    return UsageQuery(date_from=DAY, date_to=DAY, **kwargs)
+
+
+def known_world() -> SimpleNamespace:
+    """Thirteen visits on DAY at two offices, numbers worked out by hand:
+
+    Uppsala (county C), 10 visits, 9 with a need:
+      v1  no need
+      v2  ar yes, outcome used; booking agency 1 phone completed, connect 120 s, 20 min, 328 kr
+      v3  ar yes, no outcome;   booking agency 1 video completed, connect 40 s, 35 min, 491.75 kr
+      v4  so yes, not used (relative); booking agency 2 phone failed
+      v5  so yes, nothing recorded, no booking            -> gap "unrecorded"
+      v6  ar unsure, not used (solved_without)            -> need_unsure, not wanted
+      v7  ti declined                                     -> need_declined
+      v8  ar no; booking agency 2 phone cancelled
+      v9  ar yes, not used (none_available); booking agency 1 phone no-show, connect 300 s
+      v10 ar yes (Skatteverket), outcome used, no booking (interpreter on site)
+      => need 9, rate 0.9; wanted 6 (v2 v3 v4 v5 v9 v10), used 3 (v2 v3 v10), use rate 0.5;
+         gap 3: relative 1, unrecorded 1, none_available 1. Bookings 5, confirmed 3 (v2 v3 v9),
+         completed 2, failed 1, cancelled 1, no-show 1; fulfilment 2/(2+1+1) = 0.5.
+         Connect times 40 s, 120 s, 300 s -> buckets 45, 120, 300: median 120, p90 300.
+         Minutes 55, cost 81 975 öre, per need visit 81 975 / 9.
+    Kiruna (county BD), 3 visits:
+      v11 ar yes, not used (multilingual_staff)
+      v12 no need
+      v13 ar yes, nothing recorded; booking agency 2 video confirmed (still open), connect 1000 s
+      => need 2, wanted 2, used 0, gap 2 (multilingual_staff 1, unrecorded 1); bookings 1,
+         confirmed 1, nothing settled -> fulfilment None; connect bucket 1200 s; cost 0.
+    """
+    uppsala = OfficeFactory(name="Servicekontor Uppsala", county=County.UPPSALA)
+    kiruna = OfficeFactory(name="Servicekontor Kiruna", municipality="Kiruna", county=County.NORRBOTTEN)
+    fk = AuthorityFactory(code="forsakringskassan", name="Försäkringskassan")
+    skv = AuthorityFactory(code="skatteverket", name="Skatteverket")
+    ag1 = AgencyFactory(name="Tolkförmedling Väst", slug="tolk-vast")
+    ag2 = AgencyFactory(name="Språkservice Syd", slug="sprak-syd")
+    at = local(DAY, 10)
+    u = {"office": uppsala, "authority": fk}
+    k = {"office": kiruna, "authority": fk}
+    P, V = Modality.PHONE, Modality.VIDEO
+    S = BookingStatus
+    visits = [
+        visit_with(**u, at=at),
+        visit_with(**u, at=at, need=("ar", "yes"), outcome=True,
+                   bookings=(B(S.COMPLETED, ag1, P, connect_s=120, minutes=20, cost_ore=32800),)),
+        visit_with(**u, at=at, need=("ar", "yes"),
+                   bookings=(B(S.COMPLETED, ag1, V, connect_s=40, minutes=35, cost_ore=49175),)),
+        visit_with(**u, at=at, need=("so", "yes"), outcome="relative", bookings=(B(S.FAILED, ag2, P),)),
+        visit_with(**u, at=at, need=("so", "yes")),
+        visit_with(**u, at=at, need=("ar", "unsure"), outcome="solved_without"),
+        visit_with(**u, at=at, need=("ti", "declined")),
+        visit_with(**u, at=at, need=("ar", "no"), bookings=(B(S.CANCELLED, ag2, P),)),
+        visit_with(**u, at=at, need=("ar", "yes"), outcome="none_available",
+                   bookings=(B(S.NO_SHOW, ag1, P, connect_s=300),)),
+        visit_with(office=uppsala, authority=skv, at=at, need=("ar", "yes"), outcome=True),
+        visit_with(**k, at=at, need=("ar", "yes"), outcome="multilingual_staff"),
+        visit_with(**k, at=at),
+        visit_with(**k, at=at, need=("ar", "yes"), bookings=(B(S.CONFIRMED, ag2, V, connect_s=1000),)),
+    ]  # fmt: skip
+    return SimpleNamespace(uppsala=uppsala, kiruna=kiruna, fk=fk, skv=skv, ag1=ag1, ag2=ag2, visits=visits)
