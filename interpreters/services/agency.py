@@ -43,6 +43,7 @@ from interpreters.services.bookings import (
 )
 from interpreters.services.pricing import booking_price_ore, rate_card_for
 from visits.errors import DomainError
+from visits.reports.services import usage_rollup_touch
 
 logger = logging.getLogger(__name__)
 S = BookingStatus
@@ -274,6 +275,13 @@ def _claim(
     return InterpreterBooking.objects.select_related("visit__office", "agency").get(pk=booking.pk)
 
 
+def _rollup_follows_agency(booking: InterpreterBooking) -> None:
+    """A fallback or an escalation moves a pending booking to another agency with a plain update
+    (the status stays, so no transition refreshes anything): the rollups count bookings per
+    agency, so their office-day is refreshed too, once this commits."""
+    usage_rollup_touch(office_id=booking.visit.office_id, service_date=booking.visit.service_date)
+
+
 def _fail(booking: InterpreterBooking, reason: str, source: str, now: datetime, errors: list[dict]) -> DispatchOutcome:
     try:
         booking_transition(
@@ -374,6 +382,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
                 updated_at=at,
             )
             if moved:
+                _rollup_follows_agency(booking)
                 booking_event_record(
                     booking=booking,
                     kind="fallback",
@@ -522,9 +531,11 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
             get_backend(current).cancel(booking)
         except (TransientAgencyError, PermanentAgencyError) as exc:
             logger.warning("withdrawing booking %s from %s failed: %s", booking.pk, current.slug, exc.message)
-    InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=current).update(
+    moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=current).update(
         agency=next_agency, agency_reference="", agency_attempts=0, next_attempt_at=None, updated_at=now
     )
+    if moved:
+        _rollup_follows_agency(booking)
     return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")
 
 

@@ -16,6 +16,7 @@ from interpreters.services import (
 from interpreters.tasks import booking_escalate_unconfirmed, booking_sweep_stuck
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
+from visits.reports.models import DailyBookingUsage
 
 S = BookingStatus
 
@@ -84,11 +85,16 @@ def prebooked(http_visit, http_agency):
     return booking, (first, first_server), (second, second_server)
 
 
-def test_unconfirmed_prebooking_is_escalated_to_the_next_agency_once(prebooked, settings):
+def test_unconfirmed_prebooking_is_escalated_to_the_next_agency_once(
+    prebooked, settings, django_capture_on_commit_callbacks
+):
     settings.BOOKING_ESCALATE_BEFORE_MINUTES = 30
     booking, (_first, first_server), (second, second_server) = prebooked
     assert bookings_due_for_escalation() == [booking.pk]
-    assert booking_escalate_unconfirmed.apply().get() == [f"{booking.pk}:escalated"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert booking_escalate_unconfirmed.apply().get() == [f"{booking.pk}:escalated"]
+    # The reports count the booking at the agency it moved to.
+    assert list(DailyBookingUsage.objects.values_list("agency", "bookings")) == [(second.pk, 1)]
     booking.refresh_from_db()
     assert booking.agency == second and booking.escalated_at is not None
     assert [b["status"] for b in first_server.bookings.values()] == ["cancelled"]  # withdrawn
