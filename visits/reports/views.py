@@ -152,7 +152,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
         visit_measures=visit_measures, outlier=visit_measures
     )
     table = Table("offices", _("Office ranking"), columns, rows, sortable=True)
-    sort = request.GET.get("sort") or ("use_rate" if visit_measures else "bookings")
+    sort = request.GET.get("sort", "")
+    if sort not in {column.key for column in columns}:
+        sort = "use_rate" if visit_measures else "bookings"
     table.sort_rows(sort, request.GET.get("dir", "desc") != "asc")
     export = _maybe_export(request, [table], "office-ranking")
     if export:
