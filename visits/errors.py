@@ -1,4 +1,6 @@
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Choices
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -16,3 +18,13 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, list[str]]:
         return {self.field or NON_FIELD_ERRORS: [self.message]}
+
+
+def validate_choice(value: str, choices: type[Choices], field: str, *, allow_blank: bool = False) -> None:
+    """Services take plain strings (APIs, forms, tasks): refuse one that is not among the choices."""
+    if allow_blank and value == "":
+        return
+    if value not in choices.values:
+        raise DomainError(
+            _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
+        )

@@ -6,11 +6,10 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from visits.errors import DomainError
+from visits.errors import DomainError, validate_choice
 from visits.languages import normalize_language_tag
 from visits.models import (
     Authority,
@@ -34,13 +33,6 @@ class LanguageNeedInput:
     interpreter_wanted: str = InterpreterWanted.YES
     identified_by: str = NeedIdentifiedBy.VISITOR_SAID
     dialect: str = ""
-
-
-def _validate_choice(value: str, choices: type[Choices], field: str) -> None:
-    if value not in choices.values:
-        raise DomainError(
-            _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
-        )
 
 
 def _next_queue_number(*, office: Office, authority: Authority, service_date: date) -> str:
@@ -69,8 +61,8 @@ def visit_check_in(
     language = None
     if language_need is not None:
         language = normalize_language_tag(language_need.language)
-        _validate_choice(language_need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
-        _validate_choice(language_need.identified_by, NeedIdentifiedBy, "identified_by")
+        validate_choice(language_need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
+        validate_choice(language_need.identified_by, NeedIdentifiedBy, "identified_by")
 
     now = now or timezone.now()
     service_date = timezone.localdate(now)
@@ -113,8 +105,8 @@ def language_need_record(
 ) -> LanguageNeed:
     """Flag or correct the language need of a visit after check-in (an officer noticing mid-visit)."""
     language = normalize_language_tag(need.language)
-    _validate_choice(need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
-    _validate_choice(need.identified_by, NeedIdentifiedBy, "identified_by")
+    validate_choice(need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
+    validate_choice(need.identified_by, NeedIdentifiedBy, "identified_by")
     need_row, _created = LanguageNeed.objects.update_or_create(
         visit=visit,
         defaults={
@@ -147,7 +139,7 @@ def visit_set_status(
     now: datetime | None = None,
 ) -> Visit:
     """Move a visit along waiting -> in service -> done (or left). Refuses any other move."""
-    _validate_choice(status, VisitStatus, "status")
+    validate_choice(status, VisitStatus, "status")
     now = now or timezone.now()
     with transaction.atomic():
         # Lock and re-read: two officers calling the same visitor must not both start it.
@@ -213,7 +205,7 @@ def visit_outcome_record(
     if not interpreter_used:
         if not reason_not_used:
             raise DomainError(_("Say why no interpreter was used."), field="reason_not_used", code="required")
-        _validate_choice(reason_not_used, NotUsedReason, "reason_not_used")
+        validate_choice(reason_not_used, NotUsedReason, "reason_not_used")
 
     # Imported here: interpreters depends on visits, not the other way round.
     from interpreters.models import BookingStatus, InterpreterBooking

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from interpreters.models import (
     Modality,
 )
 from interpreters.selectors import agencies_for
-from visits.errors import DomainError
+from visits.errors import DomainError, validate_choice
 from visits.languages import normalize_language_tag
 from visits.models import LanguageNeed, Visit, VisitStatus
 from visits.reports.services import usage_rollup_touch
@@ -145,15 +144,6 @@ def booking_event_record(
     )
 
 
-def _validate_choice(value: str, choices: type[Choices], field: str, *, allow_blank: bool = False) -> None:
-    if allow_blank and value == "":
-        return
-    if value not in choices.values:
-        raise DomainError(
-            _("“%(value)s” is not a valid choice.") % {"value": value}, field=field, code="invalid_choice"
-        )
-
-
 def booking_request(
     *,
     visit: Visit,
@@ -174,10 +164,10 @@ def booking_request(
     sends nothing. If the visit already has an active booking, that booking is returned instead:
     two officers clicking at once get one booking (visit row lock + partial unique index)."""
     now = now or timezone.now()
-    _validate_choice(modality, Modality, "modality")
-    _validate_choice(gender_preference, Gender, "gender_preference", allow_blank=True)
-    _validate_choice(competence_required, CompetenceLevel, "competence_required", allow_blank=True)
-    _validate_choice(competence_wished, CompetenceLevel, "competence_wished", allow_blank=True)
+    validate_choice(modality, Modality, "modality")
+    validate_choice(gender_preference, Gender, "gender_preference", allow_blank=True)
+    validate_choice(competence_required, CompetenceLevel, "competence_required", allow_blank=True)
+    validate_choice(competence_wished, CompetenceLevel, "competence_wished", allow_blank=True)
     levels = list(CompetenceLevel.values)
     if (
         competence_required
