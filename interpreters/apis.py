@@ -7,7 +7,12 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from interpreters.backends import AgencyEvent
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -143,9 +149,13 @@ class BookingListCreateApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return _scoped_bookings(self.request).order_by("-requested_at", "-pk")
 
+    @extend_schema(responses={200: BookingOutputSerializer(many=True), 400: BAD_INPUT, **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         request=BookingCreateInputSerializer,
-        responses={201: BookingOutputSerializer, 200: BookingOutputSerializer},
+        responses={201: BookingOutputSerializer, 200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS},
         description="Request an interpreter for a visit. If the visit already has an active booking, "
         "that booking is returned with 200 instead of creating a second one.",
     )
@@ -170,6 +180,10 @@ class BookingDetailApi(generics.RetrieveAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return _scoped_bookings(self.request)
 
+    @extend_schema(responses={200: BookingOutputSerializer, 404: NOT_FOUND, **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
 
 class BookingCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -178,7 +192,9 @@ class BookingCancelInputSerializer(serializers.Serializer):
 class BookingCancelApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer})
+    @extend_schema(
+        request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS}
+    )
     def post(self, request: Request, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
         data = BookingCancelInputSerializer(data=request.data)
@@ -247,6 +263,7 @@ class AgencyCallbackApi(APIView):
             401: OpenApiResponse(description="Bad signature or timestamp"),
             404: OpenApiResponse(description="Unknown agency"),
             409: OpenApiResponse(description="The event contradicts the booking's state"),
+            413: TOO_LARGE,
         },
     )
     def post(self, request: Request, agency_slug: str) -> Response:
