@@ -5,12 +5,14 @@ import json
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -107,9 +109,22 @@ class BookingOutputSerializer(serializers.ModelSerializer):
         return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number in the database's integer range. NumberFilter takes any decimal, and
+    an id beyond the range made the query itself fail (a 500) instead of a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class BookingFilter(django_filters.FilterSet):
-    office = django_filters.NumberFilter(field_name="visit__office_id")
-    visit = django_filters.NumberFilter(field_name="visit_id")
+    office = IdFilter(field_name="visit__office_id")
+    visit = IdFilter(field_name="visit_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     date = django_filters.DateFilter(field_name="visit__service_date")
     date_from = django_filters.DateFilter(field_name="visit__service_date", lookup_expr="gte")
