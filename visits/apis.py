@@ -79,8 +79,6 @@ def acting_offices(request: Request, *, roles: list[str]) -> QuerySet[Office]:
     return offices_for_user(request.user, roles=roles)
 
 
-
-
 def acting_user(request: Request) -> AbstractBaseUser | None:
     """The staff member to record as doing a write; None for a client that is no user (a kiosk)."""
     user = request.user
