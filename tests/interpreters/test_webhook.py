@@ -178,3 +178,44 @@ def test_a_callback_contradicting_the_booking_is_409_and_writes_nothing(client, 
     assert not AgencyCallback.objects.exists()
     booking.refresh_from_db()
     assert booking.status == S.CANCELLED
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"signature": "é" * 64},  # non-ASCII: hmac.compare_digest would raise TypeError
+        {"signature": "\udcff"},
+        {"timestamp": "1" + "0" * 400},  # too big for a float
+        {"timestamp": " 1700000000"},
+        {"timestamp": "+1700000000"},
+        {"timestamp": ""},
+    ],
+)
+def test_a_malformed_signature_or_timestamp_header_is_401_not_500(client, booked, tamper):
+    agency, booking = booked
+    response = post(client, agency, confirmed(booking), **tamper)
+    assert response.status_code == 401
+    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+
+
+def test_a_replayed_callback_inside_the_window_changes_nothing_and_one_outside_it_is_refused(client, booked):
+    agency, booking = booked
+    body = json.dumps(confirmed(booking)).encode()
+    ts = int(time.time())
+    sig = agency_callback_signature(secret=SECRET.encode(), timestamp=str(ts), body=body)
+    assert post(client, agency, None, raw=body, timestamp=ts, signature=sig).status_code == 200
+    booking.refresh_from_db()
+    after_first = (booking.status, BookingEvent.objects.count(), AgencyCallback.objects.count())
+
+    # The very same signed request again: accepted as a duplicate, writes nothing.
+    replay = post(client, agency, None, raw=body, timestamp=ts, signature=sig)
+    assert replay.status_code == 200 and replay.json() == {"duplicate": True, "changed": False, "status": "confirmed"}
+    booking.refresh_from_db()
+    assert (booking.status, BookingEvent.objects.count(), AgencyCallback.objects.count()) == after_first
+
+    # Captured and replayed later, with its original (valid) signature: refused by the window.
+    from django.test import override_settings
+
+    with override_settings(AGENCY_WEBHOOK_TOLERANCE_SECONDS=0):
+        time.sleep(1.1)
+        assert post(client, agency, None, raw=body, timestamp=ts, signature=sig).status_code == 401
