@@ -156,3 +156,20 @@ def test_deleting_a_visit_is_logged(office):
     pk = visit.pk
     Visit.objects.filter(pk=pk).get().delete()
     assert LogEntry.objects.filter(object_id=pk, action=LogEntry.Action.DELETE).exists()
+
+
+def test_opening_a_visit_in_the_admin_logs_the_read_of_its_personal_details(client, office):
+    admin = UserFactory(username="riksadmin", is_superuser=True, is_staff=True)
+    visit = VisitFactory(office=office, visitor_name="Amal Haddad")
+    client.force_login(admin)
+    assert client.get(f"/admin/visits/visit/{visit.pk}/change/").status_code == 200
+    entry = visit_reads(actor=admin).get()
+    assert entry.object_id == visit.pk
+    assert entry.additional_data == {
+        "office_id": office.pk,
+        "via": "admin:visit-change",
+        "fields": ["visitor_name", "visitor_phone", "note"],
+    }
+    # The list shows no personal field: no read is logged for it.
+    assert client.get("/admin/visits/visit/").status_code == 200
+    assert visit_reads(actor=admin).count() == 1
