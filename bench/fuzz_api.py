@@ -37,6 +37,12 @@ def main() -> int:
     from tests.api_fuzz import as_json, fuzz, seed_world
 
     setup_test_environment()
+    # Its own throwaway database: never the one a concurrent pytest run creates and destroys.
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db["TEST"] = {"NAME": str(settings.RUN_DIR / "test_fuzz_api.sqlite3")}
+    else:
+        db["TEST"] = {"NAME": f"test_{db['NAME']}_fuzz_api"}
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
