@@ -38,11 +38,11 @@ def main() -> int:
 
     setup_test_environment()
     # Its own throwaway database: never the one a concurrent pytest run creates and destroys.
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db["TEST"] = {"NAME": str(settings.RUN_DIR / "test_fuzz_api.sqlite3")}
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        db["TEST"]["NAME"] = str(settings.RUN_DIR / "test_fuzz_api.sqlite3")
     else:
-        db["TEST"] = {"NAME": f"test_{db['NAME']}_fuzz_api"}
+        db["TEST"]["NAME"] = f"test_{db['NAME']}_fuzz_api"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
