@@ -260,7 +260,9 @@ class AgencyCallbackApi(APIView):
     parser_classes: list = []  # the signature covers the raw bytes: parse them ourselves, after checking
 
     @extend_schema(
-        request=AgencyCallbackSerializer,
+        # No parser classes (the raw body is verified first), so the media type is named here:
+        # without it the schema documented no request body at all.
+        request={"application/json": AgencyCallbackSerializer},
         parameters=[
             OpenApiParameter("X-Tolkdesk-Timestamp", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("X-Tolkdesk-Signature", str, OpenApiParameter.HEADER, required=True),

@@ -116,3 +116,9 @@ def test_an_api_url_that_matches_no_route_is_a_json_404_and_a_page_stays_html(cl
     assert "detail" in response.json()
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_the_agency_callback_documents_its_json_body(db):
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    body = schema["paths"]["/api/v1/agency-callbacks/{agency_slug}/"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/AgencyCallbackRequest")
