@@ -250,6 +250,28 @@ class AgencyCallbackSerializer(serializers.Serializer):
         return attrs
 
 
+def _storable(payload: Any) -> bool:
+    """The whole payload is recorded (AgencyCallback.payload): PostgreSQL's jsonb refuses \\u0000 and a
+    lone surrogate cannot be encoded, either of which made recording it a 500. Iterative: the
+    payload may be nested as deep as the JSON parser allows."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return False
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 class AgencyCallbackApi(APIView):
     """Callbacks from an HTTP agency. Headers: X-Tolkdesk-Timestamp (unix seconds) and
     X-Tolkdesk-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>" with the agency's secret).
@@ -297,10 +319,14 @@ class AgencyCallbackApi(APIView):
             return Response({"detail": exc.reason}, status=status.HTTP_401_UNAUTHORIZED)
         try:
             payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return Response({"detail": "Body is not JSON."}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": "Body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
+        if not _storable(payload):
+            return Response(
+                {"detail": "Body holds a NUL character or an unpaired surrogate."}, status=status.HTTP_400_BAD_REQUEST
+            )
         data = AgencyCallbackSerializer(data=payload)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -219,3 +219,27 @@ def test_a_replayed_callback_inside_the_window_changes_nothing_and_one_outside_i
     with override_settings(AGENCY_WEBHOOK_TOLERANCE_SECONDS=0):
         time.sleep(1.1)
         assert post(client, agency, None, raw=body, timestamp=ts, signature=sig).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '"interpreter": {"name": "Nour\\u0000A."}',  # PostgreSQL's jsonb refuses \u0000
+        '"note\\u0000": 1',
+        '"x": "\\ud800"',  # an unpaired surrogate cannot be encoded
+    ],
+)
+def test_a_signed_callback_with_unstorable_characters_is_400_and_writes_nothing(client, booked, extra):
+    agency, booking = booked
+    body = f'{{"event_id": "ev-nul", "type": "confirmed", "booking_id": "{booking.idempotency_key}", {extra}}}'.encode()
+    response = post(client, agency, None, raw=body)
+    assert response.status_code == 400
+    booking.refresh_from_db()
+    assert booking.status == S.PENDING
+    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+
+
+def test_a_signed_callback_nested_too_deep_to_parse_is_400(client, booked):
+    agency, _booking = booked
+    response = post(client, agency, None, raw=b"[" * 50_000 + b"]" * 50_000)
+    assert response.status_code == 400
