@@ -56,6 +56,12 @@ def confirmed(booking, event_id="ev-1"):
     }
 
 
+def assert_nothing_written(booking):
+    booking.refresh_from_db()
+    assert booking.status == S.PENDING
+    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+
+
 def test_confirmed_started_ended_walk_the_booking_to_completed_with_cost(client, booked):
     agency, booking = booked
     card = RateCardFactory(
@@ -112,15 +118,20 @@ def test_ended_without_started_passes_through_in_progress(client, booked):
         {"timestamp": int(time.time()) - 3600},  # outside the window: a captured request replayed later
         {"timestamp": int(time.time()) + 3600},
         {"timestamp": "yesterday"},
+        # Malformed headers are refused too, never a 500:
+        {"signature": "é" * 64},  # non-ASCII: hmac.compare_digest would raise TypeError
+        {"signature": "\udcff"},
+        {"timestamp": "1" + "0" * 400},  # too big for a float
+        {"timestamp": " 1700000000"},
+        {"timestamp": "+1700000000"},
+        {"timestamp": ""},
     ],
 )
 def test_bad_signature_or_timestamp_is_401_and_writes_nothing(client, booked, tamper):
     agency, booking = booked
     response = post(client, agency, confirmed(booking), **tamper)
     assert response.status_code == 401
-    booking.refresh_from_db()
-    assert booking.status == S.PENDING
-    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+    assert_nothing_written(booking)
 
 
 def test_a_body_changed_after_signing_is_refused(client, booked):
@@ -180,24 +191,6 @@ def test_a_callback_contradicting_the_booking_is_409_and_writes_nothing(client, 
     assert booking.status == S.CANCELLED
 
 
-@pytest.mark.parametrize(
-    "tamper",
-    [
-        {"signature": "é" * 64},  # non-ASCII: hmac.compare_digest would raise TypeError
-        {"signature": "\udcff"},
-        {"timestamp": "1" + "0" * 400},  # too big for a float
-        {"timestamp": " 1700000000"},
-        {"timestamp": "+1700000000"},
-        {"timestamp": ""},
-    ],
-)
-def test_a_malformed_signature_or_timestamp_header_is_401_not_500(client, booked, tamper):
-    agency, booking = booked
-    response = post(client, agency, confirmed(booking), **tamper)
-    assert response.status_code == 401
-    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
-
-
 def test_a_replayed_callback_inside_the_window_changes_nothing_and_one_outside_it_is_refused(client, booked):
     agency, booking = booked
     body = json.dumps(confirmed(booking)).encode()
@@ -234,9 +227,7 @@ def test_a_signed_callback_with_unstorable_characters_is_400_and_writes_nothing(
     body = f'{{"event_id": "ev-nul", "type": "confirmed", "booking_id": "{booking.idempotency_key}", {extra}}}'.encode()
     response = post(client, agency, None, raw=body)
     assert response.status_code == 400
-    booking.refresh_from_db()
-    assert booking.status == S.PENDING
-    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+    assert_nothing_written(booking)
 
 
 def test_a_signed_callback_nested_too_deep_to_parse_is_400(client, booked):
