@@ -29,4 +29,6 @@ urlpatterns += [
     path("", include("interpreters.urls")),
 ]
 
-__all__ = ["urlpatterns", "i18n_patterns"]
+handler404 = "config.views.not_found"
+
+__all__ = ["urlpatterns", "i18n_patterns", "handler404"]

@@ -5,9 +5,16 @@ import json
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
 from interpreters.backends import AgencyEvent
 from interpreters.models import (
@@ -102,9 +110,22 @@ class BookingOutputSerializer(serializers.ModelSerializer):
         return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(django_filters.Filter):
+    """A row id: a whole number in the database's integer range. NumberFilter takes any decimal, and
+    an id beyond the range made the query itself fail (a 500) instead of a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class BookingFilter(django_filters.FilterSet):
-    office = django_filters.NumberFilter(field_name="visit__office_id")
-    visit = django_filters.NumberFilter(field_name="visit_id")
+    office = IdFilter(field_name="visit__office_id")
+    visit = IdFilter(field_name="visit_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     date = django_filters.DateFilter(field_name="visit__service_date")
     date_from = django_filters.DateFilter(field_name="visit__service_date", lookup_expr="gte")
@@ -144,9 +165,13 @@ class BookingListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[InterpreterBooking]:
         return _scoped_bookings(self.request).order_by("-requested_at", "-pk")
 
+    @extend_schema(responses={200: BookingOutputSerializer(many=True), 400: BAD_INPUT, **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         request=BookingCreateInputSerializer,
-        responses={201: BookingOutputSerializer, 200: BookingOutputSerializer},
+        responses={201: BookingOutputSerializer, 200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS},
         description="Request an interpreter for a visit. If the visit already has an active booking, "
         "that booking is returned with 200 instead of creating a second one.",
     )
@@ -171,6 +196,10 @@ class BookingDetailApi(generics.RetrieveAPIView):
     def get_queryset(self) -> QuerySet[InterpreterBooking]:
         return _scoped_bookings(self.request)
 
+    @extend_schema(responses={200: BookingOutputSerializer, 404: NOT_FOUND, **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
 
 class BookingCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -179,7 +208,9 @@ class BookingCancelInputSerializer(serializers.Serializer):
 class BookingCancelApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer})
+    @extend_schema(
+        request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS}
+    )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
         data = BookingCancelInputSerializer(data=request.data)
@@ -220,6 +251,28 @@ class AgencyCallbackSerializer(serializers.Serializer):
         return attrs
 
 
+def _storable(payload: Any) -> bool:
+    """The whole payload is recorded (AgencyCallback.payload): PostgreSQL's jsonb refuses \\u0000 and a
+    lone surrogate cannot be encoded, either of which made recording it a 500. Iterative: the
+    payload may be nested as deep as the JSON parser allows."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return False
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 class AgencyCallbackApi(APIView):
     """Callbacks from an HTTP agency. Headers: X-Tolkdesk-Timestamp (unix seconds) and
     X-Tolkdesk-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>" with the agency's secret).
@@ -230,7 +283,9 @@ class AgencyCallbackApi(APIView):
     parser_classes: list = []  # the signature covers the raw bytes: parse them ourselves, after checking
 
     @extend_schema(
-        request=AgencyCallbackSerializer,
+        # No parser classes (the raw body is verified first), so the media type is named here:
+        # without it the schema documented no request body at all.
+        request={"application/json": AgencyCallbackSerializer},
         parameters=[
             OpenApiParameter("X-Tolkdesk-Timestamp", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("X-Tolkdesk-Signature", str, OpenApiParameter.HEADER, required=True),
@@ -248,6 +303,7 @@ class AgencyCallbackApi(APIView):
             401: OpenApiResponse(description="Bad signature or timestamp"),
             404: OpenApiResponse(description="Unknown agency"),
             409: OpenApiResponse(description="The event contradicts the booking's state"),
+            413: TOO_LARGE,
         },
     )
     def post(self, request: Request, agency_slug: str) -> Response:
@@ -264,10 +320,14 @@ class AgencyCallbackApi(APIView):
             return Response({"detail": exc.reason}, status=status.HTTP_401_UNAUTHORIZED)
         try:
             payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return Response({"detail": "Body is not JSON."}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": "Body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
+        if not _storable(payload):
+            return Response(
+                {"detail": "Body holds a NUL character or an unpaired surrogate."}, status=status.HTTP_400_BAD_REQUEST
+            )
         data = AgencyCallbackSerializer(data=payload)
         data.is_valid(raise_exception=True)
         v = data.validated_data

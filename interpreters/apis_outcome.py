@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
 from interpreters.access import user_can_act_on_visit
 from visits.models import NotUsedReason, Visit, VisitOutcome
@@ -41,14 +42,18 @@ class VisitOutcomeApi(APIView):
         # Another office's visit is "not found", never "forbidden": its existence is not disclosed.
         return get_object_or_404(visits_for_user(request.user), pk=pk)
 
-    @extend_schema(responses=OutcomeOutputSerializer)
+    @extend_schema(
+        responses={200: OutcomeOutputSerializer, 404: NOT_FOUND, **READ_ERRORS},
+        description="404 also when the visit has no outcome yet.",
+    )
     def get(self, request: Request, pk: int) -> Response:
         visit = self._visit(request, pk)
         outcome = get_object_or_404(VisitOutcome, visit=visit)
         return Response(OutcomeOutputSerializer(outcome).data)
 
     @extend_schema(
-        request=OutcomeInputSerializer, responses={200: OutcomeOutputSerializer, 201: OutcomeOutputSerializer}
+        request=OutcomeInputSerializer,
+        responses={200: OutcomeOutputSerializer, 201: OutcomeOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS},
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         visit = self._visit(request, pk)
@@ -67,6 +72,8 @@ class VisitOutcomeApi(APIView):
             OutcomeOutputSerializer(outcome).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=OutcomeInputSerializer, responses=OutcomeOutputSerializer)
+    @extend_schema(
+        request=OutcomeInputSerializer, responses={200: OutcomeOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS}
+    )
     def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self.post(request, pk)

@@ -26,6 +26,7 @@ from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, Interpre
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel, booking_request
 from interpreters.services.desk import visit_close
+from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
 from visits.selectors import offices_for_user, visits_for_user
@@ -156,6 +157,15 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
             "errors": forms.pop("errors", []),
         }
     )
+    if visit.visitor_name:
+        # The page shows the visitor's name: a read of personal details, logged like the API's.
+        audit_visit_read(
+            user=request.user,
+            visit=visit,
+            via="page:visit-detail",
+            fields=["visitor_name"],
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
     return render(request, "interpreters/visit_detail.html", context, status=status)
 
 

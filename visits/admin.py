@@ -2,9 +2,10 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from visits.audit import audit_visit_read
 from visits.kiosks import kiosk_token_revoke
 from visits.languages import language_names
 from visits.models import (
@@ -62,6 +63,18 @@ class VisitAdmin(admin.ModelAdmin):
     date_hierarchy = "service_date"
     raw_id_fields = ["office", "checked_in_by", "served_by"]
     inlines = [LanguageNeedInline]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        visit = Visit.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if request.method == "GET" and response.status_code == 200 and visit is not None:
+            # The change form shows the visitor's name, phone and note: a read like any other.
+            audit_visit_read(
+                user=request.user, visit=visit, via="admin:visit-change", remote_addr=request.META.get("REMOTE_ADDR")
+            )
+        return response
 
 
 admin.site.register(VisitOutcome)

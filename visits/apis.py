@@ -29,10 +29,10 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -43,6 +43,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, TOO_LARGE, UNSUPPORTED
 from config.parsers import BoundedJSONParser
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
@@ -78,16 +79,6 @@ def acting_offices(request: Request, *, roles: Sequence[str]) -> QuerySet[Office
     return offices_for_user(request.user, roles=roles)
 
 
-# Error answers, documented once. Every 4xx body is JSON: {"field": ["message", ...]} for input
-# errors (nested objects nest), {"detail": "message"} otherwise.
-BAD_INPUT = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: messages per field.")
-NOT_SIGNED_IN = OpenApiResponse(OpenApiTypes.OBJECT, description="No valid session or token.")
-NOT_ALLOWED = OpenApiResponse(OpenApiTypes.OBJECT, description="Not allowed here (role, office, or CSRF).")
-NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such object among the user's offices.")
-TOO_LARGE = OpenApiResponse(OpenApiTypes.OBJECT, description="Request body larger than the server accepts.")
-UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description="Body is not JSON.")
-
-
 def acting_user(request: Request) -> User | None:
     """The staff member to record as doing a write; None for a client that is no user (a kiosk)."""
     user = request.user
@@ -117,6 +108,19 @@ class StrictInputSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """Documents what StrictInputSerializer enforces: a request object admits no other keys."""
+
+    target_class = StrictInputSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import NOT_SIGNED_IN
 from visits.models import Office
 from visits.permissions import Action, AuthenticatedOrKiosk, kiosk_for_request, offices_for_request
 from visits.selectors import office_queue_today
@@ -62,7 +63,8 @@ class QueueApi(APIView):
                 },
             ),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: messages per field."),
-            403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in, or no office role."),
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="No office role."),
             404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such office among the requester's."),
         },
     )

@@ -175,6 +175,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "interpreters.models.BookingStatus",
         "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
+        "GenderEnum": "interpreters.models.Gender",
         "VisitStatusEnum": "visits.models.VisitStatus",
     },
 }

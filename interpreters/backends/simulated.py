@@ -28,7 +28,7 @@ class SimulatedBackend(AgencyBackendBase):
         latency = float(self.settings.get("book_latency_seconds", 0.5))
         if latency > 0:
             time.sleep(latency)
-        if random.random() < float(self.settings.get("failure_rate", 0.0)):  # noqa: S311 (simulation only)
+        if random.random() < float(self.settings.get("failure_rate", 0.0)):  # noqa: S311 - simulation only  # nosec B311
             raise TransientAgencyError("simulated agency unavailable")
         return AgencyEvent(type="accepted", reference=self.reference_for(booking))
 

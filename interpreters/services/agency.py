@@ -10,6 +10,7 @@ import hmac
 import logging
 import os
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -172,22 +173,27 @@ def agency_callback_signature(*, secret: bytes, timestamp: str, body: bytes) -> 
     return hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+TIMESTAMP_PATTERN = re.compile(r"[0-9]{1,12}")
+
+
 def agency_callback_verify(
     *, agency: InterpreterAgency, timestamp: str, signature: str, body: bytes, now: datetime | None = None
 ) -> None:
     secret = agency_webhook_secret(agency)
     if secret is None:
         raise CallbackRejected("no webhook secret configured for this agency")
-    try:
-        sent_at = int(timestamp)
-    except (TypeError, ValueError):
-        raise CallbackRejected("missing or malformed timestamp") from None
+    # Unix seconds as plain digits: int() would also take " 12", "+12" or "1_2", and a number too
+    # big for a float made the window check itself fail (a 500).
+    if not isinstance(timestamp, str) or not TIMESTAMP_PATTERN.fullmatch(timestamp):
+        raise CallbackRejected("missing or malformed timestamp")
+    sent_at = int(timestamp)
     now_ts = (now or timezone.now()).timestamp()
     if abs(now_ts - sent_at) > settings.AGENCY_WEBHOOK_TOLERANCE_SECONDS:
         raise CallbackRejected("timestamp outside the allowed window")
     expected = agency_callback_signature(secret=secret, timestamp=timestamp, body=body)
     given = (signature or "").removeprefix("sha256=")
-    if not hmac.compare_digest(expected, given):
+    # compare_digest refuses non-ASCII str with a TypeError: compare bytes, a header may hold anything.
+    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape")):
         raise CallbackRejected("bad signature")
 
 
@@ -238,7 +244,7 @@ def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter ("equal jitter"): half fixed, half random, so retries of many
     bookings after an agency outage spread out instead of arriving together."""
     ceiling = min(settings.BOOKING_RETRY_MAX_SECONDS, settings.BOOKING_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not security)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security  # nosec B311
 
 
 def _claim(
@@ -322,7 +328,8 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
     errors: list[dict] = []
     agency = booking.agency
     while True:
-        assert agency is not None
+        if agency is None:  # _claim() always sets one; an assert would vanish under python -O
+            raise RuntimeError(f"booking {booking.pk} was claimed without an agency")
         backend = get_backend(agency)
         InterpreterBooking.objects.filter(pk=booking.pk).update(
             attempts=booking.attempts + 1, agency_attempts=booking.agency_attempts + 1

@@ -129,3 +129,11 @@ def test_list_is_scoped_and_filters_by_office_status_and_date(visit, office):
     assert ids(f"?date_to={timezone.localdate(yesterday).isoformat()}") == {b.pk}
     assert client.get("/api/v1/bookings/?status=nonsense").status_code == 400
     assert client.get("/api/v1/bookings/?date=not-a-date").status_code == 400
+
+
+@pytest.mark.parametrize("value", ["-2.07e+79", "99999999999999999999999", "1.5", "0", "abc"])
+@pytest.mark.parametrize("name", ["visit", "office"])
+def test_an_id_filter_that_no_row_can_have_is_400_not_500(api, visit, name, value):
+    response = api.get("/api/v1/bookings/", {name: value})
+    assert response.status_code == 400
+    assert name in response.json()

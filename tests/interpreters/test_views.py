@@ -515,3 +515,20 @@ def test_national_admin_sees_offices_with_open_visits(office):
     body = login(admin).get(reverse("interpreters:officer-queue")).content.decode()
     assert detail(v) in body and office.name in body
     assert "Tomma kontoret" not in body
+
+
+def test_opening_a_visit_page_that_shows_the_visitors_name_logs_the_read(office, officer):
+    from visits.audit import visit_reads
+
+    named = VisitFactory(office=office, visitor_name="Hemlig Hemligsson")
+    unnamed = VisitFactory(office=office)
+    client = login(officer)
+    page = client.get(detail(named), REMOTE_ADDR="10.1.2.3")
+    assert page.status_code == 200 and "Hemlig Hemligsson" in page.content.decode()
+    assert client.get(detail(unnamed)).status_code == 200
+
+    reads = list(visit_reads(office_id=office.pk))
+    assert [(e.object_id, e.actor, e.additional_data["via"], e.remote_addr) for e in reads] == [
+        (named.pk, officer, "page:visit-detail", "10.1.2.3")
+    ]
+    assert reads[0].additional_data["fields"] == ["visitor_name"]

@@ -56,6 +56,12 @@ def confirmed(booking, event_id="ev-1"):
     }
 
 
+def assert_nothing_written(booking):
+    booking.refresh_from_db()
+    assert booking.status == S.PENDING
+    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+
+
 def test_confirmed_started_ended_walk_the_booking_to_completed_with_cost(client, booked):
     agency, booking = booked
     card = RateCardFactory(
@@ -112,15 +118,20 @@ def test_ended_without_started_passes_through_in_progress(client, booked):
         {"timestamp": int(time.time()) - 3600},  # outside the window: a captured request replayed later
         {"timestamp": int(time.time()) + 3600},
         {"timestamp": "yesterday"},
+        # Malformed headers are refused too, never a 500:
+        {"signature": "é" * 64},  # non-ASCII: hmac.compare_digest would raise TypeError
+        {"signature": "\udcff"},
+        {"timestamp": "1" + "0" * 400},  # too big for a float
+        {"timestamp": " 1700000000"},
+        {"timestamp": "+1700000000"},
+        {"timestamp": ""},
     ],
 )
 def test_bad_signature_or_timestamp_is_401_and_writes_nothing(client, booked, tamper):
     agency, booking = booked
     response = post(client, agency, confirmed(booking), **tamper)
     assert response.status_code == 401
-    booking.refresh_from_db()
-    assert booking.status == S.PENDING
-    assert not AgencyCallback.objects.exists() and not BookingEvent.objects.exists()
+    assert_nothing_written(booking)
 
 
 def test_a_body_changed_after_signing_is_refused(client, booked):
@@ -198,3 +209,48 @@ def test_agency_reports_a_no_show_or_its_own_cancellation(client, booked, event_
     late = post(client, agency, {"event_id": "ev-3", "type": "started", "booking_id": key})
     assert late.status_code == 409
     assert booking.events.count() == 2 and AgencyCallback.objects.count() == 2
+
+
+def test_a_replayed_callback_inside_the_window_changes_nothing_and_one_outside_it_is_refused(client, booked):
+    agency, booking = booked
+    body = json.dumps(confirmed(booking)).encode()
+    ts = int(time.time())
+    sig = agency_callback_signature(secret=SECRET.encode(), timestamp=str(ts), body=body)
+    assert post(client, agency, None, raw=body, timestamp=ts, signature=sig).status_code == 200
+    booking.refresh_from_db()
+    after_first = (booking.status, BookingEvent.objects.count(), AgencyCallback.objects.count())
+
+    # The very same signed request again: accepted as a duplicate, writes nothing.
+    replay = post(client, agency, None, raw=body, timestamp=ts, signature=sig)
+    assert replay.status_code == 200 and replay.json() == {"duplicate": True, "changed": False, "status": "confirmed"}
+    booking.refresh_from_db()
+    assert (booking.status, BookingEvent.objects.count(), AgencyCallback.objects.count()) == after_first
+
+    # Captured and replayed later, with its original (valid) signature: refused by the window.
+    from django.test import override_settings
+
+    with override_settings(AGENCY_WEBHOOK_TOLERANCE_SECONDS=0):
+        time.sleep(1.1)
+        assert post(client, agency, None, raw=body, timestamp=ts, signature=sig).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '"interpreter": {"name": "Nour\\u0000A."}',  # PostgreSQL's jsonb refuses \u0000
+        '"note\\u0000": 1',
+        '"x": "\\ud800"',  # an unpaired surrogate cannot be encoded
+    ],
+)
+def test_a_signed_callback_with_unstorable_characters_is_400_and_writes_nothing(client, booked, extra):
+    agency, booking = booked
+    body = f'{{"event_id": "ev-nul", "type": "confirmed", "booking_id": "{booking.idempotency_key}", {extra}}}'.encode()
+    response = post(client, agency, None, raw=body)
+    assert response.status_code == 400
+    assert_nothing_written(booking)
+
+
+def test_a_signed_callback_nested_too_deep_to_parse_is_400(client, booked):
+    agency, _booking = booked
+    response = post(client, agency, None, raw=b"[" * 50_000 + b"]" * 50_000)
+    assert response.status_code == 400

@@ -86,3 +86,39 @@ def test_swagger_ui_is_told_not_to_call_the_public_validator(db):
     refs.feed(page)
     scripts = [Client().get(url).content.decode() for url in refs.urls if not url.startswith("/static/")]
     assert any('"validatorUrl": null' in text for text in [page, *scripts])
+
+
+def test_every_operation_documents_its_error_answers(db):
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            if "agency-callbacks" in path:
+                assert {"400", "401", "404"} <= codes, (method, path)
+                continue
+            assert {"401", "403"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413", "415"} <= codes, (method, path)
+
+
+def test_strict_request_objects_are_documented_as_closed(db):
+    components = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["components"]
+    assert components["schemas"]["CheckInInputRequest"]["additionalProperties"] is False
+    assert components["schemas"]["LanguageNeedInputRequest"]["additionalProperties"] is False
+
+
+def test_an_api_url_that_matches_no_route_is_a_json_404_and_a_page_stays_html(client, db):
+    response = client.get("/api/v1/visits/not-a-number/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_the_agency_callback_documents_its_json_body(db):
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    body = schema["paths"]["/api/v1/agency-callbacks/{agency_slug}/"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/AgencyCallbackRequest")

@@ -156,3 +156,61 @@ def test_deleting_a_visit_is_logged(office):
     pk = visit.pk
     Visit.objects.filter(pk=pk).get().delete()
     assert LogEntry.objects.filter(object_id=pk, action=LogEntry.Action.DELETE).exists()
+
+
+def test_opening_a_visit_in_the_admin_logs_the_read_of_its_personal_details(client, office):
+    admin = UserFactory(username="riksadmin", is_superuser=True, is_staff=True)
+    visit = VisitFactory(office=office, visitor_name="Amal Haddad")
+    client.force_login(admin)
+    assert client.get(f"/admin/visits/visit/{visit.pk}/change/").status_code == 200
+    entry = visit_reads(actor=admin).get()
+    assert entry.object_id == visit.pk
+    assert entry.additional_data == {
+        "office_id": office.pk,
+        "via": "admin:visit-change",
+        "fields": ["visitor_name", "visitor_phone", "note"],
+    }
+    # The list shows no personal field: no read is logged for it.
+    assert client.get("/admin/visits/visit/").status_code == 200
+    assert visit_reads(actor=admin).count() == 1
+
+
+def test_every_write_through_the_api_is_logged_with_the_actor_and_office(office):
+    from rest_framework.test import APIClient
+
+    from interpreters.models import InterpreterBooking
+    from tests.interpreters.factories import AgencyFactory, RankingFactory
+
+    RankingFactory(agency=AgencyFactory(), county=office.county, rank=1)
+    officer = UserFactory(username="handlaggare")
+    MembershipFactory(user=officer, office=office, role=StaffRole.OFFICER)
+    api = APIClient()
+    api.force_login(officer)
+    authority = AuthorityFactory()
+
+    visit_id = api.post("/api/v1/visits/", {"office": office.pk, "authority": authority.code}, format="json").json()[
+        "id"
+    ]
+    need = api.patch(f"/api/v1/visits/{visit_id}/", {"language_need": {"language": "so"}}, format="json")
+    assert need.status_code == 200
+    assert api.patch(f"/api/v1/visits/{visit_id}/", {"status": "in_service"}, format="json").status_code == 200
+    booked = api.post("/api/v1/bookings/", {"visit": visit_id, "modality": "phone"}, format="json")
+    assert booked.status_code == 201, booked.content
+    outcome = api.post(f"/api/v1/visits/{visit_id}/outcome/", {"interpreter_used": True}, format="json")
+    assert outcome.status_code == 201
+
+    visit = Visit.objects.get(pk=visit_id)
+    written = {
+        (entry.content_type.model, entry.action)
+        for entry in LogEntry.objects.filter(actor=officer, additional_data__office_id=office.pk)
+    }
+    assert {
+        ("visit", LogEntry.Action.CREATE),
+        ("visit", LogEntry.Action.UPDATE),
+        ("languageneed", LogEntry.Action.CREATE),
+        ("interpreterbooking", LogEntry.Action.CREATE),
+        ("visitoutcome", LogEntry.Action.CREATE),
+    } <= written
+    booking = InterpreterBooking.objects.get(visit=visit)
+    assert entries_for(booking).get(action=LogEntry.Action.CREATE).timestamp is not None
+    assert len(audit_log_for_visit(visit=visit)) >= 5

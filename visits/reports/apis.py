@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS
 from visits.reports.params import UsageQuerySerializer
 from visits.reports.selectors import UsageRow, national_measures, report_offices_for_user, usage_report
 
@@ -56,7 +57,11 @@ class UsageReportSerializer(serializers.Serializer):
 
 
 class UsageReportApi(APIView):
-    @extend_schema(parameters=[UsageQuerySerializer], responses=UsageReportSerializer, tags=["reports"])
+    @extend_schema(
+        parameters=[UsageQuerySerializer],
+        responses={200: UsageReportSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS},
+        tags=["reports"],
+    )
     def get(self, request: Request) -> Response:
         allowed = report_offices_for_user(request.user)
         if allowed is not None and not allowed:

@@ -212,7 +212,7 @@ class _Writer:
             extra_db = tuple(json.dumps(v) if isinstance(v, dict | list) else v for v in extra)
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {table.db_table} ({cols}) VALUES ({marks})",  # noqa: S608
+                    f"INSERT INTO {table.db_table} ({cols}) VALUES ({marks})",  # noqa: S608 - model identifiers  # nosec B608
                     [row + extra_db for row in rows],
                 )
 
@@ -242,7 +242,7 @@ def open_days(start: date, end: date) -> list[tuple[date, float]]:
 
 def generate(plan: Plan, *, progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """Write the plan's visits (and needs, bookings, outcomes). Returns row counts per table."""
-    rnd = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security
+    rnd = random.Random(plan.seed)  # noqa: S311 - synthetic data, not security  # nosec B311
     offices, authorities, agencies = ensure_reference_data()
     auth_weights = {code: w for code, _n, w in AUTHORITIES}
     authority_ids = [a.pk for a in authorities]
