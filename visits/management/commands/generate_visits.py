@@ -44,7 +44,7 @@ class Command(BaseCommand):
             )
         total = years * per_year
         with tqdm(total=total, unit="visit", unit_scale=True, desc="visits", disable=options["verbosity"] == 0) as bar:
-            counts = generate(plan, progress=bar.update)
+            counts = generate(plan, progress=bar.update, log=bar.write)
         self.stdout.write(
             f"Generated {counts['visits']} visits, {counts['needs']} language needs, "
             f"{counts['bookings']} bookings, {counts['outcomes']} outcomes ({plan.start_date}..{plan.end_date})."
