@@ -507,19 +507,27 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def clear_generated_data() -> None:
     """Delete every visit and what hangs off it, and the rollups (bench/demo databases only)."""
-    from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage
+    from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
             tables = [
                 m._meta.db_table
-                for m in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage, VisitOutcome, LanguageNeed, Visit)
+                for m in (
+                    MonthlyOfficeUsage,
+                    DailyOfficeUsage,
+                    DailyVisitUsage,
+                    DailyBookingUsage,
+                    VisitOutcome,
+                    LanguageNeed,
+                    Visit,
+                )
             ]
             booking_tables = [InterpreterBooking._meta.db_table]
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {', '.join(tables + booking_tables)} CASCADE")  # noqa: S608
         else:
-            for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
+            for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 model.objects.all().delete()
             from interpreters.models import BookingEvent
 
