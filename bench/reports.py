@@ -91,7 +91,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=15_000_000, help="volume to measure (default 15 M)")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs over the rollups")
-    parser.add_argument("--raw-repeat", type=int, default=5, help="timed runs over raw visits (slow)")
+    parser.add_argument("--raw-repeat", type=int, default=3, help="timed runs over raw visits (slow)")
     parser.add_argument("--year", type=int, default=None, help="report (a): default the last complete year")
     parser.add_argument("--office", type=int, default=None, help="report (b): default the busiest office")
     parser.add_argument("--years", type=int, default=5, help="report (b): length of the trend")
