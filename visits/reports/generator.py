@@ -282,7 +282,7 @@ def _estimated_rows(model: type[models.Model]) -> int:
 
 
 def _drop_indexes_and_foreign_keys(tables: tuple[type[models.Model], ...]) -> list[str]:
-    """Drop every index but the primary keys, and every foreign key, of the tables. Returns the
+    """Drop every index but the primary keys and partial indexes, and every foreign key, of the tables. Returns the
     statements that recreate them, in an order that works (unique constraints before the foreign
     keys that may rest on them)."""
     names = [m._meta.db_table for m in tables]
@@ -302,7 +302,9 @@ def _drop_indexes_and_foreign_keys(tables: tuple[type[models.Model], ...]) -> li
             "c.conname, pg_get_constraintdef(c.oid) FROM pg_index i "
             "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
             "AND c.contype IN ('u', 'x') "
-            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary",
+            # Partial indexes stay: they are small, and PostgreSQL would rebuild their predicate in
+            # another (equivalent) spelling.
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND i.indpred IS NULL",
             [names],
         )
         for table, index, index_def, con_name, con_def in cursor.fetchall():

@@ -50,5 +50,5 @@ class Command(BaseCommand):
             f"{counts['bookings']} bookings, {counts['outcomes']} outcomes ({plan.start_date}..{plan.end_date})."
         )
         if not options["no_rollups"]:
-            days = usage_rollups_rebuild(since=plan.start_date, until=plan.end_date, progress=True)
+            days = usage_rollups_rebuild(since=plan.start_date, until=plan.end_date, progress=options["verbosity"] > 0)
             self.stdout.write(f"Rebuilt usage rollups for {days} days.")
