@@ -272,4 +272,9 @@ class KioskToken(models.Model):
 
 
 # The usage rollups belong to this app; they live in their own module (visits/reports/models.py).
-from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage  # noqa: E402, F401
+from visits.reports.models import (  # noqa: E402, F401
+    DailyBookingUsage,
+    DailyOfficeUsage,
+    DailyVisitUsage,
+    MonthlyOfficeUsage,
+)

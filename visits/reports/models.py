@@ -2,11 +2,12 @@
 period is a SUM over rows. Derived data: rebuildable at any time from visits and bookings
 (``manage.py rebuild_usage_rollups``), refreshed per office-day on writes and by Celery beat.
 
-Three tables, because visits and bookings must never be multiplied by each other (a visit with two
-bookings is one visit):
+Three tables (and a monthly copy of the first), because visits and bookings must never be multiplied
+by each other (a visit with two bookings is one visit):
 
 - DailyOfficeUsage: day x office, visit AND booking counters. The coarse table every unfiltered
-  report reads (national, per office, per county): ~130 rows a day.
+  report reads (national, per office, per county): ~130 rows a day. MonthlyOfficeUsage holds the
+  same per calendar month, for the whole months of a long period.
 - DailyVisitUsage: day x office x authority x language (of the need; "" = no need), visit counters.
 - DailyBookingUsage: day x office x authority x language x interpreter agency x modality, booking
   counters.
@@ -36,6 +37,21 @@ class DailyOfficeUsage(models.Model):
         indexes = [models.Index(fields=["day", "office"], name="daily_office_usage_day")]
         verbose_name = _("daily office usage")
         verbose_name_plural = _("daily office usage")
+
+
+class MonthlyOfficeUsage(models.Model):
+    """DailyOfficeUsage summed per calendar month (``month`` = its first day): a year of the national
+    per-office report reads ~1,800 rows instead of ~37,000. Derived from DailyOfficeUsage only, and
+    recomputed for every month a refresh or rebuild touches."""
+
+    month = models.DateField(_("month"))
+    office = models.ForeignKey("visits.Office", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "month"], name="monthly_office_usage_unique")]
+        indexes = [models.Index(fields=["month", "office"], name="monthly_office_usage_month")]
+        verbose_name = _("monthly office usage")
+        verbose_name_plural = _("monthly office usage")
 
 
 class DailyVisitUsage(models.Model):
@@ -81,5 +97,6 @@ class DailyBookingUsage(models.Model):
 
 
 _add_counters(DailyOfficeUsage, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
+_add_counters(MonthlyOfficeUsage, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
 _add_counters(DailyVisitUsage, VISIT_COUNTER_NAMES)
 _add_counters(DailyBookingUsage, BOOKING_COUNTER_NAMES)

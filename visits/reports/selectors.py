@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from django.db.models import F, Model, QuerySet, Sum, Value
@@ -30,12 +30,15 @@ from visits.reports.measures import (
     is_outlier,
     visit_counter_expressions,
 )
-from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
 GROUP_BY_CHOICES = ("office", "county", "authority", "language", "agency", "modality")
 PERIOD_CHOICES = ("day", "week", "month", "year")
 BOOKING_ONLY = {"agency", "modality"}
 FINE_VISIT = {"authority", "language"}
+# Groupings the day x office table answers by itself (a year of it is ~40k rows; the fine visit table
+# holds some 20 times more).
+COARSE = {"office", "county"}
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,8 @@ def _period_expr(period: str | None, field_name: str) -> Any:
     return _TRUNC[period](field_name)
 
 
-def _rollup_filters(q: UsageQuery, model: type[Model]) -> dict[str, Any]:
-    filters: dict[str, Any] = {"day__range": (q.date_from, q.date_to)}
+def _rollup_filters(q: UsageQuery, date_field: str = "day") -> dict[str, Any]:
+    filters: dict[str, Any] = {f"{date_field}__range": (q.date_from, q.date_to)}
     if q.offices is not None:
         filters["office_id__in"] = q.offices
     if q.office is not None:
@@ -126,14 +129,41 @@ def _rollup_filters(q: UsageQuery, model: type[Model]) -> dict[str, Any]:
     return filters
 
 
-def _sum_rollup(model: type[Model], q: UsageQuery, names: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
-    qs = model.objects.filter(**_rollup_filters(q, model))  # type: ignore[attr-defined]
+def _sum_rollup(
+    model: type[Model], q: UsageQuery, names: tuple[str, ...], *, date_field: str = "day"
+) -> dict[tuple, dict[str, int]]:
+    qs = model.objects.filter(**_rollup_filters(q, date_field))  # type: ignore[attr-defined]
     annotations: dict[str, Any] = {}
     if q.group_by:
         annotations["g"] = F(_ROLLUP_KEYS[q.group_by])
     if q.period:
-        annotations["p"] = _period_expr(q.period, "day")
+        annotations["p"] = _period_expr(q.period, date_field)
     return _collect(qs, annotations, {n: Sum(n) for n in names})
+
+
+def _sum_office_rollup(q: UsageQuery, names: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
+    """The coarse counters: whole calendar months from MonthlyOfficeUsage, the days before the first
+    and after the last whole month from DailyOfficeUsage (day and week periods: days only)."""
+    first_full = q.date_from if q.date_from.day == 1 else _next_month(q.date_from)
+    # The day after the last whole month: date_to ends its month, or the whole months stop before it.
+    after_full = _next_month(q.date_to) if (q.date_to + timedelta(days=1)).day == 1 else q.date_to.replace(day=1)
+    if q.period in ("day", "week") or first_full >= after_full:
+        return _sum_rollup(DailyOfficeUsage, q, names)
+    whole_months = replace(q, date_from=first_full, date_to=after_full - timedelta(days=1))
+    parts = [_sum_rollup(MonthlyOfficeUsage, whole_months, names, date_field="month")]
+    if q.date_from < first_full:
+        parts.append(_sum_rollup(DailyOfficeUsage, replace(q, date_to=first_full - timedelta(days=1)), names))
+    if after_full <= q.date_to:
+        parts.append(_sum_rollup(DailyOfficeUsage, replace(q, date_from=after_full), names))
+    out: dict[tuple, dict[str, int]] = {}
+    for part in parts:
+        for key, counters in part.items():
+            out[key] = _summed([out[key], counters]) if key in out else counters
+    return out
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def _collect(qs: QuerySet, keys: dict[str, Any], aggregates: dict[str, Any]) -> dict[tuple, dict[str, int]]:
@@ -206,8 +236,8 @@ def usage_counters(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup"
     if source == "raw":
         visits = _raw_visits(q) if visit_part else {}
         bookings = _raw_bookings(q)
-    elif not dims:
-        visits = _sum_rollup(DailyOfficeUsage, q, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
+    elif not dims - COARSE:
+        visits = _sum_office_rollup(q, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
         bookings = {}
     else:
         visits = _sum_rollup(DailyVisitUsage, q, VISIT_COUNTER_NAMES) if visit_part else {}
@@ -270,13 +300,25 @@ def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") 
         for (g, p), c in counters.items()
     ]
     if q.group_by == "office" and q.period is None and visit_measures:
-        national = national_measures(q, source=source)
+        if q.offices is None and q.office is None and not q.county:
+            # Every office is in the rows already: the country is their sum (one query fewer).
+            national = derive(_summed(counters.values()))
+        else:
+            national = national_measures(q, source=source)
         for row in rows:
             row.outlier = is_outlier(row.measures, national)
     # The group key breaks ties: two authorities may share a name, and the order must not depend
     # on which table the rows came from.
     rows.sort(key=lambda r: (r.period or date.min, r.label.casefold(), str(r.group)))
     return rows
+
+
+def _summed(parts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for counters in parts:
+        for name, value in counters.items():
+            total[name] = total.get(name, 0) + value
+    return total
 
 
 def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> Measures:

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 
 from interpreters.models import InterpreterBooking
 from visits.models import Office, Visit
@@ -24,7 +24,7 @@ from visits.reports.measures import (
     booking_counter_expressions,
     visit_counter_expressions,
 )
-from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,29 @@ def _replace(*, visits: QuerySet[Visit], bookings: QuerySet[InterpreterBooking],
     _insert_office_rows(where, params)
 
 
+def _month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _replace_months(*, first: date, last: date, office_id: int | None = None) -> None:
+    """Recompute MonthlyOfficeUsage for the calendar months of [first, last] from the daily rows
+    (whole months, whatever part of them was refreshed)."""
+    lo, hi = first.replace(day=1), _month_end(last)
+    months = MonthlyOfficeUsage.objects.filter(month__range=(lo, hi))
+    days = DailyOfficeUsage.objects.filter(day__range=(lo, hi))
+    if office_id is not None:
+        months, days = months.filter(office_id=office_id), days.filter(office_id=office_id)
+    months._raw_delete(connection.alias)
+    names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES)
+    sums = (
+        days.order_by()
+        .annotate(d_month=TruncMonth("day"), d_office_id=F("office_id"))
+        .values("d_month", "d_office_id")
+        .annotate(**{name: Sum(name) for name in names})
+    )
+    _insert_select(MonthlyOfficeUsage._meta.db_table, ["month", "office_id"], names, sums)
+
+
 def usage_rollup_refresh(*, office_id: int, day: date) -> None:
     """Recompute one office-day of every rollup from the raw rows. Idempotent."""
     with transaction.atomic():
@@ -117,6 +140,7 @@ def usage_rollup_refresh(*, office_id: int, day: date) -> None:
             where="office_id = %s AND day = %s",
             params=[office_id, day],
         )
+        _replace_months(first=day, last=day, office_id=office_id)
 
 
 def usage_rollups_rebuild(*, since: date | None = None, until: date | None = None, progress: bool = False) -> int:
@@ -148,9 +172,10 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
                 where="day BETWEEN %s AND %s",
                 params=[lo, hi],
             )
+            _replace_months(first=lo, last=hi)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
+            for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     return (last - first).days + 1
 

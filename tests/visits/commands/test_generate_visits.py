@@ -4,25 +4,28 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from interpreters.models import InterpreterBooking
 from visits.models import LanguageNeed, Office, Visit, VisitOutcome
+from visits.reports.models import DailyOfficeUsage, MonthlyOfficeUsage
 from visits.reports.selectors import UsageQuery, usage_counters
 
 pytestmark = pytest.mark.django_db
 
 END = date(2026, 3, 31)
+TABLES = [m._meta.db_table for m in (Visit, LanguageNeed, InterpreterBooking, VisitOutcome)]
 
 
 def generate(*args: str) -> str:
     out = io.StringIO()
-    call_command("generate_visits", *args, "--end-date", END.isoformat(), verbosity=0, stdout=out)
+    call_command("generate_visits", *args, "--verbosity", "0", stdout=out)
     return out.getvalue()
 
 
 def test_it_writes_realistic_visits_and_matching_rollups():
-    out = generate("--years", "1", "--visits-per-year", "3000", "--seed", "7")
+    out = generate("--years", "1", "--visits-per-year", "3000", "--seed", "7", "--end-date", END.isoformat())
 
     counts = dict(
         zip(["visits", "needs", "bookings", "outcomes"], map(int, re.findall(r"(\d+) \w", out)), strict=False)
@@ -47,14 +50,52 @@ def test_it_writes_realistic_visits_and_matching_rollups():
     assert 0 < total["wanted_used"] < total["wanted"]
 
 
-def test_it_refuses_to_write_over_existing_visits_or_out_of_range_sizes():
-    generate("--years", "1", "--visits-per-year", "50", "--no-rollups")
-    before = Visit.objects.count()
+def schema() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) UNION ALL "
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [TABLES, TABLES],
+        )
+        return sorted(cursor.fetchall())
 
+
+def test_a_bulk_load_on_postgresql_restores_every_index_and_constraint():
+    if connection.vendor != "postgresql":
+        pytest.skip("indexes are only dropped around a PostgreSQL load")
+    before = schema()
+    assert len(before) > 20
+    output = generate("--years", "1", "--visits-per-year", "12000", "--end-date", "2020-12-31")
+
+    after = schema()
+    assert after == before
+    assert f"Generated {Visit.objects.count()} visits" in output
+    assert Visit.objects.count() > 10_000
+    assert LanguageNeed.objects.count() > 0 and VisitOutcome.objects.count() > 0
+    assert InterpreterBooking.objects.filter(visit__isnull=True).count() == 0
+    # The rollups were rebuilt from what was written, monthly rows included.
+    assert sum(DailyOfficeUsage.objects.values_list("visits", flat=True)) == Visit.objects.count()
+    assert sum(MonthlyOfficeUsage.objects.values_list("visits", flat=True)) == Visit.objects.count()
+
+
+def test_a_second_slice_with_the_same_seed_does_not_repeat_booking_keys():
+    generate("--years", "1", "--visits-per-year", "400", "--end-date", "2020-12-31", "--no-rollups")
+    first = Visit.objects.count()
+    generate("--years", "1", "--visits-per-year", "400", "--end-date", "2019-12-31", "--no-rollups")
+
+    assert Visit.objects.count() > first
+    keys = InterpreterBooking.objects.values_list("idempotency_key", flat=True)
+    assert len(set(keys)) == len(keys) > 0
+
+
+def test_it_refuses_an_overlapping_slice_and_bad_sizes_without_writing():
+    generate("--years", "1", "--visits-per-year", "300", "--end-date", "2020-12-31", "--no-rollups")
+    count = Visit.objects.count()
     with pytest.raises(CommandError, match="already exist"):
-        generate("--years", "1", "--visits-per-year", "50")
+        generate("--years", "1", "--visits-per-year", "300", "--end-date", "2020-06-30")
     with pytest.raises(CommandError, match="--years"):
         generate("--years", "0")
     with pytest.raises(CommandError, match="--visits-per-year"):
         generate("--visits-per-year", "0")
-    assert Visit.objects.count() == before
+    assert Visit.objects.count() == count

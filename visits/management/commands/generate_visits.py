@@ -44,11 +44,11 @@ class Command(BaseCommand):
             )
         total = years * per_year
         with tqdm(total=total, unit="visit", unit_scale=True, desc="visits", disable=options["verbosity"] == 0) as bar:
-            counts = generate(plan, progress=bar.update)
+            counts = generate(plan, progress=bar.update, log=bar.write)
         self.stdout.write(
             f"Generated {counts['visits']} visits, {counts['needs']} language needs, "
             f"{counts['bookings']} bookings, {counts['outcomes']} outcomes ({plan.start_date}..{plan.end_date})."
         )
         if not options["no_rollups"]:
-            days = usage_rollups_rebuild(since=plan.start_date, until=plan.end_date, progress=True)
+            days = usage_rollups_rebuild(since=plan.start_date, until=plan.end_date, progress=options["verbosity"] > 0)
             self.stdout.write(f"Rebuilt usage rollups for {days} days.")
