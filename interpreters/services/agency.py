@@ -411,7 +411,8 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
             agency_reference=event.reference, next_attempt_at=None, updated_at=at
         )
         booking.refresh_from_db()
-        assert booking.agency is not None  # booking_dispatch_step claimed it for an agency first
+        if booking.agency is None:  # booking_dispatch_step claimed it for an agency first
+            raise RuntimeError(f"booking {booking.pk} was accepted by an agency it was never sent to")
         if recorded:
             booking_event_record(
                 booking=booking,

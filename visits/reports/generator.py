@@ -176,7 +176,8 @@ class _Table:
             default = field.get_default()
             if default is None and not field.null:
                 default = ""
-            assert field.column is not None  # concrete fields always have one
+            if field.column is None:  # concrete fields always have one
+                raise RuntimeError(f"{model.__name__}.{field.name} has no column")
             extra.append((field.column, default))
         self.columns = columns + [c for c, _ in extra]
         self.extra_values = tuple(v for _, v in extra)
