@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser import browser  # noqa: F401  (the browser tests' Chromium)
 from tests.factories import AuthorityFactory, MembershipFactory, OfficeFactory, UserFactory
 from visits.models import StaffRole
 

@@ -2,7 +2,6 @@
 interpreter in one click, watch the status turn confirmed without a reload, end the visit with
 the outcome."""
 
-import os
 from urllib.parse import urlparse
 
 import pytest
@@ -16,32 +15,15 @@ from visits.models import StaffRole, VisitOutcome, VisitStatus
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def page(live_server):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB")
-        context.set_default_timeout(10_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+def page(browser, live_server):
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def login(page, live_server, user) -> None:

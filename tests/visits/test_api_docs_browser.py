@@ -1,44 +1,23 @@
 """The API docs page in a real headless Chromium: Swagger UI renders our endpoints, and the
 browser fetches nothing from anywhere but our own server."""
 
-import os
-
 import pytest
-
-# Playwright's sync API runs an event loop in this thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-
-def test_docs_page_renders_the_api_from_local_files_only(live_server, transactional_db):
+def test_docs_page_renders_the_api_from_local_files_only(browser, live_server, transactional_db):
     requested: list[str] = []
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            page.on("request", lambda request: requested.append(request.url))
-            page.goto(f"{live_server.url}/api/docs/")
-            # Swagger UI has fetched the schema and drawn one block per operation.
-            page.wait_for_selector(".opblock-summary-path >> text=/api/v1/visits/")
-            paths = page.locator(".opblock-summary-path").all_inner_texts()
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.set_default_timeout(15_000)
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{live_server.url}/api/docs/")
+        # Swagger UI has fetched the schema and drawn one block per operation.
+        page.wait_for_selector(".opblock-summary-path >> text=/api/v1/visits/")
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+    finally:
+        page.close()
     assert {"/api/v1/offices/", "/api/v1/languages/", "/api/v1/visits/"} <= {p.strip() for p in paths}
     outside = [url for url in requested if not url.startswith((live_server.url, "data:", "blob:"))]
     assert outside == []

@@ -1,42 +1,18 @@
 """The check-in page in a real headless Chromium (Debian's), against a live server."""
 
-import os
 import re
 import time
 
 import pytest
 
+from tests.browser import PASSWORD
 from tests.factories import AuthorityFactory, LanguageFactory, MembershipFactory, OfficeFactory, UserFactory
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, StaffRole, Visit
 from visits.services import LanguageNeedInput, visit_check_in
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

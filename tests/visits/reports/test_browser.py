@@ -3,19 +3,15 @@ and an office manager read the overview, filter it, sort the ranking and downloa
 
 import csv
 import io
-import os
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser import PASSWORD
 from tests.factories import LanguageFactory, MembershipFactory, UserFactory
 from tests.visits.reports.data import DAY, known_world
-from tests.visits.test_check_in_browser import PASSWORD, browser  # noqa: F401
 from visits.models import StaffRole
 from visits.reports.services import usage_rollups_rebuild
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
