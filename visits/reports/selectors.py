@@ -144,9 +144,9 @@ def _sum_rollup(
 def _sum_office_rollup(q: UsageQuery, names: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
     """The coarse counters: whole calendar months from MonthlyOfficeUsage, the days before the first
     and after the last whole month from DailyOfficeUsage (day and week periods: days only)."""
-    first_full = q.date_from if q.date_from.day == 1 else _next_month(q.date_from)
+    first_full = q.date_from if q.date_from.day == 1 else next_month(q.date_from)
     # The day after the last whole month: date_to ends its month, or the whole months stop before it.
-    after_full = _next_month(q.date_to) if (q.date_to + timedelta(days=1)).day == 1 else q.date_to.replace(day=1)
+    after_full = next_month(q.date_to) if (q.date_to + timedelta(days=1)).day == 1 else q.date_to.replace(day=1)
     if q.period in ("day", "week") or first_full >= after_full:
         return _sum_rollup(DailyOfficeUsage, q, names)
     whole_months = replace(q, date_from=first_full, date_to=after_full - timedelta(days=1))
@@ -162,7 +162,8 @@ def _sum_office_rollup(q: UsageQuery, names: tuple[str, ...]) -> dict[tuple, dic
     return out
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
+    """The first day of the month after the one ``day`` is in."""
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 

@@ -25,6 +25,7 @@ from visits.reports.measures import (
     visit_counter_expressions,
 )
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
+from visits.reports.selectors import next_month
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +105,10 @@ def _replace(*, visits: QuerySet[Visit], bookings: QuerySet[InterpreterBooking],
     _insert_office_rows(where, params)
 
 
-def _month_end(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-
 def _replace_months(*, first: date, last: date, office_id: int | None = None) -> None:
     """Recompute MonthlyOfficeUsage for the calendar months of [first, last] from the daily rows
     (whole months, whatever part of them was refreshed)."""
-    lo, hi = first.replace(day=1), _month_end(last)
+    lo, hi = first.replace(day=1), next_month(last) - timedelta(days=1)
     months = MonthlyOfficeUsage.objects.filter(month__range=(lo, hi))
     days = DailyOfficeUsage.objects.filter(day__range=(lo, hi))
     if office_id is not None:
@@ -154,7 +151,7 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
     chunks: list[tuple[date, date]] = []
     start = first
     while start <= last:
-        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        nxt = next_month(start)
         chunks.append((start, min(last, nxt - timedelta(days=1))))
         start = nxt
     iterator: Any = chunks
