@@ -48,6 +48,7 @@ class Action(StrEnum):
     BOOKING_CANCEL = "booking_cancel"
     OUTCOME_RECORD = "outcome_record"
     REPORT_VIEW = "report_view"
+    STAFFING_EDIT = "staffing_edit"  # officer hours per office and day (the workload model)
 
 
 # The role matrix (README "Roles and access"). Superusers are allowed everything.
@@ -65,6 +66,7 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_CANCEL: frozenset({REC, OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
+    Action.STAFFING_EDIT: frozenset({MGR}),
 }
 # What a kiosk token may do, at its own office only.
 KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.CHECK_IN, Action.LANGUAGES_VIEW, Action.QUEUE_VIEW})
