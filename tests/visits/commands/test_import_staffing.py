@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -22,7 +23,8 @@ def saved():
 
 def test_good_rows_are_saved_with_decimal_point_or_comma(tmp_path, capsys):
     a, b = OfficeFactory(), OfficeFactory()
-    run(tmp_path, f'office_id,date,officer_hours\n{a.pk},2026-10-01,7.5\n{b.pk},2026-10-01,"22,5"\n{a.pk},2026-10-02,8,5\n')
+    text = f'office_id,date,officer_hours\n{a.pk},2026-10-01,7.5\n{b.pk},2026-10-01,"22,5"\n{a.pk},2026-10-02,8,5\n'
+    run(tmp_path, text)
     assert saved() == {
         (a.pk, date(2026, 10, 1)): Decimal("7.5"),
         (b.pk, date(2026, 10, 1)): Decimal("22.5"),
@@ -55,7 +57,7 @@ def test_bad_rows_are_reported_by_line_good_rows_kept_and_exit_status_is_1(tmp_p
     err = capsys.readouterr().err
     for line in (3, 4, 5, 6, 7, 8):
         assert f"line {line}: rejected" in err
-    assert "line 2" in err.split("line 7")[1]  # the duplicate names the line it repeats
+    assert re.search(r"line 7: rejected \([^)]* 2\)", err)  # the duplicate names the line it repeats
 
 
 def test_a_dry_run_checks_everything_and_saves_nothing(tmp_path, capsys):
@@ -67,7 +69,7 @@ def test_a_dry_run_checks_everything_and_saves_nothing(tmp_path, capsys):
 
 def test_a_wrong_header_or_missing_file_is_an_error_and_saves_nothing(tmp_path):
     office = OfficeFactory()
-    with pytest.raises(CommandError, match="header"):
+    with pytest.raises(CommandError, match="office_id,date,officer_hours"):
         run(tmp_path, f"office,day,hours\n{office.pk},2026-10-01,8\n")
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_staffing", str(tmp_path / "missing.csv"))
