@@ -2,6 +2,8 @@
 visits/migrations/0002 and 0004 and keep their names (``db_table``). Existing content types (and so
 the admin permissions) are relabelled from ``visits`` to ``reports``."""
 
+from typing import Any
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -9,18 +11,18 @@ from django.db import migrations, models
 MODELS = ("dailybookingusage", "dailyofficeusage", "dailyvisitusage", "monthlyofficeusage")
 
 
-def _relabel_content_types(apps, schema_editor, *, old: str, new: str) -> None:
+def _relabel_content_types(apps: Any, schema_editor: Any, *, old: str, new: str) -> None:
     content_type = apps.get_model("contenttypes", "ContentType")
     content_type.objects.using(schema_editor.connection.alias).filter(app_label=old, model__in=MODELS).update(
         app_label=new
     )
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: Any, schema_editor: Any) -> None:
     _relabel_content_types(apps, schema_editor, old="visits", new="reports")
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: Any, schema_editor: Any) -> None:
     _relabel_content_types(apps, schema_editor, old="reports", new="visits")
 
 
