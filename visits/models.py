@@ -297,12 +297,3 @@ class StaffingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id}/{self.date}: {self.officer_hours} h"
-
-
-# The usage rollups belong to this app; they live in their own module (visits/reports/models.py).
-from visits.reports.models import (  # noqa: E402, F401
-    DailyBookingUsage,
-    DailyOfficeUsage,
-    DailyVisitUsage,
-    MonthlyOfficeUsage,
-)
