@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, WRITE_ERRORS
+from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, READ_ERRORS, WRITE_ERRORS
 from config.parsers import BoundedJSONParser
 from visits.apis import StrictInputSerializer, acting_user
 from visits.models import Office, StaffingDay
@@ -107,7 +107,7 @@ class StaffingListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("since", str), OpenApiParameter("until", str)],
-        responses={200: StaffingDayOutputSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND, 403: NOT_ALLOWED},
+        responses={200: StaffingDayOutputSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS},
     )
     def get(self, request: Request, office_id: int) -> Response:
         office = _office_for_staffing(request, office_id)
