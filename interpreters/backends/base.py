@@ -1,6 +1,7 @@
 """The interface every agency backend implements, and the errors that drive retry and fallback."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from interpreters.models import InterpreterAgency, InterpreterBooking
@@ -13,7 +14,9 @@ ENDED = "ended"
 CANCELLED = "cancelled"
 NO_SHOW = "no_show"
 FAILED = "failed"
-EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED)
+# A corrected requisition: the agency replaces the minutes/times it reported for an ended call.
+REQUISITION_CORRECTED = "requisition_corrected"
+EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED, REQUISITION_CORRECTED)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class AgencyEvent:
     connection_phone: str = ""
     connection_url: str = ""
     minutes: int | None = None
+    # The interpreter's own start and end of the call ("ended", "requisition_corrected").
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 
