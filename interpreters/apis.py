@@ -27,9 +27,11 @@ from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_E
 from config.request_types import AuthenticatedRequest
 from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
+from interpreters.events import CALLBACK_EVENT_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     OFFICE_CANCEL_REASONS,
+    REACHABLE_BOOKING_STATUSES,
     BookingEvent,
     BookingStatus,
     CompetenceLevel,
@@ -51,8 +53,6 @@ from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
 from visits.permissions import Action, offices_for_request
 from visits.selectors import visits_for_user
-
-CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -129,7 +129,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
 
     def get_connection(self, booking: InterpreterBooking) -> dict[str, str] | None:
         """How to reach the interpreter: only once the agency has confirmed."""
-        if booking.status not in CONNECTED_STATUSES:
+        if booking.status not in REACHABLE_BOOKING_STATUSES:
             return None
         return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
 
@@ -261,8 +261,6 @@ class BookingCancelApi(APIView):
 # ------------------------------------------------------------------------------------------------
 # Agency webhook
 
-CALLBACK_TYPES = ["confirmed", "started", "ended", "cancelled", "no_show", "requisition_corrected"]
-
 
 class CallbackInterpreterSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
@@ -277,7 +275,7 @@ class CallbackConnectionSerializer(serializers.Serializer):
 
 class AgencyCallbackSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=80)
-    type = serializers.ChoiceField(choices=CALLBACK_TYPES)
+    type = serializers.ChoiceField(choices=CALLBACK_EVENT_TYPES)
     booking_id = serializers.UUIDField(help_text="The idempotency key tolkdesk sent with the booking.")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
     interpreter = CallbackInterpreterSerializer(required=False)
@@ -288,7 +286,8 @@ class AgencyCallbackSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["type"] in ("ended", "requisition_corrected") and attrs.get("minutes") is None:
+        needs_minutes = (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED)
+        if attrs["type"] in needs_minutes and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
         start, end = attrs.get("started_at"), attrs.get("ended_at")
         if start is not None and end is not None and end < start:

@@ -117,7 +117,11 @@ def test_cancel_records_who_cancelled(visit, officer):
     assert booking.status == S.CANCELLED and booking.cancelled_at is not None
     assert (booking.cancel_reason, booking.cancel_note, booking.cancellation_fee_ore) == ("visitor_left", "Gick hem", 0)
     event = booking.events.last()
-    assert (event.to_status, event.actor, event.detail) == (S.CANCELLED, officer, {"reason": "visitor_left", "fee_ore": 0})
+    assert (event.to_status, event.actor, event.detail) == (
+        S.CANCELLED,
+        officer,
+        {"reason": "visitor_left", "fee_ore": 0},
+    )
 
 
 def test_bookings_are_scoped_to_the_users_offices(visit, officer):

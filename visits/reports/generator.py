@@ -26,10 +26,18 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
 
-from interpreters.models import CompetenceLevel, InterpreterAgency, InterpreterBooking, PriceList, PriceListKind
+from interpreters.models import (
+    BookingEvent,
+    CompetenceLevel,
+    InterpreterAgency,
+    InterpreterBooking,
+    PriceList,
+    PriceListKind,
+)
 from interpreters.services.price_lists import DEMO_VALID_FROM, price_lists_seed_demo
 from interpreters.services.pricing import price_for
 from visits.models import Authority, County, LanguageNeed, Office, Visit, VisitOutcome
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -525,8 +533,6 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def clear_generated_data() -> None:
     """Delete every visit and what hangs off it, and the rollups (bench/demo databases only)."""
-    from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
-
     with transaction.atomic():
         if connection.vendor == "postgresql":
             tables = [
@@ -547,8 +553,6 @@ def clear_generated_data() -> None:
         else:
             for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 model.objects.all().delete()
-            from interpreters.models import BookingEvent
-
             BookingEvent.objects.all().delete()
             InterpreterBooking.objects.all().delete()
             Visit.objects.all().delete()
