@@ -46,7 +46,7 @@ from interpreters.services import (
     booking_request,
 )
 from visits.errors import DomainError
-from visits.selectors import visits_for_user
+from visits.permissions import Action, office_permission, visit_for_request_or_404
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -179,7 +179,7 @@ class BookingListCreateApi(generics.ListAPIView):
         data = BookingCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
-        visit = get_object_or_404(visits_for_user(request.user), pk=args.pop("visit"))
+        visit = visit_for_request_or_404(request, args.pop("visit"), Action.BOOKING_REQUEST)
         had_active = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).exists()
         language = args.pop("language", None) or None
         booking = booking_request(visit=visit, requested_by=request.user, language=language, **args)
@@ -206,13 +206,14 @@ class BookingCancelInputSerializer(serializers.Serializer):
 
 
 class BookingCancelApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [office_permission(Action.BOOKING_CANCEL)]
 
     @extend_schema(
         request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS}
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
+        self.check_object_permissions(request, booking)
         data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking_cancel(booking=booking, by=request.user, reason=data.validated_data["reason"])
