@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interpreters.models import InterpreterBooking
+from interpreters.services.price_lists import price_lists_seed_demo
 from tests.factories import (
     AuthorityFactory,
     LanguageFactory,
@@ -170,6 +171,7 @@ SPECS: list[Spec] = [
         "post",
         lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/cancel/",
         action=Action.BOOKING_CANCEL,
+        data=lambda w, t: {"reason": "visitor_left"},
         ok=(200,),
     ),
     # The officer's desk (pages)
@@ -206,6 +208,30 @@ SPECS: list[Spec] = [
         action=Action.VISIT_STATUS,
         api=False,
         ok=(302,),
+    ),
+    # Money issue
+    Spec(
+        "price estimate",
+        "get",
+        lambda w, t: "/api/v1/price-estimate/?language=ar&modality=phone&competence=ovrig&minutes=30",
+        action=Action.PRICE_ESTIMATE,
+        scoped=False,
+    ),
+    # No requisition yet: an allowed role gets the 404 of "not reported yet", the others 403.
+    Spec(
+        "requisition",
+        "get",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_VIEW,
+        ok=(404,),
+    ),
+    Spec(
+        "requisition confirm",
+        "post",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_DECIDE,
+        data=lambda w, t: {"action": "confirm"},
+        ok=(400,),
     ),
     # Reports issue
     Spec(
@@ -258,6 +284,7 @@ def world(db) -> World:
     LanguageFactory(code="ar")
     visits, bookings = {}, {}
     agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
+    price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
         visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)
         LanguageNeedFactory(visit=visit)
