@@ -19,9 +19,9 @@ Nothing outside the reports app imports them."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from visits.reports.measures import BOOKING_COUNTER_NAMES, VISIT_COUNTER_NAMES
+from visits.reports.measures import BOOKING_COUNTER_NAMES, SERVICE_SECONDS, VISIT_COUNTER_NAMES
 
-_BIG = {"minutes", "cost_ore"}
+_BIG = {"minutes", "cost_ore", *SERVICE_SECONDS.values()}
 
 
 def _add_counters(model: type[models.Model], names: tuple[str, ...]) -> None:
