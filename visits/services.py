@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from visits.errors import DomainError, validate_choice
+from visits.hooks import office_day_changed
 from visits.languages import normalize_language_tag
 from visits.models import (
     Authority,
@@ -22,7 +23,6 @@ from visits.models import (
     VisitOutcome,
     VisitStatus,
 )
-from visits.reports.services import usage_rollup_touch
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def visit_check_in(
                 recorded_by=checked_in_by,
                 recorded_at=now,
             )
-        usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
+        office_day_changed(office_id=visit.office_id, day=visit.service_date)
     return visit
 
 
@@ -107,18 +107,19 @@ def language_need_record(
     language = normalize_language_tag(need.language)
     validate_choice(need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
     validate_choice(need.identified_by, NeedIdentifiedBy, "identified_by")
-    need_row, _created = LanguageNeed.objects.update_or_create(
-        visit=visit,
-        defaults={
-            "language": language,
-            "dialect": need.dialect.strip(),
-            "interpreter_wanted": need.interpreter_wanted,
-            "identified_by": need.identified_by,
-            "recorded_by": recorded_by,
-            "recorded_at": now or timezone.now(),
-        },
-    )
-    usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
+    with transaction.atomic():
+        need_row, _created = LanguageNeed.objects.update_or_create(
+            visit=visit,
+            defaults={
+                "language": language,
+                "dialect": need.dialect.strip(),
+                "interpreter_wanted": need.interpreter_wanted,
+                "identified_by": need.identified_by,
+                "recorded_by": recorded_by,
+                "recorded_at": now or timezone.now(),
+            },
+        )
+        office_day_changed(office_id=visit.office_id, day=visit.service_date)
     return need_row
 
 
@@ -161,7 +162,7 @@ def visit_set_status(
             locked.served_by = by
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
-        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
     return locked
 
 
@@ -243,7 +244,7 @@ def visit_outcome_record(
             outcome.recorded_by = recorded_by
             outcome.recorded_at = now
             outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
-        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
     if reason_not_used in DISCOURAGED_NOT_USED_REASONS:
         logger.warning("visit %s: outcome recorded with discouraged reason %s", locked.pk, reason_not_used)
     return outcome

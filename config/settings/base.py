@@ -216,7 +216,14 @@ CELERY_TIMEZONE = TIME_ZONE
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE: dict = {
-    # Usage rollups (visits.reports): today and yesterday every 10 minutes, the last 35 days nightly.
+    # Usage rollups (visits.reports): every minute the office-days that writes marked dirty (each once;
+    # expires so a slow worker never gets a backlog of identical runs), today and yesterday every 10
+    # minutes as a safety net, the last 35 days nightly.
+    "usage-rollups-dirty": {
+        "task": "reports.usage_dirty_days_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "usage-rollups-recent": {"task": "reports.usage_rollups_refresh_recent", "schedule": 600.0, "args": (2,)},
     "usage-rollups-nightly": {
         "task": "reports.usage_rollups_refresh_recent",
