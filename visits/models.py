@@ -291,12 +291,3 @@ class UsageDirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id}/{self.day}"
-
-
-# The usage rollups belong to this app; they live in their own module (visits/reports/models.py).
-from visits.reports.models import (  # noqa: E402, F401
-    DailyBookingUsage,
-    DailyOfficeUsage,
-    DailyVisitUsage,
-    MonthlyOfficeUsage,
-)
