@@ -80,7 +80,15 @@ def visit_check_in(
             visitor_phone=visitor_phone or "",
             note=note.strip(),
         )
-        visit.full_clean(exclude=["checked_in_by", "served_by"])
+        # Field checks only (lengths, phone format, choices): they cost no query. The rest of
+        # full_clean would repeat, with 6 more statements, what is already guaranteed: the office
+        # and authority rows exist (loaded above, the office locked), the queue number is unique
+        # (the office lock, backed by the unique constraint) and a new visit has not ended.
+        visit.full_clean(
+            exclude=["office", "authority", "checked_in_by", "served_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         visit.save()
         if language_need is not None and language is not None:
             LanguageNeed.objects.create(

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 
 from interpreters.models import InterpreterBooking
@@ -27,6 +28,7 @@ from visits.reports.measures import (
     VISIT_COUNTER_NAMES,
     annotate_connect,
     booking_counter_expressions,
+    completed_visit_ids,
     visit_counter_expressions,
 )
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
@@ -56,9 +58,21 @@ def _aliased(dims: dict[str, Any]) -> dict[str, Any]:
     return {f"d_{name}": expr for name, expr in dims.items()}
 
 
-def visit_counter_rows(visits: QuerySet[Visit]) -> QuerySet:
+# The ids of the refreshed visits that have a completed booking, computed ONCE per window as a
+# materialised CTE in front of the INSERT (``_insert_select``): the 11 counters that ask "was an
+# interpreter used?" each read this small set instead of each scanning the bookings.
+USED_CTE = "rollup_completed_visits"
+USED_CTE_IDS = "SELECT visit_id FROM rollup_completed_visits"
+
+
+def visit_counter_rows(visits: QuerySet[Visit], completed_visits: Any = None) -> QuerySet:
+    """The visit counters per dimension row. ``completed_visits`` defaults to a subquery over
+    ``visits`` (for callers reading the rows directly rather than through ``_insert_select``)."""
     dims = _aliased(VISIT_DIMS)
-    return visits.order_by().annotate(**dims).values(*dims).annotate(**visit_counter_expressions())
+    if completed_visits is None:
+        completed_visits = completed_visit_ids(visits)
+    counters = visit_counter_expressions(completed_visits=completed_visits)
+    return visits.order_by().annotate(**dims).values(*dims).annotate(**counters)
 
 
 def booking_counter_rows(bookings: QuerySet[InterpreterBooking]) -> QuerySet:
@@ -68,14 +82,21 @@ def booking_counter_rows(bookings: QuerySet[InterpreterBooking]) -> QuerySet:
     )
 
 
-def _insert_select(table: str, dims: list[str], counters: tuple[str, ...], qs: QuerySet) -> None:
+def _insert_select(
+    table: str, dims: list[str], counters: tuple[str, ...], qs: QuerySet, cte: QuerySet | None = None
+) -> None:
+    """INSERT the rows of ``qs``; ``cte``, if given, is computed once in front as USED_CTE."""
     sql, params = qs.query.sql_with_params()
+    with_sql = ""
+    if cte is not None:
+        cte_sql, cte_params = cte.query.sql_with_params()
+        with_sql, params = f"WITH {USED_CTE} AS MATERIALIZED ({cte_sql}) ", (*cte_params, *params)
     columns = [*dims, *counters]
     select = ", ".join([*(f"s.d_{d}" for d in dims), *(f"s.{c}" for c in counters)])
     column_list = ", ".join(columns)
     with connection.cursor() as cursor:
         # Identifiers come from the rollup models and the ORM's own SQL; every value is a bound param.
-        cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {select} FROM ({sql}) s", params)  # noqa: S608  # nosec B608
+        cursor.execute(f"{with_sql}INSERT INTO {table} ({column_list}) SELECT {select} FROM ({sql}) s", params)  # noqa: S608  # nosec B608
 
 
 def _insert_office_rows(where: str, params: list[Any]) -> None:
@@ -103,7 +124,10 @@ def _replace(*, visits: QuerySet[Visit], bookings: QuerySet[InterpreterBooking],
              where: str, params: list[Any]) -> None:  # fmt: skip
     for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
         model.objects.filter(rollup_filter)._raw_delete(connection.alias)
-    _insert_select(DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, visit_counter_rows(visits))
+    counters = visit_counter_rows(visits, RawSQL(USED_CTE_IDS, ()))  # noqa: S611  # nosec B611 - a constant
+    _insert_select(
+        DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, counters, cte=completed_visit_ids(visits)
+    )
     _insert_select(
         DailyBookingUsage._meta.db_table, list(BOOKING_DIMS), BOOKING_COUNTER_NAMES, booking_counter_rows(bookings)
     )
