@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0005_rollups_moved_to_reports'),
+        ('visits', '0006_staffing_day'),
     ]
 
     operations = [
