@@ -316,7 +316,7 @@ def staffing_day_set(
             date=day,
             defaults={"officer_hours": hours, "updated_by": by, "updated_at": now or timezone.now()},
         )
-        usage_rollup_touch(office_id=office.pk, service_date=day)
+        office_day_changed(office_id=office.pk, day=day)
     return row, created
 
 
@@ -325,7 +325,7 @@ def staffing_day_delete(*, office: Office, day: date) -> bool:
     with transaction.atomic():
         deleted, _by_model = StaffingDay.objects.filter(office=office, date=day).delete()
         if deleted:
-            usage_rollup_touch(office_id=office.pk, service_date=day)
+            office_day_changed(office_id=office.pk, day=day)
     return bool(deleted)
 
 
@@ -363,7 +363,7 @@ def staffing_week_set(
                 changed += 1
             else:
                 continue
-            usage_rollup_touch(office_id=office.pk, service_date=day)
+            office_day_changed(office_id=office.pk, day=day)
     return changed
 
 
@@ -478,6 +478,6 @@ def staffing_import(
             update_fields=["officer_hours", "updated_by", "updated_at"],
         )
         for office_id, day in seen:
-            usage_rollup_touch(office_id=office_id, service_date=day)
+            office_day_changed(office_id=office_id, day=day)
     result.saved = len(result.accepted)
     return result
