@@ -103,6 +103,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url: str) -> dict:
+    """CACHES["default"] from a URL: locmem:// (one process; the default), redis://host:port/db or
+    rediss://… (shared by every web and worker process: what production uses, so the API throttles
+    count across processes). Short socket timeouts: a Redis outage must fail fast (the throttles
+    then let requests through, visits.throttling), not hang the request."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": url.split("://", 1)[1]}
+    if scheme in ("redis", "rediss"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    raise ValueError(f"CACHE_URL: unsupported scheme {scheme!r} (use locmem:// or redis://)")
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
