@@ -47,6 +47,7 @@ class Action(StrEnum):
     BOOKING_CANCEL = "booking_cancel"
     OUTCOME_RECORD = "outcome_record"
     REPORT_VIEW = "report_view"
+    STAFFING_EDIT = "staffing_edit"  # officer hours per office and day (the workload model)
     PRICE_ESTIMATE = "price_estimate"  # any staff member may see what a call would cost
     REQUISITION_VIEW = "requisition_view"
     REQUISITION_DECIDE = "requisition_decide"  # confirm or dispute the agency's minutes
@@ -69,6 +70,7 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_CANCEL: frozenset({OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
+    Action.STAFFING_EDIT: frozenset({MGR}),
     Action.PRICE_ESTIMATE: frozenset({REC, OFF, MGR}),
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
     Action.REQUISITION_DECIDE: frozenset({OFF, MGR}),
