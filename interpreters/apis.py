@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from interpreters.agency_safety import connection_url_validate
 from interpreters.backends import AgencyEvent
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -107,7 +108,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
         """How to reach the interpreter: only once the agency has confirmed."""
         if booking.status not in CONNECTED_STATUSES:
             return None
-        return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
+        return {"phone": str(booking.connection_phone or ""), "url": booking.connection_link}
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
@@ -233,7 +234,9 @@ class CallbackInterpreterSerializer(serializers.Serializer):
 
 class CallbackConnectionSerializer(serializers.Serializer):
     phone = PhoneNumberField(required=False, allow_blank=True, default="")
-    url = serializers.URLField(required=False, allow_blank=True, max_length=200, default="")
+    url = serializers.URLField(
+        required=False, allow_blank=True, max_length=200, default="", validators=[connection_url_validate]
+    )
 
 
 class AgencyCallbackSerializer(serializers.Serializer):

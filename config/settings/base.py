@@ -246,6 +246,9 @@ BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", 
 BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
 BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
 BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+# Hosts an agency's base_url may reach over plain http (issue 14): none in production; the test and
+# demo settings allow their own machine for the fake and simulated agencies. Everything else is https.
+TOLKDESK_AGENCY_HTTP_HOSTS: list[str] = []
 AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
     "task": "interpreters.booking_sweep_stuck",

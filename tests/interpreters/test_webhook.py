@@ -16,7 +16,7 @@ SECRET = "s3cret-for-tests"
 
 @pytest.fixture(autouse=True)
 def webhook_secret(monkeypatch):
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", SECRET)
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_a_body_changed_after_signing_is_refused(client, booked):
 
 def test_agency_without_a_configured_secret_cannot_call_back(client, booked, monkeypatch):
     agency, booking = booked
-    monkeypatch.delenv("TOLKDESK_TEST_WEBHOOK_SECRET")
+    monkeypatch.delenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET")
     assert post(client, agency, confirmed(booking)).status_code == 401
 
 
