@@ -3,7 +3,10 @@
 import re
 from collections.abc import Callable
 
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse
+
+from config.client_ip import client_ip_address
 
 # C0 controls except tab (legal in a header value), and DEL. PostgreSQL refuses NUL in text, so a
 # NUL in, say, the User-Agent of a failed login made the attempt's INSERT fail: a 500 and no lockout
@@ -44,3 +47,12 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """django-auditlog's, but the address comes from config.client_ip: auditlog's own takes the first
+    X-Forwarded-For entry, which any client can write."""
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        return client_ip_address(request) or None

@@ -64,3 +64,130 @@ def test_report_exports_say_no_store(client, db):
         response = client.get(f"/reports/?table=totals&export={fmt}")
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
+
+
+# --- item 3: lockout per username and per real client address; the address from a trusted-proxy setting ---
+
+GOOD = "correct horse battery staple"
+
+
+def fail(client, username, address, times=1, **extra):
+    for _ in range(times):
+        client.post("/login/", {"username": username, "password": "wrong"}, REMOTE_ADDR=address, **extra)
+
+
+@override_settings(AXES_ENABLED=True)
+def test_a_locked_username_stays_locked_from_another_address(client, db):
+    from django.conf import settings
+
+    UserFactory(username="reception")
+    fail(client, "reception", "10.0.0.1", settings.AXES_FAILURE_LIMIT)
+    response = client.post("/login/", {"username": "reception", "password": GOOD}, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT=6)
+def test_spraying_many_usernames_from_one_address_locks_the_address(client, db):
+    UserFactory(username="victim")
+    for n in range(6):
+        fail(client, f"user{n}", "10.0.0.9")
+    locked = client.post("/login/", {"username": "victim", "password": GOOD}, REMOTE_ADDR="10.0.0.9")
+    assert locked.status_code == 429
+    elsewhere = client.post("/login/", {"username": "victim", "password": GOOD}, REMOTE_ADDR="10.0.0.10")
+    assert elsewhere.status_code == 302
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT=6)
+def test_a_colleagues_typo_at_a_shared_address_does_not_lock_the_desk(client, db):
+    UserFactory(username="colleague")
+    fail(client, "reception", "10.0.0.9", 2)
+    fail(client, "other", "10.0.0.9", 2)
+    assert (
+        client.post("/login/", {"username": "colleague", "password": GOOD}, REMOTE_ADDR="10.0.0.9").status_code == 302
+    )
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
+def test_signing_in_at_a_shared_address_does_not_clear_anyone_elses_failures(client, db):
+    from django.test import Client
+
+    UserFactory(username="victim")
+    UserFactory(username="insider")
+    fail(client, "victim", "10.0.0.9", 2)
+    assert (
+        Client().post("/login/", {"username": "insider", "password": GOOD}, REMOTE_ADDR="10.0.0.9").status_code == 302
+    )
+    fail(client, "victim", "10.0.0.9", 1)
+    assert client.post("/login/", {"username": "victim", "password": GOOD}, REMOTE_ADDR="10.0.0.9").status_code == 429
+
+
+@override_settings(
+    AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT=3, TOLKDESK_TRUSTED_PROXY_COUNT=0
+)
+def test_rotating_x_forwarded_for_does_not_escape_the_address_lock_without_a_trusted_proxy(client, db):
+    UserFactory(username="victim")
+    for n in range(3):
+        fail(client, f"user{n}", "10.0.0.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    response = client.post(
+        "/login/", {"username": "victim", "password": GOOD}, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="203.0.113.99"
+    )
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.9"}
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "203.0.113.7", "10.0.0.1"),  # no proxy: the header is the client's own writing
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "198.51.100.66, 203.0.113.7", "203.0.113.7"),  # the client prepended a fake
+        (2, "198.51.100.66, 203.0.113.7, 10.0.0.5", "203.0.113.7"),
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_the_client_address_comes_from_the_trusted_proxy_setting(settings, proxies, forwarded_for, expected):
+    from django.test import RequestFactory
+
+    from config.client_ip import client_ip_address
+
+    settings.TOLKDESK_TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_ip_address(request) == expected
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_anonymous_throttle(client, db, monkeypatch, settings):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    settings.TOLKDESK_TRUSTED_PROXY_COUNT = 0
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "5/min", "kiosk": "4/min"})
+    codes = [
+        client.get("/api/schema/", REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_behind_one_proxy_the_throttle_counts_the_client_the_proxy_saw(client, db, monkeypatch, settings):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    settings.TOLKDESK_TRUSTED_PROXY_COUNT = 1
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "5/min", "kiosk": "4/min"})
+    codes = [
+        client.get(
+            "/api/schema/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.7"
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/api/schema/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 200
+
+
+def test_the_audit_log_records_the_address_from_the_trusted_proxy_setting(settings):
+    from django.test import RequestFactory
+
+    from config.middleware import AuditlogMiddleware
+
+    settings.TOLKDESK_TRUSTED_PROXY_COUNT = 0
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert AuditlogMiddleware._get_remote_addr(request) == "10.0.0.1"

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from config.client_ip import client_ip_address
 from visits.permissions import kiosk_for_request
 
 
@@ -14,6 +15,10 @@ class AnonymousRateThrottle(AnonRateThrottle):
         if kiosk_for_request(request) is not None:
             return None
         return super().get_cache_key(request, view)
+
+    def get_ident(self, request: Any) -> str:
+        # DRF's would read X-Forwarded-For (NUM_PROXIES): one trusted-proxy setting decides instead.
+        return client_ip_address(request)
 
 
 class KioskRateThrottle(SimpleRateThrottle):

@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "config.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a 429 page.
@@ -268,16 +268,23 @@ LOGGING = {
 }
 
 # --- Security, audit and retention (issue 5) -------------------------------------------------
-# Login rate limiting: after AXES_FAILURE_LIMIT failed logins for one username from one address,
-# that pair is locked out for AXES_COOLOFF_TIME (answered 429).
+# Login rate limiting (config/login_lockout.py): a username is locked after AXES_FAILURE_LIMIT failed
+# logins from any address, a client address after TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT failures for any
+# usernames; either lock lasts AXES_COOLOFF_TIME hours (answered 429).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_FAILURE_LIMIT", "5"))
+TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately; order used by config.login_lockout
+AXES_HANDLER = "config.login_lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The client's address (lockout, anonymous throttle, audit log): config/client_ip.py. The number of
+# reverse proxies in front of the app; X-Forwarded-For is only read when it is above 0.
+TOLKDESK_TRUSTED_PROXY_COUNT = int(os.environ.get("TOLKDESK_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip_address"
 
 # Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
 CONTENT_SECURITY_POLICY = {

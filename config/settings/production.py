@@ -12,6 +12,8 @@ if not SECRET_KEY:
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production runs behind one TLS proxy: the client's address is the one it appends to X-Forwarded-For.
+TOLKDESK_TRUSTED_PROXY_COUNT = int(os.environ.get("TOLKDESK_TRUSTED_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

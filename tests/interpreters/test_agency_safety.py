@@ -6,6 +6,7 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from interpreters.backends import PermanentAgencyError, get_backend
 from interpreters.models import AgencyBackend, BookingStatus
@@ -126,7 +127,7 @@ def test_a_redirect_from_the_agency_is_not_followed(arabic_visit, officer, http_
 )
 def test_the_admin_refuses_agency_settings_that_reach_outside_the_allow_list(db, backend_settings, bad):
     row = AgencyFactory.build(slug="x", name="X", backend=AgencyBackend.HTTP_JSON, backend_settings=backend_settings)
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         row.full_clean()
     assert bad in " ".join(exc.value.message_dict["backend_settings"])
 
