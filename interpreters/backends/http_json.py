@@ -20,13 +20,12 @@ from django.conf import settings as django_settings
 
 from interpreters.agency_safety import agency_secret, base_url_error
 from interpreters.backends.base import (
-    CONFIRMED,
-    EVENT_TYPES,
     AgencyBackendBase,
     AgencyEvent,
     PermanentAgencyError,
     TransientAgencyError,
 )
+from interpreters.events import AgencyEventType
 from interpreters.models import InterpreterBooking
 
 
@@ -120,8 +119,8 @@ class HttpJsonBackend(AgencyBackendBase):
         data = self._call("POST", "bookings", booking, payload)
         if not isinstance(data, dict) or not data.get("reference"):
             raise TransientAgencyError("agency answered without a reference")
-        event = event_from_payload(data, default_type="accepted")
-        if event.type not in ("accepted", CONFIRMED):
+        event = event_from_payload(data, default_type=AgencyEventType.ACCEPTED)
+        if event.type not in (AgencyEventType.ACCEPTED, AgencyEventType.CONFIRMED):
             raise PermanentAgencyError(f"agency answered status {event.type!r}")
         return event
 
@@ -141,4 +140,4 @@ class HttpJsonBackend(AgencyBackendBase):
         if not isinstance(data, dict):
             return None
         event = event_from_payload(data)
-        return event if event.type in EVENT_TYPES else None
+        return event if event.type in AgencyEventType.values else None
