@@ -2,6 +2,7 @@
 booking is 404). The agency webhook authenticates by HMAC signature, not by session."""
 
 import json
+import logging
 from typing import Any
 
 import django_filters
@@ -54,6 +55,8 @@ from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
 from visits.permissions import Action, offices_for_request
 from visits.selectors import visits_for_user
+
+logger = logging.getLogger(__name__)
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -320,6 +323,9 @@ def _storable(payload: Any) -> bool:
     return True
 
 
+CALLBACK_REFUSED = {"detail": "Bad signature or timestamp."}
+
+
 class AgencyCallbackApi(APIView):
     """Callbacks from an HTTP agency. Headers: X-Tolkdesk-Timestamp (unix seconds) and
     X-Tolkdesk-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>" with the agency's secret).
@@ -347,14 +353,17 @@ class AgencyCallbackApi(APIView):
                 },
             ),
             400: OpenApiResponse(description="Malformed callback"),
-            401: OpenApiResponse(description="Bad signature or timestamp"),
-            404: OpenApiResponse(description="Unknown agency"),
+            401: OpenApiResponse(description="Bad signature or timestamp, or no such agency (not told apart)"),
             409: OpenApiResponse(description="The event contradicts the booking's state"),
             413: TOO_LARGE,
         },
     )
     def post(self, request: Request, agency_slug: str) -> Response:
-        agency = get_object_or_404(InterpreterAgency, slug=agency_slug)
+        # An unknown slug answers exactly like a bad signature: the answer tells no one which agencies exist.
+        agency = InterpreterAgency.objects.filter(slug=agency_slug).first()
+        if agency is None:
+            logger.info("agency callback refused: unknown agency slug")
+            return Response(CALLBACK_REFUSED, status=status.HTTP_401_UNAUTHORIZED)
         body = request._request.body  # raw bytes, as signed
         try:
             agency_callback_verify(
@@ -364,7 +373,9 @@ class AgencyCallbackApi(APIView):
                 body=body,
             )
         except CallbackRejected as exc:
-            return Response({"detail": exc.reason}, status=status.HTTP_401_UNAUTHORIZED)
+            # The reason goes to the log only: "no webhook secret configured" would confirm the slug.
+            logger.info("agency callback refused for %s: %s", agency.slug, exc.reason)
+            return Response(CALLBACK_REFUSED, status=status.HTTP_401_UNAUTHORIZED)
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):

@@ -3,6 +3,7 @@
 import pytest
 from axes.models import AccessAttempt
 from django.test import override_settings
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -191,3 +192,105 @@ def test_the_audit_log_records_the_address_from_the_trusted_proxy_setting(settin
     settings.TOLKDESK_TRUSTED_PROXY_COUNT = 0
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert AuditlogMiddleware._get_remote_addr(request) == "10.0.0.1"
+
+
+# --- item 11: the Django admin is for national admins only -----------------------------------------------
+
+
+def test_a_staff_user_with_view_permission_cannot_open_the_admin(client, office, desk_visit):
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(username="staff", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_visit", "view_languageneed"]))
+    client.force_login(staff)
+    for url in ("/admin/", "/admin/visits/visit/", f"/admin/visits/visit/{desk_visit.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_a_national_admin_opens_the_admin(client, desk_visit):
+    client.force_login(UserFactory(username="national", is_superuser=True, is_staff=True))
+    assert client.get("/admin/visits/visit/").status_code == 200
+
+
+# --- item 13: schema and docs behind sign-in in production, no browsable API, webhook slugs not revealed ---
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_the_schema_and_docs_need_sign_in_when_not_public(client, db, settings, url):
+    settings.TOLKDESK_API_DOCS_PUBLIC = False
+    assert client.get(url).status_code in (401, 403)
+    client.force_login(UserFactory(username="dev"))
+    assert client.get(url).status_code == 200
+
+
+def test_production_settings_hide_the_docs_and_the_browsable_api():
+    import secrets
+
+    from tests.test_hardening import run_manage
+
+    proc = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.TOLKDESK_API_DOCS_PUBLIC, settings.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'])",
+        env_extra={
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        },
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "False ['rest_framework.renderers.JSONRenderer']"
+
+
+# --- item 14: kiosk tokens expire -------------------------------------------------------------------------
+
+
+def test_a_kiosk_token_expires_after_the_configured_days(office, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from visits.kiosks import kiosk_token_create, kiosk_token_for_key
+
+    settings.TOLKDESK_KIOSK_TOKEN_DAYS = 365
+    now = timezone.now()
+    token, key = kiosk_token_create(office=office, name="Entré", now=now)
+    assert token.expires_at == now + dt.timedelta(days=365)
+    assert kiosk_token_for_key(key, now=now + dt.timedelta(days=364)) == token
+    assert kiosk_token_for_key(key, now=now + dt.timedelta(days=365, seconds=1)) is None
+
+
+def test_an_expired_kiosk_token_is_refused_by_the_api(client, office):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import kiosk_token_with_key
+    from visits.models import KioskToken
+
+    token, key = kiosk_token_with_key(office)
+    assert client.get("/api/v1/queue/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    KioskToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/api/v1/queue/", HTTP_AUTHORIZATION=f"Token {key}").status_code in (401, 403)
+
+
+def test_a_kiosk_token_without_an_expiry_is_refused(office):
+    from visits.kiosks import kiosk_token_create, kiosk_token_for_key
+    from visits.models import KioskToken
+
+    token, key = kiosk_token_create(office=office, name="Old")
+    KioskToken.objects.filter(pk=token.pk).update(expires_at=None)
+    assert kiosk_token_for_key(key) is None
+
+
+def test_the_admin_lists_kiosk_tokens_with_expiry_and_last_use(client, office):
+    from tests.factories import kiosk_token_with_key
+
+    _token, key = kiosk_token_with_key(office)
+    client.get("/api/v1/queue/", HTTP_AUTHORIZATION=f"Token {key}")
+    client.force_login(UserFactory(username="national", is_superuser=True, is_staff=True))
+    with translation.override("en"):
+        html = client.get("/admin/visits/kiosktoken/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Expires at" in html and "Last used at" in html

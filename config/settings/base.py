@@ -26,7 +26,7 @@ DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.NationalAdminConfig",  # django.contrib.admin, for national admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -172,6 +172,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
 }
 
+# The OpenAPI schema and docs page without signing in (config/api_docs.py): yes here, no in production.
+TOLKDESK_API_DOCS_PUBLIC = env_bool("TOLKDESK_API_DOCS_PUBLIC", True)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "tolkdesk API",
     "DESCRIPTION": "Check-in, language needs and interpreter bookings at the state service offices.",
@@ -312,6 +315,9 @@ X_FRAME_OPTIONS = "DENY"
 # Audit trail (django-auditlog): personal values never enter the log, only the fact of a change.
 AUDITLOG_MASK_CALLABLE = "visits.audit.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# Kiosk API tokens expire this many days after creation (issue 14, item 14).
+TOLKDESK_KIOSK_TOKEN_DAYS = int(os.environ.get("TOLKDESK_KIOSK_TOKEN_DAYS", "365"))
 
 # GDPR retention: visitors' personal fields are erased this many days after check-in.
 TOLKDESK_RETENTION_DAYS = int(os.environ.get("TOLKDESK_RETENTION_DAYS", "90"))
