@@ -13,7 +13,7 @@ def expire_existing_tokens_a_year_after_creation(apps: Any, schema_editor: Any) 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("visits", "0005_rollups_moved_to_reports"),
+        ("visits", "0006_staffing_day"),
     ]
 
     operations = [
