@@ -17,3 +17,8 @@ class NationalAdminSite(admin.AdminSite):
 
 class NationalAdminConfig(AdminConfig):
     default_site = "config.admin.NationalAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        # The idle-session clock starts at sign-in (config.middleware), before the first request.
+        import config.middleware  # noqa: F401

@@ -294,3 +294,82 @@ def test_the_admin_lists_kiosk_tokens_with_expiry_and_last_use(client, office):
     with translation.override("en"):
         html = client.get("/admin/visits/kiosktoken/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Expires at" in html and "Last used at" in html
+
+
+# --- item 5: sessions at shared desks ---------------------------------------------------------------------
+
+
+def _idle_for(client, minutes):
+    import time
+
+    from config.middleware import LAST_ACTIVITY_KEY
+
+    session = client.session
+    session[LAST_ACTIVITY_KEY] = int(time.time()) - minutes * 60
+    session.save()
+
+
+def test_a_session_idle_longer_than_the_setting_ends_and_the_page_goes_to_login(client, receptionist, settings):
+    settings.TOLKDESK_SESSION_IDLE_MINUTES = 30
+    client.force_login(receptionist)
+    assert client.get("/").status_code == 200
+    _idle_for(client, 29)
+    assert client.get("/").status_code == 200  # within the period: still signed in, and the clock restarts
+    _idle_for(client, 31)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_polling_is_not_activity(client, receptionist, office, settings):
+    from config.middleware import LAST_ACTIVITY_KEY
+
+    settings.TOLKDESK_SESSION_IDLE_MINUTES = 30
+    client.force_login(receptionist)
+    client.get("/")
+    _idle_for(client, 20)
+    before = client.session[LAST_ACTIVITY_KEY]
+    assert client.get(f"/queue/?office={office.pk}").status_code == 200
+    assert client.session[LAST_ACTIVITY_KEY] == before
+    _idle_for(client, 31)
+    poll = client.get(f"/queue/?office={office.pk}")
+    assert poll.status_code == 401
+    assert poll.json()["login_url"] == "/login/"
+
+
+def test_an_idle_api_session_is_refused(client, officer, settings):
+    settings.TOLKDESK_SESSION_IDLE_MINUTES = 30
+    client.force_login(officer)
+    assert client.get("/api/v1/visits/").status_code == 200
+    _idle_for(client, 31)
+    assert client.get("/api/v1/visits/").status_code == 401
+
+
+def test_sign_out_ends_the_session_in_every_tab_and_their_polls_send_them_to_login(client, officer, desk_visit):
+    from django.test import Client
+
+    client.force_login(officer)
+    other_tab = Client()
+    other_tab.cookies = client.cookies  # same browser, same session cookie
+    assert other_tab.get(f"/visits/{desk_visit.pk}/status.json").status_code == 200
+    client.post("/logout/")
+    poll = other_tab.get(f"/visits/{desk_visit.pk}/status.json")
+    assert poll.status_code == 401
+    assert poll.json()["login_url"] == "/login/"
+
+
+def test_the_session_cookie_ends_with_the_browser(client, db):
+    UserFactory(username="desk")
+    response = client.post("/login/", {"username": "desk", "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert not cookie["expires"] and not cookie["max-age"]
+
+
+def test_the_pages_go_to_login_when_a_poll_answers_401():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for script in ("static/js/checkin.js", "static/interpreters/visit.js"):
+        text = (root / script).read_text()
+        assert "status === 401" in text and "login_url" in text, script

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Shared desks: idle sessions end; the pages' polling is not activity (issue 14, item 5).
+    "config.middleware.IdleSessionMiddleware",
     "config.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -308,6 +310,10 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Reception desks are shared: a session ends when the browser closes, and after this many minutes
+# without use (config.middleware.IdleSessionMiddleware; background polling is not use).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+TOLKDESK_SESSION_IDLE_MINUTES = int(os.environ.get("TOLKDESK_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
