@@ -13,7 +13,7 @@ def expire_existing_tokens_a_year_after_creation(apps: Any, schema_editor: Any) 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("visits", "0006_staffing_day"),
+        ("visits", "0007_usage_dirty_day"),
     ]
 
     operations = [
