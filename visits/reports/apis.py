@@ -21,6 +21,8 @@ def row_payload(row: UsageRow) -> dict[str, Any]:
         "period": row.period.isoformat() if row.period else None,
         **row.measures.as_dict(),
         "outlier": row.outlier,
+        "outlier_visits_per_officer_hour": row.extra.get("outlier_visits_per_officer_hour", False),
+        "outlier_wait": row.extra.get("outlier_wait", False),
     }
 
 
@@ -70,7 +72,9 @@ class UsageReportRowSerializer(serializers.Serializer):
     officer_hours = serializers.FloatField(allow_null=True, help_text="Null when sliced narrower than an office.")
     visits_per_officer_hour = serializers.FloatField(allow_null=True)
     served_minutes_per_officer_hour = serializers.FloatField(allow_null=True)
-    outlier = serializers.BooleanField()
+    outlier = serializers.BooleanField(help_text="Use rate significantly below the national rate.")
+    outlier_visits_per_officer_hour = serializers.BooleanField()
+    outlier_wait = serializers.BooleanField()
 
 
 class UsageReportSerializer(serializers.Serializer):

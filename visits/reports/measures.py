@@ -256,9 +256,14 @@ BOOKING_COUNTER_NAMES: tuple[str, ...] = (
     *CONNECT_BUCKETS,
 )
 #: Counters in öre or minutes: big sums, stored as 64-bit integers.
+#: Per office-day only (DailyOfficeUsage and MonthlyOfficeUsage): the staffing the office recorded
+#: (visits.StaffingDay), and the visits and service seconds of the office-days that have it, so
+#: "visits per officer hour" never divides the visits of unstaffed days by the hours of staffed ones.
+OFFICE_COUNTER_NAMES: tuple[str, ...] = ("officer_minutes", "staffed_visits", "staffed_service_s")
+
 BIG_COUNTER_NAMES = frozenset(
     {"minutes", "cost_ore", "cost_estimated_ore", "cost_reported_ore", "cost_confirmed_ore", "disputed_minutes",
-     "cancellation_fees_ore", *SERVICE_SECONDS.values()}
+     "cancellation_fees_ore", "staffed_service_s", *SERVICE_SECONDS.values()}
 )  # fmt: skip
 
 
@@ -362,6 +367,7 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
     """All measures of one slice from its counters. ``visit_measures=False`` for slices by interpreter
     agency or modality, which only bookings have (a visit without a booking has no agency)."""
     c = {name: int(counters.get(name) or 0) for name in (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES)}
+    staffing = {name: int(counters[name] or 0) for name in OFFICE_COUNTER_NAMES if name in counters}
     hist = [c[name] for name in CONNECT_BUCKETS]
     # Fulfilled = completed; the denominator leaves out bookings the office cancelled itself and
     # bookings still open, which have no outcome yet.
@@ -417,7 +423,21 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
         cost_per_need_visit_ore=_ratio(c["cost_ore"], c["need"]),
         **booking_part,
         **_workload_part(c, wanted_used=c["wanted_used"], gap=c["wanted"] - c["wanted_used"]),
+        **_staffing_part(staffing),
     )
+
+
+def _staffing_part(s: dict[str, int]) -> dict[str, Any]:
+    """Officer hours and what they served; all None when the slice has no office-day counters
+    (sliced by authority or language) and the rates None when no staffing was recorded."""
+    if not s:
+        return {}
+    hours = s["officer_minutes"] / 60
+    return {
+        "officer_hours": hours,
+        "visits_per_officer_hour": s["staffed_visits"] / hours if hours else None,
+        "served_minutes_per_officer_hour": s["staffed_service_s"] / 60 / hours if hours else None,
+    }
 
 
 def _times(c: dict[str, int], buckets: dict[str, tuple[str, ...]], groups: tuple[str, ...]) -> list[int]:
@@ -466,3 +486,27 @@ def is_outlier(office: Measures, national: Measures) -> bool:
     if office.use_rate_ci is None or national.use_rate is None:
         return False
     return office.use_rate_ci[1] < national.use_rate
+
+
+#: Workload outliers (README "Measures"): an office's visits per officer hour outside [2/3, 3/2] of
+#: the national figure, over at least one officer-day of staffing; its median wait at least twice
+#: the national median, over at least 20 visits that waited.
+STAFFING_OUTLIER_BAND = (2 / 3, 3 / 2)
+STAFFING_OUTLIER_MIN_HOURS = 8
+WAIT_OUTLIER_FACTOR = 2
+WAIT_OUTLIER_MIN_WAITS = 20
+
+
+def is_staffing_outlier(office: Measures, national: Measures) -> bool:
+    own, country = office.visits_per_officer_hour, national.visits_per_officer_hour
+    if own is None or not country or (office.officer_hours or 0) < STAFFING_OUTLIER_MIN_HOURS:
+        return False
+    low, high = STAFFING_OUTLIER_BAND
+    return not low * country <= own <= high * country
+
+
+def is_wait_outlier(office: Measures, national: Measures) -> bool:
+    if office.wait_median_s is None or not national.wait_median_s or office.times_by_group is None:
+        return False
+    waits = sum(int(group["waited"] or 0) for group in office.times_by_group.values())
+    return waits >= WAIT_OUTLIER_MIN_WAITS and office.wait_median_s >= WAIT_OUTLIER_FACTOR * national.wait_median_s

@@ -19,7 +19,7 @@ Nothing outside the reports app imports them."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from visits.reports.measures import BIG_COUNTER_NAMES, BOOKING_COUNTER_NAMES, VISIT_COUNTER_NAMES
+from visits.reports.measures import BIG_COUNTER_NAMES, BOOKING_COUNTER_NAMES, OFFICE_COUNTER_NAMES, VISIT_COUNTER_NAMES
 
 
 def _add_counters(model: type[models.Model], names: tuple[str, ...]) -> None:
@@ -101,7 +101,7 @@ class DailyBookingUsage(models.Model):
         verbose_name_plural = _("daily booking usage")
 
 
-_add_counters(DailyOfficeUsage, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
-_add_counters(MonthlyOfficeUsage, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
+_add_counters(DailyOfficeUsage, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, *OFFICE_COUNTER_NAMES))
+_add_counters(MonthlyOfficeUsage, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, *OFFICE_COUNTER_NAMES))
 _add_counters(DailyVisitUsage, VISIT_COUNTER_NAMES)
 _add_counters(DailyBookingUsage, BOOKING_COUNTER_NAMES)

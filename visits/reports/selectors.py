@@ -11,25 +11,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP
 from typing import Any, Literal
 
-from django.db.models import F, Model, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek, TruncYear
 from django.utils.translation import gettext as _
 
 from interpreters.models import InterpreterAgency, InterpreterBooking, Modality
 from visits.languages import language_names
-from visits.models import Authority, County, Office, Visit
+from visits.models import Authority, County, Office, StaffingDay, Visit, VisitStatus
 from visits.permissions import Action, offices_for_action
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
+    OFFICE_COUNTER_NAMES,
     VISIT_COUNTER_NAMES,
     Measures,
+    SecondsBetween,
     annotate_connect,
     booking_counter_expressions,
     completed_visit_ids,
     derive,
     is_outlier,
+    is_staffing_outlier,
+    is_wait_outlier,
     visit_counter_expressions,
 )
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
@@ -208,6 +213,51 @@ def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
     return _collect(qs, keys, visit_counter_expressions(completed_visits=completed_visit_ids(qs)))
 
 
+def _raw_staffing(q: UsageQuery) -> dict[tuple, dict[str, int]]:
+    """OFFICE_COUNTER_NAMES straight from StaffingDay and the visits of staffed office-days."""
+    days = StaffingDay.objects.filter(date__range=(q.date_from, q.date_to))
+    visits = Visit.objects.filter(service_date__range=(q.date_from, q.date_to)).filter(
+        Exists(StaffingDay.objects.filter(office_id=OuterRef("office_id"), date=OuterRef("service_date")))
+    )
+    if q.offices is not None:
+        days, visits = days.filter(office_id__in=q.offices), visits.filter(office_id__in=q.offices)
+    if q.office is not None:
+        days, visits = days.filter(office_id=q.office), visits.filter(office_id=q.office)
+    if q.county:
+        days, visits = days.filter(office__county=q.county), visits.filter(office__county=q.county)
+    out: dict[tuple, dict[str, int]] = {}
+    for row in days.select_related("office"):
+        group = {"office": row.office_id, "county": row.office.county}.get(q.group_by or "")
+        key = (group, _period_start(row.date, q.period))
+        counters = out.setdefault(key, dict.fromkeys(OFFICE_COUNTER_NAMES, 0))
+        counters["officer_minutes"] += int((row.officer_hours * 60).to_integral_value(ROUND_HALF_UP))
+    keys: dict[str, Any] = {}
+    if q.group_by:
+        keys["g"] = _VISIT_KEYS[q.group_by]
+    if q.period:
+        keys["p"] = _period_expr(q.period, "service_date")
+    served = Q(status=VisitStatus.DONE, started_at__isnull=False, ended_at__isnull=False)
+    aggregates = {
+        "staffed_visits": Count("pk"),
+        "staffed_service_s": Coalesce(Sum(SecondsBetween("started_at", "ended_at"), filter=served), 0),
+    }
+    for key, counters in _collect(visits, keys, aggregates).items():
+        out.setdefault(key, dict.fromkeys(OFFICE_COUNTER_NAMES, 0)).update(counters)
+    return out
+
+
+def _period_start(day: date, period: str | None) -> date | None:
+    if period is None:
+        return None
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
 def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:
     qs = InterpreterBooking.objects.filter(visit__service_date__range=(q.date_from, q.date_to))
     if q.offices is not None:
@@ -236,20 +286,26 @@ def usage_counters(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup"
     """Counters per (group, period start). Visit counters are absent for agency/modality slices."""
     dims = q.dimensions()
     visit_part = not (dims & BOOKING_ONLY)
+    # Staffing exists per office-day only: slices narrower than an office have none.
+    coarse = not dims - COARSE
+    staffing: dict[tuple, dict[str, int]] = {}
     if source == "raw":
         visits = _raw_visits(q) if visit_part else {}
         bookings = _raw_bookings(q)
-    elif not dims - COARSE:
-        visits = _sum_office_rollup(q, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES))
+        staffing = _raw_staffing(q) if coarse else {}
+    elif coarse:
+        visits = _sum_office_rollup(q, (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, *OFFICE_COUNTER_NAMES))
         bookings = {}
     else:
         visits = _sum_rollup(DailyVisitUsage, q, VISIT_COUNTER_NAMES) if visit_part else {}
         bookings = _sum_rollup(DailyBookingUsage, q, BOOKING_COUNTER_NAMES)
     merged: dict[tuple, dict[str, int]] = {}
-    for part in (visits, bookings):
+    for part in (visits, bookings, staffing):
         for key, counters in part.items():
             merged.setdefault(key, {}).update(counters)
     names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES) if visit_part else BOOKING_COUNTER_NAMES
+    if coarse:
+        names = (*names, *OFFICE_COUNTER_NAMES)
     # Every row carries every counter (0 when a part had no rows), and all-zero rows are dropped, so
     # the rollup and raw paths agree on which groups exist.
     normalised = {k: {n: v.get(n, 0) for n in names} for k, v in merged.items()}
@@ -310,6 +366,8 @@ def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") 
             national = national_measures(q, source=source)
         for row in rows:
             row.outlier = is_outlier(row.measures, national)
+            row.extra["outlier_visits_per_officer_hour"] = is_staffing_outlier(row.measures, national)
+            row.extra["outlier_wait"] = is_wait_outlier(row.measures, national)
     # The group key breaks ties: two authorities may share a name, and the order must not depend
     # on which table the rows came from.
     rows.sort(key=lambda r: (r.period or date.min, r.label.casefold(), str(r.group)))

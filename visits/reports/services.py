@@ -22,9 +22,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 
 from interpreters.models import InterpreterBooking
-from visits.models import UsageDirtyDay, Visit
+from visits.models import StaffingDay, UsageDirtyDay, Visit
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
+    OFFICE_COUNTER_NAMES,
+    SERVICE_SECONDS,
     VISIT_COUNTER_NAMES,
     annotate_connect,
     booking_counter_expressions,
@@ -105,10 +107,11 @@ def _insert_office_rows(where: str, params: list[Any]) -> None:
     vt, bt, ot = DailyVisitUsage._meta.db_table, DailyBookingUsage._meta.db_table, DailyOfficeUsage._meta.db_table
     v_sums = ", ".join(f"SUM({c}) AS {c}" for c in VISIT_COUNTER_NAMES)
     b_sums = ", ".join(f"SUM({c}) AS {c}" for c in BOOKING_COUNTER_NAMES)
-    columns = ", ".join(["day", "office_id", *VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES])
+    columns = ", ".join(["day", "office_id", *VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, *OFFICE_COUNTER_NAMES])
     select = ", ".join(
         ["v.day", "v.office_id", *(f"v.{c}" for c in VISIT_COUNTER_NAMES)]
         + [f"COALESCE(b.{c}, 0)" for c in BOOKING_COUNTER_NAMES]
+        + ["0" for _c in OFFICE_COUNTER_NAMES]  # filled in by _apply_staffing
     )
     sql = (
         f"INSERT INTO {ot} ({columns}) SELECT {select} FROM "  # noqa: S608 - identifiers, bound values  # nosec B608
@@ -132,6 +135,33 @@ def _replace(*, visits: QuerySet[Visit], bookings: QuerySet[InterpreterBooking],
         DailyBookingUsage._meta.db_table, list(BOOKING_DIMS), BOOKING_COUNTER_NAMES, booking_counter_rows(bookings)
     )
     _insert_office_rows(where, params)
+    _apply_staffing(where, params)
+
+
+def _apply_staffing(where: str, params: list[Any]) -> None:
+    """Officer hours onto the office-day rows just written, and a row of their own for a staffed
+    office-day without visits (its hours still count). ``where`` names ``office_id`` and ``day``."""
+    ot, st = DailyOfficeUsage._meta.db_table, StaffingDay._meta.db_table
+    same_day = f"FROM {st} s WHERE s.office_id = {ot}.office_id AND s.date = {ot}.day"
+    staffed = f"EXISTS (SELECT 1 {same_day})"
+    minutes = f"SELECT CAST(ROUND(s.officer_hours * 60) AS INTEGER) {same_day}"
+    served = " + ".join(SERVICE_SECONDS.values())
+    others = [*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, "staffed_visits", "staffed_service_s"]
+    # Identifiers come from the models; every value is a bound parameter.
+    update = (
+        f"UPDATE {ot} SET officer_minutes = COALESCE(({minutes}), 0), "  # noqa: S608  # nosec B608
+        f"staffed_visits = CASE WHEN {staffed} THEN visits ELSE 0 END, "
+        f"staffed_service_s = CASE WHEN {staffed} THEN {served} ELSE 0 END WHERE {where}"
+    )
+    insert = (
+        f"INSERT INTO {ot} (day, office_id, officer_minutes, {', '.join(others)}) "  # noqa: S608  # nosec B608
+        f"SELECT s.day, s.office_id, CAST(ROUND(s.officer_hours * 60) AS INTEGER), {', '.join('0' for _ in others)} "
+        f"FROM (SELECT office_id, date AS day, officer_hours FROM {st}) s WHERE {where} "
+        f"AND NOT EXISTS (SELECT 1 FROM {ot} o WHERE o.office_id = s.office_id AND o.day = s.day)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(update, params)
+        cursor.execute(insert, params)
 
 
 def _replace_months(*, first: date, last: date, office_id: int | None = None) -> None:
@@ -143,7 +173,7 @@ def _replace_months(*, first: date, last: date, office_id: int | None = None) ->
     if office_id is not None:
         months, days = months.filter(office_id=office_id), days.filter(office_id=office_id)
     months._raw_delete(connection.alias)
-    names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES)
+    names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, *OFFICE_COUNTER_NAMES)
     sums = (
         days.order_by()
         .annotate(d_month=TruncMonth("day"), d_office_id=F("office_id"))

@@ -21,7 +21,7 @@ from visits.reports.selectors import UsageRow
 class Column:
     key: str
     header: Any
-    kind: str = "int"  # int | rate | seconds | kr | text | bool | ci
+    kind: str = "int"  # int | decimal | rate | seconds | kr | text | bool | ci
     get: Callable[[UsageRow], Any] | None = None
 
 
@@ -45,6 +45,8 @@ class Table:
             return row.period
         if column.key == "outlier":
             return row.outlier
+        if column.key.startswith("outlier_"):
+            return row.extra.get(column.key, False)
         return row.measures.as_dict().get(column.key)
 
     def display_rows(self) -> list[list[tuple[str, bool]]]:
@@ -93,6 +95,8 @@ def display(value: Any, kind: str) -> str:
         return "⚠" if value else ""
     if kind == "int":
         return number_format(value, 0, force_grouping=True)
+    if kind == "decimal":
+        return number_format(round(value, 1), 1, force_grouping=True)
     return str(value)
 
 
@@ -110,6 +114,8 @@ def plain(value: Any, kind: str) -> Any:
         return int(kronor) if kronor == int(kronor) else kronor
     if kind == "bool":
         return "yes" if value else ""
+    if kind == "decimal":
+        return round(value, 2)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -148,8 +154,32 @@ def measure_columns(*, visit_measures: bool = True, outlier: bool = False) -> li
     ]
     if visit_measures:
         cols.append(Column("cost_per_need_visit_ore", _("Cost per visit with need"), "kr"))
+        cols += workload_columns(outlier=outlier)
     if outlier:
         cols.append(Column("outlier", _("Below national rate"), "bool"))
+    return cols
+
+
+def workload_columns(*, outlier: bool = False) -> list[Column]:
+    """Waits, service times, staffing and cost per visit (the follow-up model per office)."""
+    cols = [
+        Column("wait_median_s", _("Wait, median (m:s)"), "seconds"),
+        Column("wait_p90_s", _("Wait, p90 (m:s)"), "seconds"),
+        Column("service_median_s", _("Service time, median (m:s)"), "seconds"),
+        Column("service_p90_s", _("Service time, p90 (m:s)"), "seconds"),
+        Column("extra_service_minutes_interpreted", _("Extra minutes per interpreted visit"), "decimal"),
+        Column("left_before_service", _("Left before service")),
+        Column("officer_hours", _("Officer hours"), "decimal"),
+        Column("visits_per_officer_hour", _("Visits per officer hour"), "decimal"),
+        Column("served_minutes_per_officer_hour", _("Served minutes per officer hour"), "decimal"),
+        Column("cost_per_visit_ore", _("Interpreting cost per visit"), "kr"),
+        Column("gap_cost_ore", _("Cost of closing the gap (estimate)"), "kr"),
+    ]
+    if outlier:
+        cols += [
+            Column("outlier_visits_per_officer_hour", _("Visits per officer hour far from national"), "bool"),
+            Column("outlier_wait", _("Wait far above national"), "bool"),
+        ]
     return cols
 
 
