@@ -1,6 +1,7 @@
 """Write actions for visits. Each is one transaction: it either writes everything or nothing."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -52,8 +53,11 @@ def visit_check_in(
     visitor_phone: str = "",
     note: str = "",
     now: datetime | None = None,
+    also: Callable[[Visit], object] | None = None,
 ) -> Visit:
-    """Register a visitor at the desk and, when flagged, the language need, in one transaction."""
+    """Register a visitor at the desk and, when flagged, the language need, in one transaction.
+    `also(visit)` runs inside that transaction, last: the page stores its one-time form token
+    there (config.idempotency), so the token and the visit commit or roll back together."""
     if not office.active:
         raise DomainError(_("This office is not active."), field="office", code="inactive")
     if not authority.active:
@@ -93,6 +97,8 @@ def visit_check_in(
                 recorded_at=now,
             )
         usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
+        if also is not None:
+            also(visit)
     return visit
 
 

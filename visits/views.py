@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.idempotency.forms import form_claim, form_replay, form_result_save
+from config.idempotency.selectors import idempotency_record_find
 from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
@@ -28,7 +31,7 @@ from visits.selectors import (
     offices_for_user,
     picker_languages,
 )
-from visits.services import visit_check_in
+from visits.services import LanguageNeedInput, visit_check_in
 
 # Who may use the check-in desk. Officers and managers stand in at reception in small offices.
 CHECK_IN_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
@@ -110,28 +113,39 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     form_kwargs: dict[str, Any] = {"authorities": active_authorities(), "languages": languages}
     if request.method == "POST":
         form = CheckInForm(request.POST, **form_kwargs)
+        claim = form_claim(request)
+        if claim is not None and (record := idempotency_record_find(claim)) is not None:
+            # The Back button or a double click sent this form again: show what the first did.
+            return form_replay(request, record)
         if form.is_valid():
+            done_url = f"{reverse('visits:check-in')}?office={office.pk}"
+            need = form.cleaned_data["need"]
+
+            def remember(visit: Visit) -> None:
+                if claim is not None:
+                    message = (messages.SUCCESS, _read_back(visit, need), "queue-number")
+                    form_result_save(claim, location=done_url, shown=[message])
+
             try:
                 visit = visit_check_in(
                     office=office,
                     authority=form.cleaned_data["authority"],
                     checked_in_by=request.user,
-                    language_need=form.cleaned_data["need"],
+                    language_need=need,
                     visitor_name=form.cleaned_data["visitor_name"],
                     visitor_phone=form.cleaned_data["visitor_phone"] or "",
+                    also=remember,
                 )
+            except IntegrityError:
+                # A twin submission of this form won the race: its visit is the one.
+                if claim is None or (record := idempotency_record_find(claim)) is None:
+                    raise
+                return form_replay(request, record)
             except (DomainError, ValidationError) as err:
                 form.add_domain_error(err)
             else:
-                text = _("Checked in. Queue number: %(number)s") % {"number": visit.queue_number}
-                if (need := form.cleaned_data["need"]) is not None:
-                    # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
-                    text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
-                        "language": label_for_tag(visit.language_need.language).name,
-                        "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
-                    }
-                messages.success(request, text, extra_tags="queue-number")
-                return redirect(f"{reverse('visits:check-in')}?office={office.pk}")
+                messages.success(request, _read_back(visit, need), extra_tags="queue-number")
+                return redirect(done_url)
     else:
         authority = most_common_authority(office=office)
         form = CheckInForm(initial={"authority": authority.pk if authority else None}, **form_kwargs)
@@ -150,6 +164,17 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _read_back(visit: Visit, need: LanguageNeedInput | None) -> str:
+    text = _("Checked in. Queue number: %(number)s") % {"number": visit.queue_number}
+    if need is not None:
+        # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
+        text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
+            "language": label_for_tag(visit.language_need.language).name,
+            "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
+        }
+    return text
 
 
 @login_required

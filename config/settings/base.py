@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "csp",
     "visits",
     "interpreters",
+    "config.idempotency",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idempotency-Key on API POSTs (config.idempotency): after the user is known.
+    "config.idempotency.middleware.IdempotencyKeyMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "visits.context_processors.navigation",
+                "config.idempotency.forms.form_token",
             ],
         },
     },
@@ -225,6 +229,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
+
+# Write-once requests (config.idempotency): forget answers older than 24 h, hourly.
+CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {"task": "idempotency.records_purge", "schedule": 60 * 60}
 
 # Interpreter bookings (interpreters app). Seconds unless named otherwise.
 BOOKING_AGENCY_MAX_ATTEMPTS = int(os.environ.get("BOOKING_AGENCY_MAX_ATTEMPTS", "3"))
