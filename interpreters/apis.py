@@ -25,8 +25,10 @@ from rest_framework.views import APIView
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
 from interpreters.backends import AgencyEvent
+from interpreters.events import CALLBACK_EVENT_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
+    REACHABLE_BOOKING_STATUSES,
     BookingEvent,
     BookingStatus,
     CompetenceLevel,
@@ -45,8 +47,6 @@ from interpreters.services import (
 )
 from visits.errors import DomainError
 from visits.selectors import visits_for_user
-
-CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -105,7 +105,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
 
     def get_connection(self, booking: InterpreterBooking) -> dict[str, str] | None:
         """How to reach the interpreter: only once the agency has confirmed."""
-        if booking.status not in CONNECTED_STATUSES:
+        if booking.status not in REACHABLE_BOOKING_STATUSES:
             return None
         return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
 
@@ -222,8 +222,6 @@ class BookingCancelApi(APIView):
 # ------------------------------------------------------------------------------------------------
 # Agency webhook
 
-CALLBACK_TYPES = ["confirmed", "started", "ended", "cancelled", "no_show"]
-
 
 class CallbackInterpreterSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
@@ -238,7 +236,7 @@ class CallbackConnectionSerializer(serializers.Serializer):
 
 class AgencyCallbackSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=80)
-    type = serializers.ChoiceField(choices=CALLBACK_TYPES)
+    type = serializers.ChoiceField(choices=CALLBACK_EVENT_TYPES)
     booking_id = serializers.UUIDField(help_text="The idempotency key tolkdesk sent with the booking.")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
     interpreter = CallbackInterpreterSerializer(required=False)
@@ -246,7 +244,7 @@ class AgencyCallbackSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["type"] == "ended" and attrs.get("minutes") is None:
+        if attrs["type"] == AgencyEventType.ENDED and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
         return attrs
 

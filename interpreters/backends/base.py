@@ -5,22 +5,12 @@ from typing import Any
 
 from interpreters.models import InterpreterAgency, InterpreterBooking
 
-# Agency event types, shared by book()/status() results and webhook callbacks.
-ACCEPTED = "accepted"
-CONFIRMED = "confirmed"
-STARTED = "started"
-ENDED = "ended"
-CANCELLED = "cancelled"
-NO_SHOW = "no_show"
-FAILED = "failed"
-EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED)
-
 
 @dataclass(frozen=True)
 class AgencyEvent:
     """What an agency tells us about a booking: the answer to book()/status(), or a callback."""
 
-    type: str
+    type: str  # an AgencyEventType value (interpreters/events.py)
     reference: str = ""
     interpreter_name: str = ""
     interpreter_gender: str = ""

@@ -13,6 +13,7 @@ import time
 import uuid
 
 from interpreters.backends.base import AgencyBackendBase, AgencyEvent, TransientAgencyError
+from interpreters.events import AgencyEventType
 from interpreters.models import InterpreterBooking, Modality
 
 
@@ -30,31 +31,31 @@ class SimulatedBackend(AgencyBackendBase):
             time.sleep(latency)
         if random.random() < float(self.settings.get("failure_rate", 0.0)):  # noqa: S311 - simulation only  # nosec B311
             raise TransientAgencyError("simulated agency unavailable")
-        return AgencyEvent(type="accepted", reference=self.reference_for(booking))
+        return AgencyEvent(type=AgencyEventType.ACCEPTED, reference=self.reference_for(booking))
 
     def accepted(self, booking: InterpreterBooking) -> None:
         """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
         from interpreters import tasks
 
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        tasks.simulated_agency_event.apply_async(args=(booking.pk, "confirmed"), countdown=delay)
+        tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.CONFIRMED.value), countdown=delay)
         if "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, "started"), countdown=start)
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, "ended"), countdown=end)
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.STARTED.value), countdown=start)
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.ENDED.value), countdown=end)
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""
         from interpreters.selectors import interpreter_choose
 
-        if event_type != "confirmed":
-            minutes = int(self.settings.get("minutes", 20)) if event_type == "ended" else None
+        if event_type != AgencyEventType.CONFIRMED:
+            minutes = int(self.settings.get("minutes", 20)) if event_type == AgencyEventType.ENDED else None
             return AgencyEvent(type=event_type, reference=self.reference_for(booking), minutes=minutes)
         interp = interpreter_choose(agency=self.agency, booking=booking)
         digits = int(uuid.UUID(str(booking.idempotency_key)).int % 10_000_000)
         return AgencyEvent(
-            type="confirmed",
+            type=AgencyEventType.CONFIRMED,
             reference=self.reference_for(booking),
             interpreter_id=interp.pk if interp else None,
             interpreter_name=interp.name if interp else "Tolk " + self.agency.name.split()[0],

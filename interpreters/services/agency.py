@@ -27,6 +27,7 @@ from interpreters.backends import (
     TransientAgencyError,
     get_backend,
 )
+from interpreters.events import AgencyEventType
 from interpreters.models import (
     AgencyCallback,
     BookingStatus,
@@ -49,13 +50,16 @@ from visits.reports.services import usage_rollup_touch
 logger = logging.getLogger(__name__)
 S = BookingStatus
 
-EVENT_TO_STATUS = {
-    "confirmed": S.CONFIRMED,
-    "started": S.IN_PROGRESS,
-    "ended": S.COMPLETED,
-    "cancelled": S.CANCELLED,
-    "no_show": S.NO_SHOW,
-    "failed": S.FAILED,
+E = AgencyEventType
+
+# What each agency event does to a booking ("accepted" is recorded by the dispatcher, not here).
+EVENT_TO_STATUS: dict[str, BookingStatus] = {
+    E.CONFIRMED: S.CONFIRMED,
+    E.STARTED: S.IN_PROGRESS,
+    E.ENDED: S.COMPLETED,
+    E.CANCELLED: S.CANCELLED,
+    E.NO_SHOW: S.NO_SHOW,
+    E.FAILED: S.FAILED,
 }
 
 
@@ -131,7 +135,7 @@ def booking_apply_agency_event(
                     booking=locked,
                     to_status=S.IN_PROGRESS,
                     source=source,
-                    detail={"event": "ended", "implied": True},
+                    detail={"event": E.ENDED, "implied": True},
                     now=now,
                 )
             changes = {
@@ -431,7 +435,7 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
             except (TransientAgencyError, PermanentAgencyError) as exc:
                 logger.warning("cancel at agency failed for booking %s: %s", booking.pk, exc.message)
         return DispatchOutcome("noop", detail=f"booking is {booking.status}")
-    if event.type == "confirmed":
+    if event.type == E.CONFIRMED:
         try:
             booking_apply_agency_event(booking=booking, event=event, source=f"agency:{booking.agency.slug}")
         except DomainError:
