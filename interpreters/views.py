@@ -38,6 +38,7 @@ from visits.services import (
     LanguageNeedInput,
     outcome_warnings,
     visit_outcome_required,
+    visit_reopen,
     visit_set_status,
 )
 
@@ -90,6 +91,7 @@ def _panel_context(
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
         "can_act": can_act,
         "can_request": can_act and not active and visit.status in OPEN_VISIT_STATUSES,
+        "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
         "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
     }
 
@@ -417,3 +419,32 @@ def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect(_visit_url(visit))
 
     return form_once(request, write, location=_visit_url(visit))
+
+
+@login_required
+@require_POST
+def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An officer undoes closing the visit by mistake (logged in the audit trail)."""
+    visit = _visit_for(request, pk)
+    _require_act(request, visit)
+
+    def write() -> HttpResponse:
+        try:
+            visit_reopen(visit=visit, by=request.user)
+        except DomainError as exc:
+            return _stale(request, visit, expected={VisitStatus.DONE, VisitStatus.LEFT}) or _render_visit(
+                request, visit, status=400, errors=[exc.message]
+            )
+        messages.success(request, _("The visit is open again. End it when the visitor has been served."))
+        return redirect(_visit_url(visit))
+
+    return form_once(request, write, location=_visit_url(visit))
+
+
+def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
+    """What cancelling this booking costs, for the confirm step. HOOK for the cancellation fees of
+    issue 9 (engineer F, interpreters/services/pricing.py): once a fee function exists there, call
+    it here and say the amount. Until then the confirm step states when a fee may apply."""
+    if booking.agency_id is None:
+        return str(_("The booking has not reached an agency yet: cancelling costs nothing."))
+    return str(_("The agency may charge a cancellation fee under its terms."))

@@ -19,6 +19,7 @@ class LanguageLabel:
     name_en: str
     endonym: str
     rtl: bool
+    aliases: str = ""
 
     @property
     def name(self) -> str:
@@ -28,7 +29,7 @@ class LanguageLabel:
     @property
     def search_text(self) -> str:
         """What the picker's client-side filter matches (static/js/checkin.js folds case and accents)."""
-        return " ".join([self.code, self.name_sv, self.name_en, self.endonym])
+        return " ".join([self.code, self.name_sv, self.name_en, self.endonym, self.aliases.replace(",", " ")])
 
 
 def label_for_language(language: Language) -> LanguageLabel:
@@ -39,6 +40,7 @@ def label_for_language(language: Language) -> LanguageLabel:
         name_en=language.name_en_override or names.name_en,
         endonym=language.endonym_override or names.endonym,
         rtl=names.rtl,
+        aliases=language.search_aliases,
     )
 
 

@@ -171,6 +171,30 @@ def visit_set_status(
     return locked
 
 
+def visit_reopen(*, visit: Visit, by: User | None, now: datetime | None = None) -> Visit:
+    """Undo closing a visit by mistake (the wrong row, "visitor left" clicked too soon): back to in
+    service, or to waiting if service never started. The outcome recorded at closing goes too, so
+    it is asked again when the visit really ends. Only on the visit's own day, while its report day
+    is still open. django-auditlog records the change with the officer as actor."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.status not in (VisitStatus.DONE, VisitStatus.LEFT):
+            raise DomainError(
+                _("This visit is not closed, so there is nothing to reopen."), field="status", code="open"
+            )
+        if locked.service_date != timezone.localdate(now):
+            raise DomainError(_("Only today's visits can be reopened."), field="visit", code="not_today")
+        locked.status = VisitStatus.IN_SERVICE if locked.started_at else VisitStatus.WAITING
+        locked.ended_at = None
+        locked.save(update_fields=["status", "ended_at", "updated_at"])
+        for outcome in VisitOutcome.objects.filter(visit=locked):
+            outcome.delete()  # one by one: each deletion is in the audit log
+        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
+    logger.info("visit %s reopened by user %s", locked.pk, getattr(by, "pk", None))
+    return locked
+
+
 # Visits an outcome may be recorded for: the officer records it during or after service; a visitor
 # who left is counted too (reason "visitor_left"), but nothing can be said about a visit still waiting.
 OUTCOME_VISIT_STATUSES = frozenset({VisitStatus.IN_SERVICE, VisitStatus.DONE, VisitStatus.LEFT})
