@@ -18,6 +18,9 @@ class AgencyEventType(models.TextChoices):
     CANCELLED = "cancelled"  # the agency withdrew
     NO_SHOW = "no_show"  # the interpreter did not turn up
     FAILED = "failed"  # the agency cannot serve the request
+    # A corrected requisition for an ended call: new minutes (and start/end) replace the reported
+    # ones; the old requisition is kept with status "replaced".
+    REQUISITION_CORRECTED = "requisition_corrected"
 
 
 #: The types an agency may post to the webhook (``/api/v1/agency-callbacks/<agency>/``). "accepted" and
@@ -28,4 +31,5 @@ CALLBACK_EVENT_TYPES: tuple[str, ...] = (
     AgencyEventType.ENDED,
     AgencyEventType.CANCELLED,
     AgencyEventType.NO_SHOW,
+    AgencyEventType.REQUISITION_CORRECTED,
 )
