@@ -84,6 +84,11 @@ def _display_name(parsed: langcodes.Language, in_locale: Locale, base_name: str 
     return f"{base_name} ({', '.join(qualifiers)})" if qualifiers else base_name
 
 
+def cldr_knows(code: str) -> bool:
+    """Whether CLDR (or our list of its gaps) names this language subtag itself."""
+    return code in CLDR_GAPS or bool(Locale.parse("sv").languages.get(code))
+
+
 @lru_cache(maxsize=2048)
 def language_names(tag: str) -> LanguageNames:
     """Swedish, English and native names of a normalised tag. Falls back to the tag itself

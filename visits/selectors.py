@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from visits.models import Authority, Language, Office, OfficeMembership, Visit, VisitStatus
+from visits.models import Authority, Language, LanguageNeed, Office, OfficeMembership, Visit, VisitStatus
 
 
 def offices_for_user(user: User | AnonymousUser, *, roles: Sequence[str] | None = None) -> QuerySet[Office]:
@@ -68,3 +68,20 @@ def most_common_authority(*, office: Office, days: int = 30) -> Authority | None
 
 def picker_languages() -> QuerySet[Language]:
     return Language.objects.filter(active=True).order_by("rank", "code")
+
+
+# How many languages the check-in page shows before the receptionist searches.
+FEATURED_LANGUAGES = 8
+
+
+def office_top_languages(*, office: Office, limit: int = FEATURED_LANGUAGES, days: int = 90) -> list[str]:
+    """The language tags flagged most often at this office lately, most frequent first: the
+    check-in page shows these first and the rest behind search."""
+    since = timezone.localdate() - dt.timedelta(days=days)
+    return list(
+        LanguageNeed.objects.filter(visit__office=office, visit__service_date__gte=since)
+        .values("language")
+        .annotate(visits=Count("pk"))
+        .order_by("-visits", "language")
+        .values_list("language", flat=True)[:limit]
+    )

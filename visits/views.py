@@ -22,12 +22,14 @@ from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
 from visits.models import InterpreterWanted, Language, LanguageNeed, Office, StaffRole, Visit, VisitStatus
-from visits.picker import LanguageLabel, label_for_tag, picker_tiles
+from visits.picker import LanguageLabel, featured_first, label_for_tag, picker_tiles
 from visits.selectors import (
+    FEATURED_LANGUAGES,
     active_authorities,
     default_office_for_user,
     most_common_authority,
     office_queue_today,
+    office_top_languages,
     offices_for_user,
     picker_languages,
 )
@@ -150,6 +152,9 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
         authority = most_common_authority(office=office)
         form = CheckInForm(initial={"authority": authority.pk if authority else None}, **form_kwargs)
 
+    tiles, featured = featured_first(
+        picker_tiles(languages), top=office_top_languages(office=office), count=FEATURED_LANGUAGES
+    )
     return render(
         request,
         "visits/check_in.html",
@@ -157,7 +162,8 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "office": office,
             "offices": _desk_offices(request),
-            "tiles": picker_tiles(languages),
+            "tiles": tiles,
+            "featured": featured,
             "swedish": label_for_tag("sv"),
             "selected_language": form["language"].value() or "",
             "queue": _queue_rows(office),
@@ -171,7 +177,8 @@ def _read_back(visit: Visit, need: LanguageNeedInput | None) -> str:
     if need is not None:
         # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
         text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
-            "language": label_for_tag(visit.language_need.language).name,
+            "language": label_for_tag(visit.language_need.language).name
+            + (f" ({visit.language_need.dialect})" if visit.language_need.dialect else ""),
             "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
         }
     return text

@@ -73,7 +73,7 @@ def test_receptionist_finds_languages_by_name_or_script_and_checks_in_with_the_p
     page.click("#check-in-submit")
 
     expect(page.locator(".message.queue-number")).to_contain_text("Könummer: F001")
-    expect(page.locator(".message.queue-number")).to_contain_text("Språk: tigrinja, vill ha tolk: ja")
+    expect(page.locator(".message.queue-number")).to_contain_text("Språk: tigrinja (Asmara), vill ha tolk: ja")
     item = page.locator(".queue-item", has_text="F001")
     expect(item.locator(".badge__endonym")).to_have_text("ትግርኛ")
     expect(item.locator(".badge__flag")).to_have_text("Vill ha tolk")
