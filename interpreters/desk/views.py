@@ -2,7 +2,7 @@
 language need, a one-click interpreter request with live status, and the outcome at the end.
 
 Seeing a visit is scoped by visits.selectors (another office's visit is 404); acting on it needs
-the officer or office manager role there (interpreters.access, 403 otherwise)."""
+the action's role there (visits.permissions.ROLE_MATRIX, 403 otherwise)."""
 
 import hashlib
 import json
@@ -24,15 +24,21 @@ from django.views.decorators.http import require_GET, require_POST
 from config.idempotency.forms import form_once
 from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
-from interpreters.access import user_can_act_on_visit
-from interpreters.forms import BookingRequestForm, OutcomeForm
-from interpreters.models import ACTIVE_BOOKING_STATUSES, REACHABLE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
+from interpreters.desk.forms import BookingRequestForm, OutcomeForm
+from interpreters.desk.services import booking_request_at_desk, visit_close
+from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
+    CONNECTED_BOOKING_STATUSES,
+    REACHABLE_BOOKING_STATUSES,
+    BookingStatus,
+    InterpreterBooking,
+)
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel
-from interpreters.services.desk import booking_request_at_desk, visit_close
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
+from visits.permissions import Action, user_can
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
@@ -49,8 +55,8 @@ def _visit_for(request: HttpRequest, pk: int) -> Visit:
     return get_object_or_404(visits_for_user(request.user).select_related("outcome"), pk=pk)
 
 
-def _require_act(request: HttpRequest, visit: Visit) -> None:
-    if not user_can_act_on_visit(request.user, visit):
+def _require(request: HttpRequest, visit: Visit, *actions: Action) -> None:
+    if not all(user_can(request.user, action, visit.office_id) for action in actions):
         raise PermissionDenied(_("Only officers and office managers at this office can do that."))
 
 
@@ -80,7 +86,8 @@ def _panel_context(
 ) -> dict[str, Any]:
     need = _need(visit)
     booking = _current_booking(visit)
-    can_act = user_can_act_on_visit(request.user, visit)
+    can_act = user_can(request.user, Action.VISIT_STATUS, visit.office_id)
+    can_book = user_can(request.user, Action.BOOKING_REQUEST, visit.office_id)
     active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
     return {
         "visit": visit,
@@ -90,7 +97,8 @@ def _panel_context(
         "booking_reachable": booking is not None and booking.status in REACHABLE_BOOKING_STATUSES,
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
         "can_act": can_act,
-        "can_request": can_act and not active and visit.status in OPEN_VISIT_STATUSES,
+        "can_cancel": user_can(request.user, Action.BOOKING_CANCEL, visit.office_id),
+        "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
         "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
     }
@@ -144,10 +152,7 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
     initial_used = None
     if outcome is not None:
         initial_used = "yes" if outcome.interpreter_used else "no"
-    elif context["booking"] is not None and context["booking"].status in (
-        BookingStatus.IN_PROGRESS,
-        BookingStatus.COMPLETED,
-    ):
+    elif context["booking"] is not None and context["booking"].status in CONNECTED_BOOKING_STATUSES:
         initial_used = "yes"
     outcome_form = forms.pop("outcome_form", None) or OutcomeForm(
         initial={"interpreter_used": initial_used, "reason_not_used": outcome.reason_not_used if outcome else ""}
@@ -267,7 +272,7 @@ def _json_replay(request: HttpRequest, visit: Visit) -> Callable[[IdempotencyRec
 @require_POST
 def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS)
 
     def write() -> HttpResponse:
         try:
@@ -285,7 +290,7 @@ def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.BOOKING_REQUEST)
     return form_once(
         request,
         lambda: _booking_request(request, visit),
@@ -344,7 +349,7 @@ def _already_requested_message(booking: InterpreterBooking) -> str:
 @require_POST
 def visit_booking_cancel(request: AuthenticatedHttpRequest, pk: int, booking_pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.BOOKING_CANCEL)
     booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
 
     def write() -> HttpResponse:
@@ -376,7 +381,7 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close the visit with the outcome. When an interpreter was (or may have been) wanted, the
     outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
 
     def write() -> HttpResponse:
         form = OutcomeForm(request.POST)
@@ -407,7 +412,7 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The visitor left without (finishing) service: counted as "not used, visitor left"."""
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS)
 
     def write() -> HttpResponse:
         try:
@@ -426,7 +431,7 @@ def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An officer undoes closing the visit by mistake (logged in the audit trail)."""
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
 
     def write() -> HttpResponse:
         try:

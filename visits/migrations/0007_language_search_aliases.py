@@ -54,7 +54,7 @@ def fill_aliases(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0005_rollups_moved_to_reports'),
+        ('visits', '0006_staffing_day'),
     ]
 
     operations = [
