@@ -107,6 +107,7 @@ def test_swedish_speaking_visitor_is_checked_in_in_two_clicks(page, desk_data):
 
 def test_bad_free_entry_code_shows_the_error_next_to_the_field(page):
     expect = playwright_sync.expect
+    page.click("#need-details details.more summary")  # the free-entry code sits behind "not in the grid?"
     page.fill("#id_language_other", "klingon")
     page.click(f"label.choice:has(input[name=interpreter_wanted][value={InterpreterWanted.UNSURE}])")
     page.click("#check-in-submit")
