@@ -2,6 +2,7 @@
 no violation may be left. Runs once per CI run: CI runs the suite on SQLite and then on PostgreSQL,
 and the pages are the same on both, so these tests skip unless the database is SQLite."""
 
+import os
 from urllib.parse import urlparse
 
 import pytest
@@ -26,6 +27,7 @@ axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 pytestmark = [pytest.mark.browser, pytest.mark.axe, pytest.mark.django_db(transaction=True)]
 
+SHOTS = os.environ.get("TOLKDESK_SCREENSHOTS", "")  # a folder: the reflow test saves what it saw
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -125,8 +127,14 @@ def test_pages_reflow_at_320_px_without_sideways_scrolling(browser, live_server,
         for url in pages_for(world, who):
             page.goto(f"{live_server.url}{url}")
             width = page.evaluate("document.documentElement.scrollWidth")
+            if SHOTS:
+                page.screenshot(path=os.path.join(SHOTS, f"320-{who}-{url.strip('/').replace('/', '-') or 'home'}.png"))
             if width > 320:
-                too_wide.append(f"{url}: {width} px")
+                culprits = page.evaluate(
+                    "() => Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right"
+                    " > 321).slice(-3).map(e => e.tagName + '.' + e.className)"
+                )
+                too_wide.append(f"{url}: {width} px {culprits}")
     finally:
         context.close()
     assert not too_wide, "pages wider than a 320 px screen:\n" + "\n".join(too_wide)
