@@ -7,6 +7,7 @@ the action's role there (visits.permissions.ROLE_MATRIX, 403 otherwise)."""
 import hashlib
 import json
 from collections.abc import Callable, Collection
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,7 +36,7 @@ from interpreters.models import (
     InterpreterBooking,
 )
 from interpreters.selectors import visit_bookings
-from interpreters.services import booking_cancel
+from interpreters.services import booking_cancel, booking_cancellation_fee
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
@@ -447,9 +449,10 @@ def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
-    """What cancelling this booking costs, for the confirm step. HOOK for the cancellation fees of
-    issue 9 (engineer F, interpreters/services/pricing.py): once a fee function exists there, call
-    it here and say the amount. Until then the confirm step states when a fee may apply."""
-    if booking.agency_id is None:
-        return str(_("The booking has not reached an agency yet: cancelling costs nothing."))
-    return str(_("The agency may charge a cancellation fee under its terms."))
+    """What cancelling this booking now costs the office, for the confirm step: the same function
+    that writes the fee when it is cancelled (interpreters.services.pricing, issue 9)."""
+    fee = booking_cancellation_fee(booking=booking)
+    if not fee.total_ore:
+        return str(_("Cancelling now costs nothing."))
+    amount = number_format(Decimal(fee.total_ore) / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return str(_("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount})

@@ -65,7 +65,7 @@ def test_keys_are_scoped_per_path(officer, office, authority):
     api = APIClient()
     api.force_login(officer)
     check_in_api(api, office, authority)
-    served = VisitFactory(office=office, status=VisitStatus.IN_SERVICE, started_at=timezone.now())
+    served = VisitFactory(office=office, status=VisitStatus.IN_SERVICE, started_at=timezone.now(), queue_number="Z999")
     response = api.post(
         f"{VISITS}{served.pk}/outcome/",
         {"interpreter_used": False, "reason_not_used": "solved_without"},

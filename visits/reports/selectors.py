@@ -27,6 +27,7 @@ from visits.reports.measures import (
     Measures,
     annotate_connect,
     booking_counter_expressions,
+    completed_visit_ids,
     derive,
     is_outlier,
     visit_counter_expressions,
@@ -204,7 +205,7 @@ def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         keys["g"] = _VISIT_KEYS[q.group_by]
     if q.period:
         keys["p"] = _period_expr(q.period, "service_date")
-    return _collect(qs, keys, visit_counter_expressions())
+    return _collect(qs, keys, visit_counter_expressions(completed_visits=completed_visit_ids(qs)))
 
 
 def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:
@@ -328,6 +329,46 @@ def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "roll
     total_q = replace(q, group_by=None, period=None, offices=None, office=None)
     counters = usage_counters(total_q, source=source).get((None, None), {})
     return derive(counters, visit_measures=not (total_q.dimensions() & BOOKING_ONLY))
+
+
+#: The national block is suppressed for a restricted reader (an office manager) when the comparison
+#: it shows rests on fewer offices or visits than this: a filter narrowed to one county and one day
+#: must not reveal another single office's figures.
+NATIONAL_MIN_OFFICES = 5
+NATIONAL_MIN_COUNT = 5
+
+
+@dataclass(frozen=True)
+class NationalComparison:
+    measures: Measures | None  # None = suppressed
+    note: str = ""
+
+
+def national_comparison(
+    q: UsageQuery, *, restricted: bool, source: Literal["rollup", "raw"] = "rollup"
+) -> NationalComparison:
+    """The national figures for the query's filters, or None with a note when showing them to a
+    restricted reader could reveal another single office (fewer than NATIONAL_MIN_OFFICES offices
+    in the comparison, or a count of visits below NATIONAL_MIN_COUNT)."""
+    national = national_measures(q, source=source)
+    if not restricted:
+        return NationalComparison(national)
+    per_office = usage_counters(replace(q, group_by="office", period=None, offices=None, office=None), source=source)
+    offices = {group for group, _period in per_office}
+    if len(offices) < NATIONAL_MIN_OFFICES:
+        return NationalComparison(
+            None,
+            _("National figures are hidden: these filters leave fewer than %(n)s offices to compare with.")
+            % {"n": NATIONAL_MIN_OFFICES},
+        )
+    counts = [national.visits, national.bookings] if national.visits is not None else [national.bookings]
+    if any(0 < (count or 0) < NATIONAL_MIN_COUNT for count in counts):
+        return NationalComparison(
+            None,
+            _("National figures are hidden: these filters leave fewer than %(n)s visits or bookings.")
+            % {"n": NATIONAL_MIN_COUNT},
+        )
+    return NationalComparison(national)
 
 
 def report_offices_for_user(user: Any) -> frozenset[int] | None:

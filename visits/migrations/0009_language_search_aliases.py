@@ -54,7 +54,7 @@ def fill_aliases(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0006_staffing_day'),
+        ('visits', '0008_kiosk_token_expires_at'),
     ]
 
     operations = [
