@@ -100,7 +100,8 @@ def start_gunicorn(args: argparse.Namespace, port: int, log: Path) -> subprocess
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.server.settings",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        # The key that signed the bench's session (prepare()): the server must accept it.
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_DEBUG": "0",
         # The budget is for real clients; here it would only answer 429 to the bench.
         "TOLKDESK_THROTTLE_USER": "1000000/min",
