@@ -9,9 +9,10 @@ busy queue. Prints median / p95 and queries per request.
 
 Server (--server): gunicorn (sync workers) with the production settings on the PostgreSQL database
 in DATABASE_URL, as it is (migrated; any history in it stays: check-ins are added to today's queues
-of --offices offices, connection i at office i mod n). The API check-in with a language need (POST /api/v1/visits/) is measured against a
-bare DRF view (same middleware, authentication, permission, throttles and parser, no work) in the
-same run: interleaved rounds, each at 1 and 16 connections. Prints per round req/s and the ratio
+of --offices offices, connection i at office i mod n). The API check-in with a language need
+(POST /api/v1/visits/) is measured against a bare DRF view (same middleware, authentication,
+permission, throttles and parser, no work) in the same run: interleaved rounds, each at 1 and 16
+connections. Prints per round req/s and the ratio
 check-in/bare, then p50/p95/p99 and SQL statements per request (counted in the server) and the load
 average, since the machine may be shared. Target (issue 16): ratio >= 0.50 at 16 connections.
 
