@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models import F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -251,11 +251,13 @@ ANALYZE_AFTER_DAYS = 60
 
 
 def usage_rollups_rebuild(*, since: date | None = None, until: date | None = None, progress: bool = False) -> int:
-    """Rebuild the rollups for every day in [since, until] (default: all visits), a month per
-    transaction. Returns the number of days covered."""
-    bounds = Visit.objects.order_by("service_date").values_list("service_date", flat=True)
-    first = since or bounds.first()
-    last = until or Visit.objects.order_by("-service_date").values_list("service_date", flat=True).first()
+    """Rebuild the rollups for every day in [since, until] (default: every day with visits or
+    staffing), a month per transaction. Returns the number of days covered."""
+    visit_days = Visit.objects.aggregate(lo=Min("service_date"), hi=Max("service_date"))
+    staffed_days = StaffingDay.objects.aggregate(lo=Min("date"), hi=Max("date"))
+    days = [day for day in (*visit_days.values(), *staffed_days.values()) if day is not None]
+    first = since or (min(days) if days else None)
+    last = until or (max(days) if days else None)
     if first is None or last is None or first > last:
         return 0
     chunks: list[tuple[date, date]] = []

@@ -4,9 +4,11 @@ the definitions (README "Measures"), for every group_by, period and filter."""
 
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +16,12 @@ from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, Interpre
 from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory
 from tests.visits.reports.data import B, booking_for, local, visit_with
-from visits.models import County, InterpreterWanted, NotUsedReason, Visit, VisitStatus
+from visits.models import County, InterpreterWanted, NotUsedReason, StaffingDay, Visit, VisitStatus
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     CONNECT_BUCKETS,
     DURATION_EDGES_S,
+    OFFICE_COUNTER_NAMES,
     SERVICE_BUCKETS,
     SERVICE_SECONDS,
     VISIT_COUNTER_NAMES,
@@ -76,6 +79,8 @@ visit_specs = st.fixed_dictionaries(
         "left": st.booleans(),
     }
 )
+# (office, day, officer hours x 100): staffing on days with and without visits.
+staffing_specs = st.tuples(st.integers(0, 2), st.sampled_from(DAYS), st.integers(0, 20_000))
 query_specs = st.fixed_dictionaries(
     {
         "range": st.lists(st.sampled_from(DAYS), min_size=2, max_size=2).map(sorted),
@@ -255,6 +260,20 @@ def reference_counters(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         if connected is not None:
             c[CONNECT_BUCKETS[connect_bucket_index((connected - b.requested_at).total_seconds())]] += 1
     names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES) if visit_part else BOOKING_COUNTER_NAMES
+    if not q.dimensions() - {"office", "county"}:  # staffing exists per office-day only
+        names = (*names, *OFFICE_COUNTER_NAMES)
+        staffed = {}
+        for day in StaffingDay.objects.select_related("office"):
+            staffed[(day.office_id, day.date)] = day
+            key = _visit_key(q, Visit(office=day.office, service_date=day.date))
+            if key is not None:
+                out.setdefault(key, Counter())["officer_minutes"] += round(day.officer_hours * 60)
+        for v in visits:
+            key = _visit_key(q, v)
+            if key is not None and (v.office_id, v.service_date) in staffed:
+                out[key]["staffed_visits"] += 1
+                if v.status == VisitStatus.DONE and v.started_at and v.ended_at:
+                    out[key]["staffed_service_s"] += round((v.ended_at - v.started_at).total_seconds())
     full = {key: {n: int(c[n]) for n in names} for key, c in out.items()}
     return {key: c for key, c in full.items() if any(c.values())}
 
@@ -268,12 +287,20 @@ def comparable(rows: list) -> list[tuple]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(visits=st.lists(visit_specs, max_size=14), queries=st.lists(query_specs, min_size=3, max_size=6))
-def test_reports_from_rollups_equal_the_raw_rows_and_the_definitions(reference_data, visits, queries):
+@given(
+    visits=st.lists(visit_specs, max_size=14),
+    queries=st.lists(query_specs, min_size=3, max_size=6),
+    staffing=st.lists(staffing_specs, max_size=4, unique_by=lambda spec: spec[:2]),
+)
+def test_reports_from_rollups_equal_the_raw_rows_and_the_definitions(reference_data, visits, queries, staffing):
     offices, authorities, agencies = reference_data
     with transaction.atomic():
         for spec in visits:
             create(spec, offices, authorities, agencies)
+        for office, day, centi_hours in staffing:
+            StaffingDay.objects.create(
+                office=offices[office], date=day, officer_hours=Decimal(centi_hours) / 100, updated_at=timezone.now()
+            )
         usage_rollups_rebuild()
         for spec in queries:
             q = to_query(spec, offices, authorities, agencies)
