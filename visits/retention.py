@@ -11,14 +11,14 @@ Runs in batches, each in its own transaction, so a purge of a year's backlog nev
 locks, and an interrupted run just continues next time (it is idempotent).
 """
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,17 +30,37 @@ from visits.models import LanguageNeed, Visit
 PERSONAL_JSON_MARKERS = ("name", "phone", "url", "link", "email", "note", "connection", "address")
 
 
-@dataclass
-class PurgeResult:
-    visits: int = 0
-    language_needs: int = 0
-    bookings: int = 0
-    booking_events: int = 0
-    agency_callbacks: int = 0
-    log_entries: int = 0
+class PurgeResult(dict[str, int]):
+    """How many rows of each kind were erased: "visits", "language_needs", "log_entries", and the
+    kinds other apps' purgers report ("bookings", ...). A kind nothing was erased of reads as 0."""
 
-    def __add__(self, other: "PurgeResult") -> "PurgeResult":
-        return PurgeResult(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+    def __getattr__(self, name: str) -> int:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name, 0)
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            self[name] = self.get(name, 0) + count
+
+
+#: A purger for rows hanging off visits: called inside each batch's transaction with the batch's
+#: visit ids and the time of the purge; erases its app's personal fields and returns its counts.
+BatchPurger = Callable[..., dict[str, int]]
+#: A purger for rows that belong to no visit: called once per run with the cutoff and batch size.
+RunPurger = Callable[..., dict[str, int]]
+_BATCH_PURGERS: list[BatchPurger] = []
+_RUN_PURGERS: list[RunPurger] = []
+
+
+def retention_register(*, per_batch: BatchPurger | None = None, per_run: RunPurger | None = None) -> None:
+    """Called from an app's AppConfig.ready(): that app's personal data is erased with the visits'
+    (``per_batch(visit_ids=..., now=...)``, in the same transaction) and once per run
+    (``per_run(cutoff=..., batch_size=...)``). Each app erases its own fields; visits knows no other app."""
+    if per_batch is not None and per_batch not in _BATCH_PURGERS:
+        _BATCH_PURGERS.append(per_batch)
+    if per_run is not None and per_run not in _RUN_PURGERS:
+        _RUN_PURGERS.append(per_run)
 
 
 def scrub_json(value: Any) -> tuple[Any, bool]:
@@ -62,12 +82,12 @@ def scrub_json(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _scrub_log_entries(*, model_label: str, object_ids: list[int]) -> int:
+def log_entries_scrub(*, model: type[Model], object_ids: list[int]) -> int:
     """Redact personal values that an audit entry may still hold (e.g. written before masking)."""
-    personal = set(PERSONAL_FIELDS[model_label])
+    personal = set(PERSONAL_FIELDS.get(model._meta.label, ()))
     if not personal or not object_ids:
         return 0
-    content_type = ContentType.objects.get_for_model(apps.get_model(model_label))
+    content_type = ContentType.objects.get_for_model(model)
     scrubbed = 0
     entries = LogEntry.objects.filter(content_type=content_type, object_id__in=object_ids).only(
         "pk", "changes", "serialized_data", "changes_text"
@@ -88,45 +108,22 @@ def _scrub_log_entries(*, model_label: str, object_ids: list[int]) -> int:
 
 
 def _purge_batch(*, visit_ids: list[int], now: datetime) -> PurgeResult:
-    InterpreterBooking = apps.get_model("interpreters", "InterpreterBooking")
-    BookingEvent = apps.get_model("interpreters", "BookingEvent")
     result = PurgeResult()
     with transaction.atomic():
         # Re-check inside the transaction: a concurrent run may have taken these already.
-        result.visits = Visit.objects.filter(pk__in=visit_ids, personal_data_erased_at__isnull=True).update(
+        result["visits"] = Visit.objects.filter(pk__in=visit_ids, personal_data_erased_at__isnull=True).update(
             visitor_name="", visitor_phone="", note="", personal_data_erased_at=now
         )
         need_ids = list(
             LanguageNeed.objects.filter(visit_id__in=visit_ids).exclude(dialect="").values_list("pk", flat=True)
         )
-        result.language_needs = LanguageNeed.objects.filter(pk__in=need_ids).update(dialect="")
-        booking_ids = list(InterpreterBooking.objects.filter(visit_id__in=visit_ids).values_list("pk", flat=True))
-        result.bookings = InterpreterBooking.objects.filter(pk__in=booking_ids).update(
-            dialect="", connection_phone="", connection_url=""
+        result["language_needs"] = LanguageNeed.objects.filter(pk__in=need_ids).update(dialect="")
+        result["log_entries"] = log_entries_scrub(model=Visit, object_ids=visit_ids) + log_entries_scrub(
+            model=LanguageNeed, object_ids=need_ids
         )
-        for event in BookingEvent.objects.filter(booking_id__in=booking_ids).exclude(detail={}).only("pk", "detail"):
-            detail, changed = scrub_json(event.detail)
-            if changed:
-                BookingEvent.objects.filter(pk=event.pk).update(detail=detail)
-                result.booking_events += 1
-        result.log_entries = (
-            _scrub_log_entries(model_label="visits.Visit", object_ids=visit_ids)
-            + _scrub_log_entries(model_label="visits.LanguageNeed", object_ids=need_ids)
-            + _scrub_log_entries(model_label="interpreters.InterpreterBooking", object_ids=booking_ids)
-        )
+        for purger in _BATCH_PURGERS:  # the other apps' rows of these visits, in the same transaction
+            result.add(purger(visit_ids=visit_ids, now=now))
     return result
-
-
-def _purge_callbacks(*, cutoff: datetime, batch_size: int) -> int:
-    AgencyCallback = apps.get_model("interpreters", "AgencyCallback")
-    scrubbed = 0
-    # The row (agency, event_id) stays: it is what rejects a replayed delivery.
-    for callback in AgencyCallback.objects.filter(received_at__lt=cutoff).exclude(payload={}).iterator(batch_size):
-        payload, changed = scrub_json(callback.payload)
-        if changed:
-            AgencyCallback.objects.filter(pk=callback.pk).update(payload=payload)
-            scrubbed += 1
-    return scrubbed
 
 
 def visit_purge_personal_data(
@@ -145,11 +142,12 @@ def visit_purge_personal_data(
     due = Visit.objects.filter(checked_in_at__lt=cutoff, personal_data_erased_at__isnull=True)
     if dry_run:
         return PurgeResult(visits=due.count())
-    total = PurgeResult()
+    total = PurgeResult(visits=0, language_needs=0, log_entries=0)
     while True:
         visit_ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not visit_ids:
             break
-        total = total + _purge_batch(visit_ids=visit_ids, now=now)
-    total.agency_callbacks = _purge_callbacks(cutoff=cutoff, batch_size=batch_size)
+        total.add(_purge_batch(visit_ids=visit_ids, now=now))
+    for purger in _RUN_PURGERS:
+        total.add(purger(cutoff=cutoff, batch_size=batch_size))
     return total

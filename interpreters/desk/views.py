@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.request_types import AuthenticatedHttpRequest
+from interpreters.desk import services as desk
 from interpreters.desk.forms import BookingRequestForm, OutcomeForm
 from interpreters.desk.services import visit_close
 from interpreters.models import (
@@ -30,15 +30,13 @@ from interpreters.models import (
     InterpreterBooking,
 )
 from interpreters.selectors import visit_bookings
-from interpreters.services import booking_cancel, booking_request
+from interpreters.services import booking_cancel
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
-from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
+from visits.models import LanguageNeed, Visit, VisitOutcome, VisitStatus
 from visits.permissions import Action, user_can
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
-    LanguageNeedInput,
-    language_need_record,
     outcome_warnings,
     visit_outcome_required,
     visit_set_status,
@@ -234,23 +232,13 @@ def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     form = BookingRequestForm(request.POST, need_language=need.language if need else None)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                if need is None:
-                    language_need_record(
-                        visit=visit,
-                        need=LanguageNeedInput(
-                            language=form.cleaned_data["language"],
-                            interpreter_wanted=InterpreterWanted.YES,
-                            identified_by=NeedIdentifiedBy.OFFICER_JUDGED,
-                        ),
-                        recorded_by=request.user,
-                    )
-                booking_request(
-                    visit=visit,
-                    requested_by=request.user,
-                    modality=form.cleaned_data["modality"],
-                    scheduled_for=form.cleaned_data["scheduled_for"],
-                )
+            desk.visit_booking_request(
+                visit=visit,
+                requested_by=request.user,
+                modality=form.cleaned_data["modality"],
+                scheduled_for=form.cleaned_data["scheduled_for"],
+                language=form.cleaned_data["language"],
+            )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if form.errors:

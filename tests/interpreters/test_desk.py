@@ -1,12 +1,12 @@
 import pytest
 from django.utils import timezone
 
-from interpreters.desk.services import visit_close
-from interpreters.models import BookingStatus
+from interpreters.desk.services import visit_booking_request, visit_close
+from interpreters.models import BookingStatus, InterpreterBooking
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.errors import DomainError
-from visits.models import InterpreterWanted, VisitOutcome, VisitStatus
+from visits.models import InterpreterWanted, LanguageNeed, VisitOutcome, VisitStatus
 
 
 @pytest.fixture
@@ -110,3 +110,18 @@ def test_a_booking_still_pending_is_withdrawn_even_if_used(serving, officer):
     visit_close(visit=serving, status=VisitStatus.DONE, by=officer, interpreter_used=True)
     pending.refresh_from_db()
     assert pending.status == BookingStatus.CANCELLED
+
+
+def test_the_desk_request_records_the_missing_need_and_the_booking_together(serving, officer, agency):
+    booking = visit_booking_request(visit=serving, requested_by=officer, modality="phone", language="ar")
+    need = LanguageNeed.objects.get(visit=serving)
+    assert (need.language, need.interpreter_wanted) == ("ar", InterpreterWanted.YES)
+    assert booking.language == "ar"
+
+
+def test_a_refused_desk_request_leaves_no_language_need_behind(serving, officer, agency):
+    with pytest.raises(DomainError) as err:
+        visit_booking_request(visit=serving, requested_by=officer, modality="carrier-pigeon", language="ar")
+    assert err.value.field == "modality"
+    assert not LanguageNeed.objects.filter(visit=serving).exists()
+    assert not InterpreterBooking.objects.exists()
