@@ -11,12 +11,10 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
-from auditlog.signals import post_log
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
-from django.dispatch import receiver
 
 from visits.models import Visit
 
@@ -43,8 +41,14 @@ def audit_register(model: type[Model], *, personal_fields: list[str]) -> None:
     """Log every create/change/delete of `model`, with `personal_fields` masked (and erased from the
     log by the retention purge). A model with a ``visit`` foreign key shows in the visit's log."""
     PERSONAL_FIELDS[model._meta.label] = list(personal_fields)
-    if not auditlog.contains(model):
-        auditlog.register(model, mask_fields=list(personal_fields), exclude_fields=["updated_at"])
+    if auditlog.contains(model):
+        return
+    # Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
+    # auditlog would query each of them on every save to diff them. The office goes into the entry
+    # when it is created (auditlog calls ``get_additional_data``), not by an UPDATE afterwards.
+    reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+    auditlog.register(model, mask_fields=list(personal_fields), exclude_fields=["updated_at", *reverse])
+    model.get_additional_data = _office_stamp  # type: ignore[attr-defined]
 
 
 def register_audited_models() -> None:
@@ -67,18 +71,11 @@ def _office_id_for(instance: Any) -> int | None:
     return Visit.objects.filter(pk=visit_id).values_list("office_id", flat=True).first()
 
 
-@receiver(post_log)
-def _stamp_office_on_change(sender: Any, instance: Any, log_entry: LogEntry | None = None, **kwargs: Any) -> None:
-    """Record which office a logged change belongs to, so a log can be searched per office."""
-    if log_entry is None or not auditlog.contains(type(instance)):
-        return
+def _office_stamp(instance: Any) -> dict[str, Any] | None:
+    """auditlog's per-entry ``additional_data``: which office the logged change belongs to, so a log
+    can be searched per office."""
     office_id = _office_id_for(instance)
-    if office_id is None:
-        return
-    data = dict(log_entry.additional_data or {})
-    data["office_id"] = office_id
-    LogEntry.objects.filter(pk=log_entry.pk).update(additional_data=data)
-    log_entry.additional_data = data
+    return None if office_id is None else {"office_id": office_id}
 
 
 def audit_visit_read(

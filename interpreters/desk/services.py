@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
 from interpreters.services.bookings import booking_cancel, booking_request
 from visits.errors import DomainError, validate_choice
+from visits.hooks import office_day_changed
 from visits.models import (
     InterpreterWanted,
     LanguageNeed,
@@ -26,7 +27,6 @@ from visits.models import (
     VisitOutcome,
     VisitStatus,
 )
-from visits.reports.services import usage_rollup_touch
 from visits.services import (
     DISCOURAGED_NOT_USED_REASONS,
     OUTCOME_VISIT_STATUSES,
@@ -119,7 +119,7 @@ def visit_outcome_record(
             recorded_by=recorded_by,
             now=now,
         )
-        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
     if reason_not_used in DISCOURAGED_NOT_USED_REASONS:
         logger.warning("visit %s: outcome recorded with discouraged reason %s", locked.pk, reason_not_used)
     return outcome, created
