@@ -7,11 +7,8 @@ class InterpretersConfig(AppConfig):
     verbose_name = _("Interpreters")
 
     def ready(self) -> None:
-        # This app's part of the audit trail and of the retention purge (visits never imports us).
+        # This app's part of the audit trail (visits never imports us).
         from interpreters.models import InterpreterBooking
-        from interpreters.retention import agency_callbacks_purge_personal_data, bookings_purge_personal_data
         from visits.audit import audit_register
-        from visits.retention import retention_register
 
         audit_register(InterpreterBooking, personal_fields=["dialect", "connection_phone", "connection_url"])
-        retention_register(per_batch=bookings_purge_personal_data, per_run=agency_callbacks_purge_personal_data)

@@ -1,6 +1,7 @@
 """Celery tasks of the visits app. Thin: they call a service and hold no logic of their own."""
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 from django.conf import settings
@@ -22,6 +23,6 @@ logger = logging.getLogger(__name__)
 def purge_personal_data() -> dict[str, int]:
     """Celery beat (hourly): erase personal data past TOLKDESK_RETENTION_DAYS. Idempotent: a second
     run, or two overlapping runs, only find what is still due."""
-    result = dict(visit_purge_personal_data(older_than_days=settings.TOLKDESK_RETENTION_DAYS))
+    result = asdict(visit_purge_personal_data(older_than_days=settings.TOLKDESK_RETENTION_DAYS))
     logger.info("retention purge: %s", result)
     return result

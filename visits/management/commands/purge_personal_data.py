@@ -1,3 +1,4 @@
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -33,5 +34,5 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"{result.visits} visits are due for erasure (older than {days} days).")
             return
-        summary = ", ".join(f"{name}={count}" for name, count in result.items())
+        summary = ", ".join(f"{name}={count}" for name, count in asdict(result).items())
         self.stdout.write(self.style.SUCCESS(f"Erased personal data older than {days} days: {summary}"))
