@@ -18,7 +18,8 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, READ_ERRORS, WRITE_ERRORS
 from config.parsers import BoundedJSONParser
-from visits.apis import StrictInputSerializer, acting_user
+from config.serializers import StrictInputSerializer
+from visits.apis import acting_user
 from visits.models import Office, StaffingDay
 from visits.permissions import Action, offices_for_action
 from visits.selectors import offices_for_user, staffing_days

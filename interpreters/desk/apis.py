@@ -9,13 +9,14 @@ from rest_framework.views import APIView
 
 from config.openapi import NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from config.serializers import StrictInputSerializer
 from interpreters.desk.services import visit_outcome_record
 from visits.models import NotUsedReason, VisitOutcome
 from visits.permissions import Action, visit_for_request_or_404
 from visits.services import outcome_warnings
 
 
-class OutcomeInputSerializer(serializers.Serializer):
+class OutcomeInputSerializer(StrictInputSerializer):
     interpreter_used = serializers.BooleanField()
     reason_not_used = serializers.ChoiceField(choices=NotUsedReason.choices, required=False, allow_blank=True)
 
