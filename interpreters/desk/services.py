@@ -19,9 +19,6 @@ from interpreters.services.bookings import booking_cancel, booking_request
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 from visits.models import (
-    InterpreterWanted,
-    LanguageNeed,
-    NeedIdentifiedBy,
     NotUsedReason,
     Visit,
     VisitOutcome,
@@ -178,26 +175,18 @@ def visit_close(
     return locked
 
 
-def visit_booking_request(
+def booking_request_at_desk(
     *,
     visit: Visit,
-    requested_by: User,
+    need: LanguageNeedInput | None,
+    requested_by: User | None,
     modality: str,
-    scheduled_for: datetime | None = None,
-    language: str = "",
+    scheduled_for: datetime | None,
 ) -> InterpreterBooking:
-    """The desk's one-click interpreter request. A visit without a language need first gets one in
-    ``language`` (the officer noticed the need mid-visit, so: wanted, judged by staff). Both are
-    written or neither: a refused booking leaves no need behind."""
+    """The officer's "book an interpreter" button: records the language need first when the visit
+    had none (the officer noticed it mid-visit), and requests the booking, together or not at all.
+    Returns the live booking, which is an earlier one if the visit already had one."""
     with transaction.atomic():
-        if not LanguageNeed.objects.filter(visit=visit).exists():
-            language_need_record(
-                visit=visit,
-                need=LanguageNeedInput(
-                    language=language,
-                    interpreter_wanted=InterpreterWanted.YES,
-                    identified_by=NeedIdentifiedBy.OFFICER_JUDGED,
-                ),
-                recorded_by=requested_by,
-            )
+        if need is not None:
+            language_need_record(visit=visit, need=need, recorded_by=requested_by)
         return booking_request(visit=visit, requested_by=requested_by, modality=modality, scheduled_for=scheduled_for)

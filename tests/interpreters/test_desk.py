@@ -1,12 +1,13 @@
 import pytest
 from django.utils import timezone
 
-from interpreters.desk.services import visit_booking_request, visit_close
+from interpreters.desk.services import booking_request_at_desk, visit_close
 from interpreters.models import BookingStatus, InterpreterBooking
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, VisitOutcome, VisitStatus
+from visits.services import LanguageNeedInput
 
 
 @pytest.fixture
@@ -113,7 +114,9 @@ def test_a_booking_still_pending_is_withdrawn_even_if_used(serving, officer):
 
 
 def test_the_desk_request_records_the_missing_need_and_the_booking_together(serving, officer, agency):
-    booking = visit_booking_request(visit=serving, requested_by=officer, modality="phone", language="ar")
+    booking = booking_request_at_desk(
+        visit=serving, need=LanguageNeedInput(language="ar"), requested_by=officer, modality="phone", scheduled_for=None
+    )
     need = LanguageNeed.objects.get(visit=serving)
     assert (need.language, need.interpreter_wanted) == ("ar", InterpreterWanted.YES)
     assert booking.language == "ar"
@@ -121,7 +124,13 @@ def test_the_desk_request_records_the_missing_need_and_the_booking_together(serv
 
 def test_a_refused_desk_request_leaves_no_language_need_behind(serving, officer, agency):
     with pytest.raises(DomainError) as err:
-        visit_booking_request(visit=serving, requested_by=officer, modality="carrier-pigeon", language="ar")
+        booking_request_at_desk(
+            visit=serving,
+            need=LanguageNeedInput(language="ar"),
+            requested_by=officer,
+            modality="carrier-pigeon",
+            scheduled_for=None,
+        )
     assert err.value.field == "modality"
     assert not LanguageNeed.objects.filter(visit=serving).exists()
     assert not InterpreterBooking.objects.exists()
