@@ -1,10 +1,22 @@
 from django.urls import path
 
+from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
     path("bookings/<int:pk>/", BookingDetailApi.as_view(), name="api-booking-detail"),
     path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="api-booking-cancel"),
+    path(
+        "bookings/<int:pk>/complaints/", apis_complaints.BookingComplaintsApi.as_view(), name="api-booking-complaints"
+    ),
+    path("complaints/", apis_complaints.ComplaintListApi.as_view(), name="api-complaints"),
+    path("complaints/<int:pk>/", apis_complaints.ComplaintDetailApi.as_view(), name="api-complaint-detail"),
+    path(
+        "complaints/<int:pk>/withdraw/", apis_complaints.ComplaintWithdrawApi.as_view(), name="api-complaint-withdraw"
+    ),
+    path(
+        "complaints/<int:pk>/escalate/", apis_complaints.ComplaintEscalateApi.as_view(), name="api-complaint-escalate"
+    ),
     path("agency-callbacks/<slug:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]

@@ -24,16 +24,18 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
-from interpreters.backends import AgencyEvent
+from interpreters.backends import COMPLAINT_EVENT_TYPES, INTERPRETER_CHANGED, AgencyEvent
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     BookingEvent,
+    BookingRequirement,
     BookingStatus,
     CompetenceLevel,
     Gender,
     InterpreterAgency,
     InterpreterBooking,
     Modality,
+    RequirementKind,
 )
 from interpreters.selectors import bookings_for_user
 from interpreters.services import (
@@ -43,6 +45,8 @@ from interpreters.services import (
     booking_cancel,
     booking_request,
 )
+from interpreters.services.requirements import MAX_REQUIREMENTS
+from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
 from visits.selectors import visits_for_user
 
@@ -61,12 +65,48 @@ class BookingAgencySerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """true or false only: not "yes", "on", 1 or "0"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class RequirementInputSerializer(StrictInputSerializer):
+    """One requirement of an order (also used in an appointment's `interpreter` body)."""
+
+    kind = serializers.ChoiceField(choices=RequirementKind.choices)
+    value = serializers.CharField(max_length=80)
+    # The serializer metaclass takes declared fields off the class, so this does not replace
+    # Field.required (the stubs cannot know that).
+    required = JsonBooleanField(required=False, default=False)  # type: ignore[assignment]
+    rank = serializers.ChoiceField(choices=[1, 2], required=False, default=1)
+
+
+class RequirementOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BookingRequirement
+        fields = ["kind", "value", "required", "rank", "met"]
+
+
+class DeliveredInterpreterSerializer(serializers.Serializer):
+    name = serializers.CharField(source="interpreter_name")
+    agency_ref = serializers.CharField(source="interpreter_agency_ref")
+    official_number = serializers.CharField(source="interpreter_official_number")
+    gender = serializers.CharField(source="interpreter_gender")
+    competence = serializers.CharField(source="interpreter_competence")
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     office = serializers.IntegerField(source="visit.office_id", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     agency = BookingAgencySerializer(read_only=True, allow_null=True)
     connection = serializers.SerializerMethodField()
     events = BookingEventSerializer(many=True, read_only=True)
+    requirements = RequirementOutputSerializer(many=True, read_only=True)
+    delivered_interpreter = DeliveredInterpreterSerializer(source="*", read_only=True)
 
     class Meta:
         model = InterpreterBooking
@@ -82,12 +122,14 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "gender_preference",
             "competence_required",
             "competence_wished",
+            "requirements",
             "status",
             "status_label",
             "agency",
             "agency_reference",
             "interpreter_name",
             "interpreter_competence",
+            "delivered_interpreter",
             "connection",
             "failure_reason",
             "attempts",
@@ -138,7 +180,7 @@ class BookingFilter(django_filters.FilterSet):
 
 def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     return bookings_for_user(request.user).prefetch_related(
-        Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk"))
+        Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")), "requirements"
     )
 
 
@@ -155,6 +197,7 @@ class BookingCreateInputSerializer(serializers.Serializer):
     competence_wished = serializers.ChoiceField(
         choices=CompetenceLevel.choices, required=False, allow_blank=True, default=""
     )
+    requirements = RequirementInputSerializer(many=True, required=False, max_length=MAX_REQUIREMENTS)  # type: ignore[call-arg]
 
 
 class BookingListCreateApi(generics.ListAPIView):
@@ -222,13 +265,28 @@ class BookingCancelApi(APIView):
 # ------------------------------------------------------------------------------------------------
 # Agency webhook
 
-CALLBACK_TYPES = ["confirmed", "started", "ended", "cancelled", "no_show"]
+CALLBACK_TYPES = [
+    "confirmed",
+    "started",
+    "ended",
+    "cancelled",
+    "no_show",
+    INTERPRETER_CHANGED,
+    *COMPLAINT_EVENT_TYPES,
+]
 
 
 class CallbackInterpreterSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    id = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+    official_number = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True, default="")
     competence = serializers.ChoiceField(choices=CompetenceLevel.choices, required=False, allow_blank=True, default="")
+
+
+class CallbackRequirementSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    met = serializers.BooleanField()
 
 
 class CallbackConnectionSerializer(serializers.Serializer):
@@ -244,10 +302,15 @@ class AgencyCallbackSerializer(serializers.Serializer):
     interpreter = CallbackInterpreterSerializer(required=False)
     connection = CallbackConnectionSerializer(required=False)
     minutes = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60, allow_null=True, default=None)
+    requirements = CallbackRequirementSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
+    complaint_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, allow_null=True)
+    answer = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["type"] == "ended" and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
+        if attrs["type"] in COMPLAINT_EVENT_TYPES and not attrs.get("complaint_id"):
+            raise serializers.ValidationError({"complaint_id": "A complaint answer names the complaint."})
         return attrs
 
 
@@ -337,6 +400,11 @@ class AgencyCallbackApi(APIView):
             type=v["type"],
             reference=v["reference"],
             interpreter_name=interp.get("name", ""),
+            interpreter_ref=interp.get("id", ""),
+            interpreter_official_number=interp.get("official_number", ""),
+            requirement_answers={a["id"]: a["met"] for a in v.get("requirements") or []},
+            complaint_id=v.get("complaint_id"),
+            answer=v.get("answer", ""),
             interpreter_gender=interp.get("gender", ""),
             interpreter_competence=interp.get("competence", ""),
             connection_phone=str(conn.get("phone") or ""),

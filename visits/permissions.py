@@ -48,6 +48,11 @@ class Action(StrEnum):
     BOOKING_CANCEL = "booking_cancel"
     OUTCOME_RECORD = "outcome_record"
     REPORT_VIEW = "report_view"
+    COMPLAINT_VIEW = "complaint_view"
+    COMPLAINT_FILE = "complaint_file"  # file and withdraw a complaint about a booking
+    COMPLAINT_ESCALATE = "complaint_escalate"
+    BOOKING_RATE = "booking_rate"  # stars and problems after a call
+    INTERPRETER_BLOCK = "interpreter_block"  # block an interpreter for the office
 
 
 # The role matrix (README "Roles and access"). Superusers are allowed everything.
@@ -65,6 +70,12 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_CANCEL: frozenset({REC, OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
+    Action.COMPLAINT_VIEW: frozenset({OFF, MGR}),
+    Action.COMPLAINT_FILE: frozenset({OFF, MGR}),
+    Action.COMPLAINT_ESCALATE: frozenset({MGR}),
+    Action.BOOKING_RATE: frozenset({OFF, MGR}),
+    # County or national blocks and agency quarantine: national admins (superusers) only.
+    Action.INTERPRETER_BLOCK: frozenset({MGR}),
 }
 # What a kiosk token may do, at its own office only.
 KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.CHECK_IN, Action.LANGUAGES_VIEW, Action.QUEUE_VIEW})

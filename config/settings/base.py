@@ -243,6 +243,12 @@ CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
     "task": "interpreters.booking_escalate_unconfirmed",
     "schedule": 60.0,
 }
+# Complaints (issue 10): accepted automatically when the agency has not answered in this many months.
+COMPLAINT_AUTO_ACCEPT_MONTHS = 3
+CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {
+    "task": "interpreters.complaint_auto_accept",
+    "schedule": crontab(hour=3, minute=10),
+}
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
 """Agency backends: one adapter per way of talking to an interpreter agency."""
 
 from interpreters.backends.base import (
+    COMPLAINT_EVENT_TYPES,
+    INTERPRETER_CHANGED,
     AgencyBackendBase,
     AgencyError,
     AgencyEvent,
@@ -25,6 +27,8 @@ def get_backend(agency: InterpreterAgency) -> AgencyBackendBase:
 
 
 __all__ = [
+    "COMPLAINT_EVENT_TYPES",
+    "INTERPRETER_CHANGED",
     "AgencyBackendBase",
     "AgencyError",
     "AgencyEvent",

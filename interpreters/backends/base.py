@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.models import Complaint, InterpreterAgency, InterpreterBooking
 
 # Agency event types, shared by book()/status() results and webhook callbacks.
 ACCEPTED = "accepted"
@@ -14,6 +14,12 @@ CANCELLED = "cancelled"
 NO_SHOW = "no_show"
 FAILED = "failed"
 EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED)
+# Events that change no booking status (issue 10): the agency replaced the interpreter, or answered
+# a complaint. They arrive as signed callbacks like the others.
+INTERPRETER_CHANGED = "interpreter_changed"
+COMPLAINT_ACCEPTED = "complaint_accepted"
+COMPLAINT_DISPUTED = "complaint_disputed"
+COMPLAINT_EVENT_TYPES = (COMPLAINT_ACCEPTED, COMPLAINT_DISPUTED)
 
 
 @dataclass(frozen=True)
@@ -26,9 +32,15 @@ class AgencyEvent:
     interpreter_gender: str = ""
     interpreter_competence: str = ""
     interpreter_id: int | None = None  # our Interpreter row, when the agency is one we simulate
+    interpreter_ref: str = ""  # the agency's own id for the interpreter
+    interpreter_official_number: str = ""  # Kammarkollegiet's number, for an authorised interpreter
     connection_phone: str = ""
     connection_url: str = ""
     minutes: int | None = None
+    # The agency's answer per requirement: our BookingRequirement id -> met.
+    requirement_answers: dict[int, bool] = field(default_factory=dict)
+    complaint_id: int | None = None
+    answer: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,3 +81,6 @@ class AgencyBackendBase:
 
     def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
         raise NotImplementedError
+
+    def complaint_send(self, complaint: Complaint) -> None:
+        """Hand a complaint to the agency; its answer comes back as a callback event."""

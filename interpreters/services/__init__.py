@@ -11,6 +11,7 @@ from interpreters.services.agency import (
     booking_cost_compute,
     booking_dispatch_step,
     booking_escalate,
+    booking_interpreter_change,
     booking_sync_status,
     bookings_due_for_escalation,
     bookings_sweep_stuck,
@@ -23,9 +24,27 @@ from interpreters.services.bookings import (
     booking_request,
     booking_transition,
 )
+from interpreters.services.complaints import (
+    complaint_answer,
+    complaint_escalate,
+    complaint_file,
+    complaint_send,
+    complaint_withdraw,
+    complaints_auto_accept,
+)
 from interpreters.services.pricing import booking_price_ore, rate_card_for, surcharge_percent
+from interpreters.services.requirements import RequirementInput, requirements_build
 
 __all__ = [
+    "RequirementInput",
+    "booking_interpreter_change",
+    "complaint_answer",
+    "complaint_escalate",
+    "complaint_file",
+    "complaint_send",
+    "complaint_withdraw",
+    "complaints_auto_accept",
+    "requirements_build",
     "TRANSITIONS",
     "CallbackRejected",
     "DispatchOutcome",

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interpreters.backends import (
+    COMPLAINT_EVENT_TYPES,
+    INTERPRETER_CHANGED,
     AgencyEvent,
     PermanentAgencyError,
     TransientAgencyError,
@@ -31,6 +33,7 @@ from interpreters.models import (
     AgencyCallback,
     BookingStatus,
     CompetenceLevel,
+    Gender,
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
@@ -42,7 +45,9 @@ from interpreters.services.bookings import (
     booking_event_record,
     booking_transition,
 )
+from interpreters.services.complaints import complaint_answer
 from interpreters.services.pricing import booking_price_ore, rate_card_for
+from interpreters.services.requirements import Delivered, requirements_answer
 from visits.errors import DomainError
 from visits.reports.services import usage_rollup_touch
 
@@ -63,18 +68,39 @@ EVENT_TO_STATUS = {
 # Applying agency events (the one path for book() answers, status polls and webhooks)
 
 
+def delivered_from(event: AgencyEvent) -> Delivered:
+    return Delivered(
+        gender=event.interpreter_gender if event.interpreter_gender in Gender.values else "",
+        competence=event.interpreter_competence if event.interpreter_competence in CompetenceLevel.values else "",
+        agency_ref=event.interpreter_ref or (str(event.interpreter_id) if event.interpreter_id else ""),
+        official_number=event.interpreter_official_number,
+    )
+
+
+def _interpreter_changes(booking: InterpreterBooking, event: AgencyEvent) -> dict[str, Any]:
+    """The delivered interpreter's fields, from a confirmation or an interpreter_changed event.
+    Every field is replaced, so a new interpreter never keeps the previous one's number."""
+    delivered = delivered_from(event)
+    interp = None
+    if event.interpreter_id:
+        interp = Interpreter.objects.filter(pk=event.interpreter_id, agency_id=booking.agency_id).first()
+    return {
+        "interpreter": interp,
+        "interpreter_name": event.interpreter_name[:120],
+        "interpreter_competence": delivered.competence,
+        "interpreter_gender": delivered.gender,
+        "interpreter_agency_ref": delivered.agency_ref[:80],
+        "interpreter_official_number": delivered.official_number[:20]
+        or (interp.official_number if interp is not None else ""),
+    }
+
+
 def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if event.reference and not booking.agency_reference:
         changes["agency_reference"] = event.reference
-    if event.interpreter_id:
-        interp = Interpreter.objects.filter(pk=event.interpreter_id, agency_id=booking.agency_id).first()
-        if interp is not None:
-            changes["interpreter"] = interp
-    if event.interpreter_name:
-        changes["interpreter_name"] = event.interpreter_name[:120]
-    if event.interpreter_competence in CompetenceLevel.values:
-        changes["interpreter_competence"] = event.interpreter_competence
+    if event.interpreter_id or event.interpreter_name or event.interpreter_ref or event.interpreter_official_number:
+        changes.update(_interpreter_changes(booking, event))
     if event.connection_phone:
         changes["connection_phone"] = event.connection_phone
     if event.connection_url:
@@ -121,6 +147,7 @@ def booking_apply_agency_event(
         changes: dict[str, Any] = {}
         if target == S.CONFIRMED:
             changes = _confirmation_changes(locked, event)
+            requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
         elif target == S.COMPLETED:
             if event.minutes is None or event.minutes < 0:
                 raise DomainError(_("An ended call needs its minutes."), field="minutes", code="required")
@@ -146,6 +173,43 @@ def booking_apply_agency_event(
                 else _("The agency reported a failure.")
             }
         booking_transition(booking=locked, to_status=target, source=source, detail=detail, changes=changes, now=now)
+    booking.refresh_from_db()
+    return True
+
+
+def booking_interpreter_change(
+    *, booking: InterpreterBooking, event: AgencyEvent, source: str, now: datetime | None = None
+) -> bool:
+    """The agency replaced the interpreter of a confirmed (or running) booking: store the new one,
+    decide the requirements again and record an "interpreter_changed" event the officer's page
+    shows. A booking that has not been confirmed yet, or has ended, cannot change interpreter."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in (S.CONFIRMED, S.IN_PROGRESS):
+            raise DomainError(
+                _("Only a confirmed booking can change interpreter."), field="type", code="illegal_transition"
+            )
+        changes = _interpreter_changes(locked, event)
+        if event.connection_phone:
+            changes["connection_phone"] = event.connection_phone
+        if event.connection_url:
+            changes["connection_url"] = event.connection_url
+        previous = {"name": locked.interpreter_name, "agency_ref": locked.interpreter_agency_ref}
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*changes, "updated_at"])
+        requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
+        booking_event_record(
+            booking=locked,
+            kind=INTERPRETER_CHANGED,
+            source=source,
+            detail={
+                "from": previous,
+                "to": {"name": locked.interpreter_name, "agency_ref": locked.interpreter_agency_ref},
+            },
+            now=now,
+        )
     booking.refresh_from_db()
     return True
 
@@ -225,7 +289,14 @@ def agency_callback_receive(
                 AgencyCallback.objects.create(agency=agency, event_id=event_id, received_at=now, payload=payload)
         except IntegrityError:
             return CallbackResult(booking=booking, duplicate=True, changed=False)
-        changed = booking_apply_agency_event(booking=booking, event=event, source=f"agency:{agency.slug}", now=now)
+        source = f"agency:{agency.slug}"
+        if event.type == INTERPRETER_CHANGED:
+            changed = booking_interpreter_change(booking=booking, event=event, source=source, now=now)
+        elif event.type in COMPLAINT_EVENT_TYPES:
+            complaint_answer(booking=booking, agency=agency, event=event, now=now)
+            changed = True
+        else:
+            changed = booking_apply_agency_event(booking=booking, event=event, source=source, now=now)
     return CallbackResult(booking=booking, duplicate=False, changed=changed)
 
 
@@ -413,6 +484,8 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
         booking.refresh_from_db()
         if booking.agency is None:  # booking_dispatch_step claimed it for an agency first
             raise RuntimeError(f"booking {booking.pk} was accepted by an agency it was never sent to")
+        if recorded and event.requirement_answers:
+            requirements_answer(booking=booking, answers=event.requirement_answers, delivered=delivered_from(event))
         if recorded:
             booking_event_record(
                 booking=booking,
