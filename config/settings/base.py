@@ -116,6 +116,14 @@ TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
 
+# Big holidays (storhelg) for the price lists' big-holiday surcharge, as data: holiday names as the
+# `holidays` package spells them in Swedish (visits/workdays.py). Override with a comma-separated list.
+TOLKDESK_BIG_HOLIDAYS = env_list(
+    "TOLKDESK_BIG_HOLIDAYS",
+    "Trettondedag jul,Påskafton,Långfredagen,Påskdagen,Annandag påsk,Pingstafton,Pingstdagen,"
+    "Midsommarafton,Midsommardagen,Julafton,Juldagen,Annandag jul,Nyårsafton,Nyårsdagen",
+)
+
 STATIC_URL = "static/"
 # Development and tests serve static files straight from static/ and the apps; production
 # collects them into STATIC_ROOT (see production.py).
