@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
         "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
         "GenderEnum": "interpreters.models.Gender",
         "VisitStatusEnum": "visits.models.VisitStatus",
+        "ComplaintTypeEnum": "interpreters.models.ComplaintType",
+        "ComplaintStatusEnum": "interpreters.models.ComplaintStatus",
+        "RequirementKindEnum": "interpreters.models.RequirementKind",
+        "AgencyCallbackTypeEnum": "interpreters.apis.CALLBACK_TYPES",
     },
 }
 

@@ -3,7 +3,8 @@
 backend_settings: book_latency_seconds (time book() takes), failure_rate (0..1, chance book() fails
 transiently), confirm_after_seconds (when the "agency" confirms), and optionally
 start_after_seconds / end_after_seconds / minutes to play the whole call through;
-wished_miss_rate (0..1, default 0.15): chance that the interpreter sent misses a wished requirement.
+wished_miss_rate (0..1, default 0; the demo agencies set it): chance that the interpreter sent
+misses a wished requirement.
 
 Requirements are honoured from the agency's own Interpreter rows: book() declines (a permanent
 error, so the next agency is asked) when no interpreter meets every required one; the confirmation
@@ -112,7 +113,7 @@ class SimulatedBackend(AgencyBackendBase):
 
         pool.sort(key=lambda i: (score(i), -i.pk), reverse=True)
         rng = random.Random(str(booking.idempotency_key))  # noqa: S311 - simulation only  # nosec B311
-        if wished and rng.random() < float(self.settings.get("wished_miss_rate", 0.15)):
+        if wished and rng.random() < float(self.settings.get("wished_miss_rate", 0.0)):
             missing = [i for i in pool if not all(interpreter_meets(i, r, booking.language) for r in wished)]
             if missing:
                 return missing[0]

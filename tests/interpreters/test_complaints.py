@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from interpreters.models import BookingStatus, Complaint, ComplaintStatus
 from interpreters.services import agency_callback_signature, complaint_file, complaints_auto_accept
 from interpreters.services.complaints import months_before
-from tests.factories import MembershipFactory, OfficeFactory, UserFactory, VisitFactory
+from tests.factories import MembershipFactory, OfficeFactory, UserFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
 from visits.errors import DomainError
 from visits.models import StaffRole

@@ -35,7 +35,7 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         10,
         [Modality.PHONE, Modality.VIDEO],
         None,
-        {"book_latency_seconds": 0.4, "failure_rate": 0.1, "confirm_after_seconds": 4},
+        {"book_latency_seconds": 0.4, "failure_rate": 0.1, "confirm_after_seconds": 4, "wished_miss_rate": 0.15},
     ),
     (
         "nordtolk",
@@ -43,7 +43,7 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         20,
         [Modality.PHONE, Modality.VIDEO],
         None,
-        {"book_latency_seconds": 0.8, "failure_rate": 0.05, "confirm_after_seconds": 6},
+        {"book_latency_seconds": 0.8, "failure_rate": 0.05, "confirm_after_seconds": 6, "wished_miss_rate": 0.15},
     ),
     (
         "tolkcentrum-malardalen",
@@ -51,7 +51,7 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         30,
         [Modality.PHONE],
         SMALL_SET,
-        {"book_latency_seconds": 0.3, "failure_rate": 0.2, "confirm_after_seconds": 3},
+        {"book_latency_seconds": 0.3, "failure_rate": 0.2, "confirm_after_seconds": 3, "wished_miss_rate": 0.15},
     ),
     (
         "lingua-syd",
@@ -59,7 +59,7 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         40,
         [Modality.PHONE, Modality.VIDEO, Modality.ON_SITE],
         None,
-        {"book_latency_seconds": 1.0, "failure_rate": 0.0, "confirm_after_seconds": 8},
+        {"book_latency_seconds": 1.0, "failure_rate": 0.0, "confirm_after_seconds": 8, "wished_miss_rate": 0.15},
     ),
 ]
 
