@@ -24,9 +24,11 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
-from interpreters.backends import COMPLAINT_EVENT_TYPES, INTERPRETER_CHANGED, AgencyEvent
+from interpreters.backends import AgencyEvent
+from interpreters.events import CALLBACK_EVENT_TYPES, COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
+    REACHABLE_BOOKING_STATUSES,
     BookingEvent,
     BookingRequirement,
     BookingStatus,
@@ -49,8 +51,6 @@ from interpreters.services.requirements import MAX_REQUIREMENTS
 from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
 from visits.selectors import visits_for_user
-
-CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -147,7 +147,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
 
     def get_connection(self, booking: InterpreterBooking) -> dict[str, str] | None:
         """How to reach the interpreter: only once the agency has confirmed."""
-        if booking.status not in CONNECTED_STATUSES:
+        if booking.status not in REACHABLE_BOOKING_STATUSES:
             return None
         return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
 
@@ -265,16 +265,6 @@ class BookingCancelApi(APIView):
 # ------------------------------------------------------------------------------------------------
 # Agency webhook
 
-CALLBACK_TYPES = [
-    "confirmed",
-    "started",
-    "ended",
-    "cancelled",
-    "no_show",
-    INTERPRETER_CHANGED,
-    *COMPLAINT_EVENT_TYPES,
-]
-
 
 class CallbackInterpreterSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
@@ -296,7 +286,7 @@ class CallbackConnectionSerializer(serializers.Serializer):
 
 class AgencyCallbackSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=80)
-    type = serializers.ChoiceField(choices=CALLBACK_TYPES)
+    type = serializers.ChoiceField(choices=CALLBACK_EVENT_TYPES)
     booking_id = serializers.UUIDField(help_text="The idempotency key tolkdesk sent with the booking.")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
     interpreter = CallbackInterpreterSerializer(required=False)
@@ -307,9 +297,9 @@ class AgencyCallbackSerializer(serializers.Serializer):
     answer = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["type"] == "ended" and attrs.get("minutes") is None:
+        if attrs["type"] == AgencyEventType.ENDED and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
-        if attrs["type"] in COMPLAINT_EVENT_TYPES and not attrs.get("complaint_id"):
+        if attrs["type"] in COMPLAINT_ANSWER_TYPES and not attrs.get("complaint_id"):
             raise serializers.ValidationError({"complaint_id": "A complaint answer names the complaint."})
         return attrs
 

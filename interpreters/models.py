@@ -163,6 +163,14 @@ ACTIVE_BOOKING_STATUSES = [
     BookingStatus.IN_PROGRESS,
 ]
 
+# Two words, two meanings (use these, never a status list of your own):
+# "connected": an interpreter was put through to the visitor; the call started and may have ended.
+# After that "no interpreter was used" cannot be true, and closing the visit leaves the booking alone.
+CONNECTED_BOOKING_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+# "reachable": the agency confirmed an interpreter and the call has not ended; staff see the number
+# to call or the video link.
+REACHABLE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+
 
 class InterpreterBooking(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="bookings")

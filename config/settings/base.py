@@ -43,12 +43,17 @@ INSTALLED_APPS = [
     "csp",
     "visits",
     "interpreters",
+    "visits.reports",
 ]
 
 MIDDLEWARE = [
+    # First: no header with a control character (NUL breaks PostgreSQL text) reaches any code below.
+    "config.middleware.HeaderControlCharacterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Everything past WhiteNoise is ours and may carry personal data: Cache-Control: no-store.
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

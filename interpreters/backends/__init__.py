@@ -1,8 +1,6 @@
 """Agency backends: one adapter per way of talking to an interpreter agency."""
 
 from interpreters.backends.base import (
-    COMPLAINT_EVENT_TYPES,
-    INTERPRETER_CHANGED,
     AgencyBackendBase,
     AgencyError,
     AgencyEvent,
@@ -27,8 +25,6 @@ def get_backend(agency: InterpreterAgency) -> AgencyBackendBase:
 
 
 __all__ = [
-    "COMPLAINT_EVENT_TYPES",
-    "INTERPRETER_CHANGED",
     "AgencyBackendBase",
     "AgencyError",
     "AgencyEvent",

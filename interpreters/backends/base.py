@@ -5,28 +5,12 @@ from typing import Any
 
 from interpreters.models import Complaint, InterpreterAgency, InterpreterBooking
 
-# Agency event types, shared by book()/status() results and webhook callbacks.
-ACCEPTED = "accepted"
-CONFIRMED = "confirmed"
-STARTED = "started"
-ENDED = "ended"
-CANCELLED = "cancelled"
-NO_SHOW = "no_show"
-FAILED = "failed"
-EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED)
-# Events that change no booking status (issue 10): the agency replaced the interpreter, or answered
-# a complaint. They arrive as signed callbacks like the others.
-INTERPRETER_CHANGED = "interpreter_changed"
-COMPLAINT_ACCEPTED = "complaint_accepted"
-COMPLAINT_DISPUTED = "complaint_disputed"
-COMPLAINT_EVENT_TYPES = (COMPLAINT_ACCEPTED, COMPLAINT_DISPUTED)
-
 
 @dataclass(frozen=True)
 class AgencyEvent:
     """What an agency tells us about a booking: the answer to book()/status(), or a callback."""
 
-    type: str
+    type: str  # an AgencyEventType value (interpreters/events.py)
     reference: str = ""
     interpreter_name: str = ""
     interpreter_gender: str = ""

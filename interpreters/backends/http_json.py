@@ -27,13 +27,12 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from interpreters.backends.base import (
-    CONFIRMED,
-    EVENT_TYPES,
     AgencyBackendBase,
     AgencyEvent,
     PermanentAgencyError,
     TransientAgencyError,
 )
+from interpreters.events import AgencyEventType
 from interpreters.models import Complaint, InterpreterBooking
 from interpreters.services.requirements import booking_requirements_for_agency
 
@@ -141,12 +140,13 @@ class HttpJsonBackend(AgencyBackendBase):
         if callback_base:
             payload["callback_url"] = f"{callback_base.rstrip('/')}/api/v1/agency-callbacks/{self.agency.slug}/"
         data = self._call("POST", "bookings", booking, payload)
+        if isinstance(data, dict) and data.get("status") == "declined":
+            # Cannot meet a required requirement: the next agency is asked.
+            raise PermanentAgencyError(f"agency declined: {str(data.get('reason') or '')[:200]}")
         if not isinstance(data, dict) or not data.get("reference"):
             raise TransientAgencyError("agency answered without a reference")
-        event = event_from_payload(data, default_type="accepted")
-        if event.type == "declined":
-            raise PermanentAgencyError(f"agency declined: {str(data.get('reason') or '')[:200]}")
-        if event.type not in ("accepted", CONFIRMED):
+        event = event_from_payload(data, default_type=AgencyEventType.ACCEPTED)
+        if event.type not in (AgencyEventType.ACCEPTED, AgencyEventType.CONFIRMED):
             raise PermanentAgencyError(f"agency answered status {event.type!r}")
         return event
 
@@ -178,4 +178,4 @@ class HttpJsonBackend(AgencyBackendBase):
         if not isinstance(data, dict):
             return None
         event = event_from_payload(data)
-        return event if event.type in EVENT_TYPES else None
+        return event if event.type in AgencyEventType.values else None

@@ -22,6 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from interpreters.backends.base import AgencyBackendBase, AgencyEvent, PermanentAgencyError, TransientAgencyError
+from interpreters.events import AgencyEventType
 from interpreters.models import CompetenceLevel, Interpreter, InterpreterBooking, Modality, RequirementKind
 
 K = RequirementKind
@@ -84,7 +85,7 @@ class SimulatedBackend(AgencyBackendBase):
             raise PermanentAgencyError(
                 "declined: no interpreter meets the required " + ", ".join(missed), detail={"declined": True}
             )
-        return AgencyEvent(type="accepted", reference=self.reference_for(booking))
+        return AgencyEvent(type=AgencyEventType.ACCEPTED, reference=self.reference_for(booking))
 
     def _requirements(self, booking: InterpreterBooking) -> list[dict[str, Any]]:
         from interpreters.services.requirements import booking_requirements_for_agency
@@ -124,17 +125,17 @@ class SimulatedBackend(AgencyBackendBase):
         from interpreters import tasks
 
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        tasks.simulated_agency_event.apply_async(args=(booking.pk, "confirmed"), countdown=delay)
+        tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.CONFIRMED.value), countdown=delay)
         if "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, "started"), countdown=start)
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, "ended"), countdown=end)
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.STARTED.value), countdown=start)
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.ENDED.value), countdown=end)
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""
-        if event_type != "confirmed":
-            minutes = int(self.settings.get("minutes", 20)) if event_type == "ended" else None
+        if event_type != AgencyEventType.CONFIRMED:
+            minutes = int(self.settings.get("minutes", 20)) if event_type == AgencyEventType.ENDED else None
             return AgencyEvent(type=event_type, reference=self.reference_for(booking), minutes=minutes)
         reqs = self._requirements(booking)
         interp = self.choose(booking, reqs)
@@ -145,7 +146,7 @@ class SimulatedBackend(AgencyBackendBase):
         }
         digits = int(uuid.UUID(str(booking.idempotency_key)).int % 10_000_000)
         return AgencyEvent(
-            type="confirmed",
+            type=AgencyEventType.CONFIRMED,
             reference=self.reference_for(booking),
             interpreter_id=interp.pk if interp else None,
             interpreter_ref=str(interp.pk) if interp else "",

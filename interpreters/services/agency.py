@@ -22,13 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interpreters.backends import (
-    COMPLAINT_EVENT_TYPES,
-    INTERPRETER_CHANGED,
     AgencyEvent,
     PermanentAgencyError,
     TransientAgencyError,
     get_backend,
 )
+from interpreters.events import COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
     AgencyCallback,
     BookingStatus,
@@ -54,13 +53,16 @@ from visits.reports.services import usage_rollup_touch
 logger = logging.getLogger(__name__)
 S = BookingStatus
 
-EVENT_TO_STATUS = {
-    "confirmed": S.CONFIRMED,
-    "started": S.IN_PROGRESS,
-    "ended": S.COMPLETED,
-    "cancelled": S.CANCELLED,
-    "no_show": S.NO_SHOW,
-    "failed": S.FAILED,
+E = AgencyEventType
+
+# What each agency event does to a booking ("accepted" is recorded by the dispatcher, not here).
+EVENT_TO_STATUS: dict[str, BookingStatus] = {
+    E.CONFIRMED: S.CONFIRMED,
+    E.STARTED: S.IN_PROGRESS,
+    E.ENDED: S.COMPLETED,
+    E.CANCELLED: S.CANCELLED,
+    E.NO_SHOW: S.NO_SHOW,
+    E.FAILED: S.FAILED,
 }
 
 
@@ -158,7 +160,7 @@ def booking_apply_agency_event(
                     booking=locked,
                     to_status=S.IN_PROGRESS,
                     source=source,
-                    detail={"event": "ended", "implied": True},
+                    detail={"event": E.ENDED, "implied": True},
                     now=now,
                 )
             changes = {
@@ -202,7 +204,7 @@ def booking_interpreter_change(
         requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
         booking_event_record(
             booking=locked,
-            kind=INTERPRETER_CHANGED,
+            kind=AgencyEventType.INTERPRETER_CHANGED,
             source=source,
             detail={
                 "from": previous,
@@ -290,9 +292,9 @@ def agency_callback_receive(
         except IntegrityError:
             return CallbackResult(booking=booking, duplicate=True, changed=False)
         source = f"agency:{agency.slug}"
-        if event.type == INTERPRETER_CHANGED:
+        if event.type == AgencyEventType.INTERPRETER_CHANGED:
             changed = booking_interpreter_change(booking=booking, event=event, source=source, now=now)
-        elif event.type in COMPLAINT_EVENT_TYPES:
+        elif event.type in COMPLAINT_ANSWER_TYPES:
             complaint_answer(booking=booking, agency=agency, event=event, now=now)
             changed = True
         else:
@@ -504,7 +506,7 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
             except (TransientAgencyError, PermanentAgencyError) as exc:
                 logger.warning("cancel at agency failed for booking %s: %s", booking.pk, exc.message)
         return DispatchOutcome("noop", detail=f"booking is {booking.status}")
-    if event.type == "confirmed":
+    if event.type == E.CONFIRMED:
         try:
             booking_apply_agency_event(booking=booking, event=event, source=f"agency:{booking.agency.slug}")
         except DomainError:

@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interpreters.backends import COMPLAINT_EVENT_TYPES, AgencyEvent, get_backend
-from interpreters.backends.base import COMPLAINT_ACCEPTED
+from interpreters.backends import AgencyEvent, get_backend
+from interpreters.events import COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
     OPEN_COMPLAINT_STATUSES,
     BookingStatus,
@@ -115,7 +115,7 @@ def complaint_answer(
     Only the agency complained to may answer, and only once: anything else raises DomainError and,
     the callback being one transaction, nothing is written."""
     now = now or timezone.now()
-    if event.type not in COMPLAINT_EVENT_TYPES:
+    if event.type not in COMPLAINT_ANSWER_TYPES:
         raise DomainError(_("Unknown event type."), field="type", code="invalid_choice")
     answer = (event.answer or "").strip()[:MESSAGE_MAX]
     if event.complaint_id is None:
@@ -137,7 +137,7 @@ def complaint_answer(
                 field="type",
                 code="illegal_transition",
             )
-        accepted = event.type == COMPLAINT_ACCEPTED
+        accepted = event.type == AgencyEventType.COMPLAINT_ACCEPTED
         if not accepted and not answer:
             raise DomainError(_("A disputed complaint needs the agency's answer."), field="answer", code="required")
         complaint.status = C.ACCEPTED if accepted else C.DISPUTED

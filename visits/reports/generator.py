@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
 
-from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.models import BookingEvent, InterpreterAgency, InterpreterBooking
 from visits.models import Authority, County, LanguageNeed, Office, Visit, VisitOutcome
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -511,8 +512,6 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def clear_generated_data() -> None:
     """Delete every visit and what hangs off it, and the rollups (bench/demo databases only)."""
-    from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
-
     with transaction.atomic():
         if connection.vendor == "postgresql":
             tables = [
@@ -533,8 +532,6 @@ def clear_generated_data() -> None:
         else:
             for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 model.objects.all().delete()
-            from interpreters.models import BookingEvent
-
             BookingEvent.objects.all().delete()
             InterpreterBooking.objects.all().delete()
             Visit.objects.all().delete()
