@@ -193,7 +193,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintTypeEnum": "interpreters.models.ComplaintType",
         "ComplaintStatusEnum": "interpreters.models.ComplaintStatus",
         "RequirementKindEnum": "interpreters.models.RequirementKind",
-        "AgencyCallbackTypeEnum": "interpreters.apis.CALLBACK_TYPES",
+        "AgencyCallbackTypeEnum": "interpreters.events.CALLBACK_EVENT_TYPES",
     },
 }
 
