@@ -2,6 +2,7 @@ from django.urls import path
 
 from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
+from interpreters.apis_money import BookingRequisitionApi, PriceEstimateApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
@@ -18,5 +19,7 @@ urlpatterns = [
     path(
         "complaints/<int:pk>/escalate/", apis_complaints.ComplaintEscalateApi.as_view(), name="api-complaint-escalate"
     ),
+    path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
+    path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     path("agency-callbacks/<slug:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]

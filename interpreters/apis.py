@@ -24,10 +24,12 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
 from interpreters.events import CALLBACK_EVENT_TYPES, COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
+    OFFICE_CANCEL_REASONS,
     REACHABLE_BOOKING_STATUSES,
     BookingEvent,
     BookingRequirement,
@@ -39,7 +41,7 @@ from interpreters.models import (
     Modality,
     RequirementKind,
 )
-from interpreters.selectors import bookings_for_user
+from interpreters.selectors import booking_requisition, bookings_for_user
 from interpreters.services import (
     CallbackRejected,
     agency_callback_receive,
@@ -47,10 +49,11 @@ from interpreters.services import (
     booking_cancel,
     booking_request,
 )
+from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import MAX_REQUIREMENTS
 from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
-from visits.selectors import visits_for_user
+from visits.permissions import Action, office_permission, visit_for_request_or_404
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -107,6 +110,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     events = BookingEventSerializer(many=True, read_only=True)
     requirements = RequirementOutputSerializer(many=True, read_only=True)
     delivered_interpreter = DeliveredInterpreterSerializer(source="*", read_only=True)
+    requisition = serializers.SerializerMethodField()
 
     class Meta:
         model = InterpreterBooking
@@ -134,7 +138,18 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "failure_reason",
             "attempts",
             "minutes_used",
+            "minutes_ordered",
             "cost_ore",
+            "cost_estimated_ore",
+            "estimate_rows",
+            "cost_reported_ore",
+            "cost_confirmed_ore",
+            "cost_rows",
+            "cancellation_fee_ore",
+            "cancellation_fee_rows",
+            "cancel_reason",
+            "cancel_note",
+            "requisition",
             "requested_at",
             "pending_at",
             "confirmed_at",
@@ -144,6 +159,12 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "failed_at",
             "events",
         ]
+
+    @extend_schema_field(RequisitionOutputSerializer(allow_null=True))
+    def get_requisition(self, booking: InterpreterBooking) -> dict[str, Any] | None:
+        """The current requisition (the agency's claim and the office's answer), or null."""
+        requisition = booking_requisition(booking)
+        return None if requisition is None else RequisitionOutputSerializer(requisition).data
 
     def get_connection(self, booking: InterpreterBooking) -> dict[str, str] | None:
         """How to reach the interpreter: only once the agency has confirmed."""
@@ -198,6 +219,10 @@ class BookingCreateInputSerializer(serializers.Serializer):
         choices=CompetenceLevel.choices, required=False, allow_blank=True, default=""
     )
     requirements = RequirementInputSerializer(many=True, required=False, max_length=MAX_REQUIREMENTS)  # type: ignore[call-arg]
+    minutes_ordered = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_MINUTES,
+        help_text="Expected length: the estimate stored on the booking, and the billing floor when pre-booked.",
+    )  # fmt: skip
 
 
 class BookingListCreateApi(generics.ListAPIView):
@@ -222,7 +247,7 @@ class BookingListCreateApi(generics.ListAPIView):
         data = BookingCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
-        visit = get_object_or_404(visits_for_user(request.user), pk=args.pop("visit"))
+        visit = visit_for_request_or_404(request, args.pop("visit"), Action.BOOKING_REQUEST)
         had_active = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).exists()
         language = args.pop("language", None) or None
         booking = booking_request(visit=visit, requested_by=request.user, language=language, **args)
@@ -244,21 +269,31 @@ class BookingDetailApi(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class BookingCancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+class BookingCancelInputSerializer(StrictInputSerializer):
+    reason = serializers.ChoiceField(choices=[(r.value, r.label) for r in OFFICE_CANCEL_REASONS])
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default="", help_text="Personal data: purged."
+    )
 
 
 class BookingCancelApi(APIView):
-    permission_classes = [IsAuthenticated]
+    """Cancel with a reason. The fee the office owes (`cancellation_fee_ore`) follows the booking's
+    price list: within 48 working hours of the start the full ordered price, else the broker fee;
+    on-demand calls before the interpreter connects cost nothing."""
+
+    permission_classes = [office_permission(Action.BOOKING_CANCEL)]
 
     @extend_schema(
         request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS}
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
+        self.check_object_permissions(request, booking)
         data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking_cancel(booking=booking, by=request.user, reason=data.validated_data["reason"])
+        booking_cancel(
+            booking=booking, by=request.user, reason=data.validated_data["reason"], note=data.validated_data["note"]
+        )
         return Response(BookingOutputSerializer(_scoped_bookings(request).get(pk=pk)).data)
 
 
@@ -295,12 +330,19 @@ class AgencyCallbackSerializer(serializers.Serializer):
     requirements = CallbackRequirementSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
     complaint_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, allow_null=True)
     answer = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    # The interpreter's start and end of the call (optional; on "ended" and "requisition_corrected").
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["type"] == AgencyEventType.ENDED and attrs.get("minutes") is None:
+        needs_minutes = (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED)
+        if attrs["type"] in needs_minutes and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
         if attrs["type"] in COMPLAINT_ANSWER_TYPES and not attrs.get("complaint_id"):
             raise serializers.ValidationError({"complaint_id": "A complaint answer names the complaint."})
+        start, end = attrs.get("started_at"), attrs.get("ended_at")
+        if start is not None and end is not None and end < start:
+            raise serializers.ValidationError({"ended_at": "The end is before the start."})
         return attrs
 
 
@@ -400,6 +442,8 @@ class AgencyCallbackApi(APIView):
             connection_phone=str(conn.get("phone") or ""),
             connection_url=conn.get("url", ""),
             minutes=v.get("minutes"),
+            started_at=v.get("started_at"),
+            ended_at=v.get("ended_at"),
             raw=payload,
         )
         try:

@@ -22,6 +22,9 @@ class AgencyEventType(models.TextChoices):
     INTERPRETER_CHANGED = "interpreter_changed"  # the agency replaced the interpreter of a confirmed booking
     COMPLAINT_ACCEPTED = "complaint_accepted"  # the agency accepts a complaint (reklamation)
     COMPLAINT_DISPUTED = "complaint_disputed"  # the agency disputes it, with an answer
+    # A corrected requisition for an ended call: new minutes (and start/end) replace the reported
+    # ones; the old requisition is kept with status "replaced".
+    REQUISITION_CORRECTED = "requisition_corrected"
 
 
 #: The types an agency may post to the webhook (``/api/v1/agency-callbacks/<agency>/``). "accepted" and
@@ -35,6 +38,7 @@ CALLBACK_EVENT_TYPES: tuple[str, ...] = (
     AgencyEventType.INTERPRETER_CHANGED,
     AgencyEventType.COMPLAINT_ACCEPTED,
     AgencyEventType.COMPLAINT_DISPUTED,
+    AgencyEventType.REQUISITION_CORRECTED,
 )
 #: The agency's answers to a complaint (interpreters.services.complaints.complaint_answer).
 COMPLAINT_ANSWER_TYPES: tuple[str, ...] = (AgencyEventType.COMPLAINT_ACCEPTED, AgencyEventType.COMPLAINT_DISPUTED)

@@ -20,13 +20,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interpreters.models import (
-    AgencyBackend,
     Complaint,
     ComplaintStatus,
     ComplaintType,
-    InterpreterAgency,
     InterpreterBooking,
 )
+from interpreters.services.price_lists import price_lists_seed_demo
 from tests.factories import (
     AuthorityFactory,
     LanguageFactory,
@@ -37,6 +36,7 @@ from tests.factories import (
     VisitFactory,
     kiosk_token_with_key,
 )
+from tests.interpreters.factories import AgencyFactory
 from visits.models import StaffRole, VisitStatus
 from visits.permissions import KIOSK_ACTIONS, ROLE_MATRIX, Action
 
@@ -154,10 +154,35 @@ SPECS: list[Spec] = [
     Spec("booking list", "get", lambda w, t: "/api/v1/bookings/", action=Action.BOOKING_VIEW, scoped=False),
     Spec("booking detail", "get", lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/", action=Action.BOOKING_VIEW),
     Spec(
+        "outcome correction",
+        "put",
+        lambda w, t: f"/api/v1/visits/{w.visits[t + '_in_service'].pk}/outcome/",
+        action=Action.OUTCOME_RECORD,
+        data=lambda w, t: {"interpreter_used": True},
+        ok=(200, 201),
+    ),
+    Spec(
+        "visit language need",
+        "patch",
+        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/",
+        action=Action.LANGUAGE_NEED_EDIT,
+        data=lambda w, t: {"language_need": {"interpreter_wanted": "unsure"}},
+    ),
+    # Receptionists may neither request nor cancel a booking (issue 17), on the API or the page.
+    Spec(
+        "booking create",
+        "post",
+        lambda w, t: "/api/v1/bookings/",
+        action=Action.BOOKING_REQUEST,
+        data=lambda w, t: {"visit": w.visits[t + "_in_service"].pk, "modality": "phone"},
+        ok=(201,),
+    ),
+    Spec(
         "booking cancel",
         "post",
         lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/cancel/",
         action=Action.BOOKING_CANCEL,
+        data=lambda w, t: {"reason": "visitor_left"},
         ok=(200,),
     ),
     # Complaints (issue 10)
@@ -193,6 +218,65 @@ SPECS: list[Spec] = [
         "post",
         lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/escalate/",
         action=Action.COMPLAINT_ESCALATE,
+    ),
+    # The officer's desk (pages)
+    Spec("officer visit page", "get", lambda w, t: f"/visits/{visit_id(w, t)}/", action=Action.VISIT_VIEW, api=False),
+    Spec(
+        "booking request page",
+        "post",
+        lambda w, t: f"/visits/{w.visits[t + '_in_service'].pk}/interpreter/",
+        action=Action.BOOKING_REQUEST,
+        api=False,
+        data=lambda w, t: {"modality": "phone"},
+        ok=(302,),
+    ),
+    Spec(
+        "booking cancel page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/interpreter/{booking_id(w, t)}/cancel/",
+        action=Action.BOOKING_CANCEL,
+        api=False,
+        ok=(302,),
+    ),
+    Spec(
+        "start service page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/start/",
+        action=Action.VISIT_STATUS,
+        api=False,
+        ok=(302,),
+    ),
+    Spec(
+        "visitor left page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/left/",
+        action=Action.VISIT_STATUS,
+        api=False,
+        ok=(302,),
+    ),
+    # Money issue
+    Spec(
+        "price estimate",
+        "get",
+        lambda w, t: "/api/v1/price-estimate/?language=ar&modality=phone&competence=ovrig&minutes=30",
+        action=Action.PRICE_ESTIMATE,
+        scoped=False,
+    ),
+    # No requisition yet: an allowed role gets the 404 of "not reported yet", the others 403.
+    Spec(
+        "requisition",
+        "get",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_VIEW,
+        ok=(404,),
+    ),
+    Spec(
+        "requisition confirm",
+        "post",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_DECIDE,
+        data=lambda w, t: {"action": "confirm"},
+        ok=(400,),
     ),
     # Reports issue
     Spec(
@@ -244,7 +328,8 @@ def world(db) -> World:
     authority = AuthorityFactory()
     LanguageFactory(code="ar")
     visits, bookings, complaints = {}, {}, {}
-    agency = InterpreterAgency.objects.create(name="Tolkbyrån", slug="tolkbyran", backend=AgencyBackend.SIMULATED)
+    agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
+    price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
         visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)
         LanguageNeedFactory(visit=visit)

@@ -1,6 +1,7 @@
 """The interface every agency backend implements, and the errors that drive retry and fallback."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from interpreters.models import Complaint, InterpreterAgency, InterpreterBooking
@@ -25,6 +26,9 @@ class AgencyEvent:
     requirement_answers: dict[int, bool] = field(default_factory=dict)
     complaint_id: int | None = None
     answer: str = ""
+    # The interpreter's own start and end of the call ("ended", "requisition_corrected").
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, InterpreterBooking
+from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
 from interpreters.services.bookings import booking_cancel
 from visits.errors import DomainError
 from visits.models import NotUsedReason, Visit, VisitOutcome, VisitStatus
@@ -61,7 +61,7 @@ def visit_close(
             # reported the call yet was real, so it is not cancelled (the agency's "ended" completes it).
             withdrawn.remove(BookingStatus.CONFIRMED)
         for booking in bookings.filter(status__in=withdrawn):
-            booking_cancel(booking=booking, by=by, reason=f"visit {status}", now=now)
+            booking_cancel(booking=booking, by=by, reason=CancelReason.SYSTEM_VISIT_CLOSED, now=now)
         locked = visit_set_status(visit=locked, status=status, by=by, now=now)
         if interpreter_used is not None:
             visit_outcome_record(

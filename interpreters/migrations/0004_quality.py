@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interpreters', '0002_booking_dispatch_fields'),
+        ('interpreters', '0003_price_lists_requisitions_cancel_fees'),
         ('visits', '0004_monthly_office_usage'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
