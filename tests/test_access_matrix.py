@@ -219,6 +219,28 @@ SPECS: list[Spec] = [
         lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/escalate/",
         action=Action.COMPLAINT_ESCALATE,
     ),
+    # Workload issue: officer hours per office and day
+    Spec(
+        "staffing day put",
+        "put",
+        lambda w, t: f"/api/v1/offices/{office_param(w, t)}/staffing/2026-10-05/",
+        action=Action.STAFFING_EDIT,
+        data=lambda w, t: {"officer_hours": 7.5},
+        ok=(200, 201),
+    ),
+    Spec(
+        "staffing list",
+        "get",
+        lambda w, t: f"/api/v1/offices/{office_param(w, t)}/staffing/",
+        action=Action.STAFFING_EDIT,
+    ),
+    Spec(
+        "staffing week page",
+        "get",
+        lambda w, t: f"/staffing/?office={office_param(w, t)}",
+        action=Action.STAFFING_EDIT,
+        api=False,
+    ),
     # The officer's desk (pages)
     Spec("officer visit page", "get", lambda w, t: f"/visits/{visit_id(w, t)}/", action=Action.VISIT_VIEW, api=False),
     Spec(

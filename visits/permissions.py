@@ -52,6 +52,7 @@ class Action(StrEnum):
     COMPLAINT_ESCALATE = "complaint_escalate"
     BOOKING_RATE = "booking_rate"  # stars and problems after a call
     INTERPRETER_BLOCK = "interpreter_block"  # block an interpreter for the office
+    STAFFING_EDIT = "staffing_edit"  # officer hours per office and day (the workload model)
     PRICE_ESTIMATE = "price_estimate"  # any staff member may see what a call would cost
     REQUISITION_VIEW = "requisition_view"
     REQUISITION_DECIDE = "requisition_decide"  # confirm or dispute the agency's minutes
@@ -80,6 +81,7 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_RATE: frozenset({OFF, MGR}),
     # County or national blocks and agency quarantine: national admins (superusers) only.
     Action.INTERPRETER_BLOCK: frozenset({MGR}),
+    Action.STAFFING_EDIT: frozenset({MGR}),
     Action.PRICE_ESTIMATE: frozenset({REC, OFF, MGR}),
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
     Action.REQUISITION_DECIDE: frozenset({OFF, MGR}),
