@@ -3,6 +3,7 @@ from django.urls import path
 from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 from interpreters.apis_money import BookingRequisitionApi, PriceEstimateApi
+from interpreters.desk.apis import VisitOutcomeApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
@@ -21,5 +22,7 @@ urlpatterns = [
     ),
     path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
+    # The outcome the officer records at the desk (interpreters/desk/apis.py).
+    path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
     path("agency-callbacks/<slug:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]
