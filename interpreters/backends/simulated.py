@@ -10,13 +10,22 @@ Requirements are honoured from the agency's own Interpreter rows: book() decline
 error, so the next agency is asked) when no interpreter meets every required one; the confirmation
 says which requirements the chosen interpreter meets.
 
+`play_through: true` (the demo agencies) plays every call to its end with a realistic plan drawn
+from the booking's idempotency key (so every event of one booking agrees): most calls last 10-40
+minutes (log-normal, median ~22); `no_show_rate` of them end in a no-show; `correction_rate` of the
+ended ones get a corrected requisition afterwards. Demo time runs faster: each call minute takes
+`seconds_per_call_minute` real seconds (default 3). A pre-booked call starts at its booked time.
+
 Confirmation arrives through the same service a webhook callback uses (agency_callback_receive),
 sent as a delayed Celery task, so the demo exercises the real callback path.
 """
 
+import math
 import random
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -63,6 +72,24 @@ def meets_required(interp: Interpreter, reqs: list[dict[str, Any]], language: st
     return all(
         interpreter_meets(interp, r, language) for r in required if r["kind"] not in (K.COMPETENCE, K.NAMED_INTERPRETER)
     )
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    minutes: int
+    no_show: bool
+    corrected_minutes: int | None
+
+
+def call_plan(booking: InterpreterBooking, *, no_show_rate: float, correction_rate: float) -> CallPlan:
+    """The simulated call's length and fate, the same every time it is asked for (seeded by the key)."""
+    rnd = random.Random(str(booking.idempotency_key))  # noqa: S311 - simulation only  # nosec B311
+    minutes = max(3, min(120, round(rnd.lognormvariate(math.log(22), 0.4))))
+    no_show = rnd.random() < no_show_rate
+    corrected = None
+    if rnd.random() < correction_rate:
+        corrected = max(1, minutes + rnd.choice([-10, -5, -3, 3, 5]))
+    return CallPlan(minutes=minutes, no_show=no_show, corrected_minutes=corrected)
 
 
 class SimulatedBackend(AgencyBackendBase):
@@ -120,23 +147,65 @@ class SimulatedBackend(AgencyBackendBase):
                 return missing[0]
         return pool[0]
 
+    def plan(self, booking: InterpreterBooking) -> CallPlan:
+        return call_plan(
+            booking,
+            no_show_rate=float(self.settings.get("no_show_rate", 0.05)),
+            correction_rate=float(self.settings.get("correction_rate", 0.1)),
+        )
+
     def accepted(self, booking: InterpreterBooking) -> None:
         """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
         from interpreters import tasks
 
+        def send(event: AgencyEventType, countdown: float) -> None:
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, event.value), countdown=countdown)
+
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.CONFIRMED.value), countdown=delay)
-        if "end_after_seconds" in self.settings:
+        send(AgencyEventType.CONFIRMED, delay)
+        if self.settings.get("play_through"):
+            start = delay + float(self.settings.get("start_after_seconds", 5))
+            if booking.scheduled_for is not None:
+                start = max(start, (booking.scheduled_for - timezone.now()).total_seconds())
+            plan = self.plan(booking)
+            if plan.no_show:
+                send(AgencyEventType.NO_SHOW, start)
+                return
+            end = start + plan.minutes * float(self.settings.get("seconds_per_call_minute", 3))
+            send(AgencyEventType.STARTED, start)
+            send(AgencyEventType.ENDED, end)
+            if plan.corrected_minutes is not None:
+                send(AgencyEventType.REQUISITION_CORRECTED, end + 10)
+        elif "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.STARTED.value), countdown=start)
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, AgencyEventType.ENDED.value), countdown=end)
+            send(AgencyEventType.STARTED, start)
+            send(AgencyEventType.ENDED, end)
+
+    def _ended(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
+        """ "ended" or a corrected requisition: the minutes and the interpreter's start and end."""
+        if self.settings.get("play_through"):
+            plan = self.plan(booking)
+            minutes = plan.minutes
+            if event_type == AgencyEventType.REQUISITION_CORRECTED and plan.corrected_minutes is not None:
+                minutes = plan.corrected_minutes
+        else:
+            minutes = int(self.settings.get("minutes", 20))
+        started: datetime = booking.started_at or timezone.now()
+        return AgencyEvent(
+            type=event_type,
+            reference=self.reference_for(booking),
+            minutes=minutes,
+            started_at=started,
+            ended_at=started + timedelta(minutes=minutes),
+        )
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""
+        if event_type in (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED):
+            return self._ended(booking, event_type)
         if event_type != AgencyEventType.CONFIRMED:
-            minutes = int(self.settings.get("minutes", 20)) if event_type == AgencyEventType.ENDED else None
-            return AgencyEvent(type=event_type, reference=self.reference_for(booking), minutes=minutes)
+            return AgencyEvent(type=event_type, reference=self.reference_for(booking))
         reqs = self._requirements(booking)
         interp = self.choose(booking, reqs)
         answers = {
