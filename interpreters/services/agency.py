@@ -8,7 +8,6 @@ row lock or (on SQLite) the write lock.
 import hashlib
 import hmac
 import logging
-import os
 import random
 import re
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interpreters.agency_safety import agency_secret, connection_phone_clean, connection_url_clean
 from interpreters.backends import (
     AgencyEvent,
     PermanentAgencyError,
@@ -106,10 +106,14 @@ def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> di
         changes["agency_reference"] = event.reference
     if event.interpreter_id or event.interpreter_name or event.interpreter_ref or event.interpreter_official_number:
         changes.update(_interpreter_changes(booking, event))
-    if event.connection_phone:
-        changes["connection_phone"] = event.connection_phone
-    if event.connection_url:
-        changes["connection_url"] = event.connection_url
+    # Every path (book()/status() answers, webhooks) comes through here: an invalid number or a link
+    # that is not https (javascript:, http:) is dropped, never stored.
+    phone = connection_phone_clean(event.connection_phone)
+    if phone:
+        changes["connection_phone"] = phone
+    url = connection_url_clean(event.connection_url)
+    if url:
+        changes["connection_url"] = url
     return changes
 
 
@@ -202,10 +206,11 @@ def booking_interpreter_change(
                 _("Only a confirmed booking can change interpreter."), field="type", code="illegal_transition"
             )
         changes = _interpreter_changes(locked, event)
-        if event.connection_phone:
-            changes["connection_phone"] = event.connection_phone
-        if event.connection_url:
-            changes["connection_url"] = event.connection_url
+        phone, url = connection_phone_clean(event.connection_phone), connection_url_clean(event.connection_url)
+        if phone:
+            changes["connection_phone"] = phone
+        if url:
+            changes["connection_url"] = url
         previous = {"name": locked.interpreter_name, "agency_ref": locked.interpreter_agency_ref}
         for name, value in changes.items():
             setattr(locked, name, value)
@@ -238,8 +243,7 @@ class CallbackRejected(Exception):
 
 
 def agency_webhook_secret(agency: InterpreterAgency) -> bytes | None:
-    env_name = (agency.backend_settings or {}).get("webhook_secret_env")
-    value = os.environ.get(env_name) if env_name else None
+    value = agency_secret(agency.backend_settings, "webhook_secret_env")
     return value.encode() if value else None
 
 
