@@ -26,7 +26,7 @@ BODY = {"type": "late_or_absent", "message": "Tolken ringde 25 minuter för sent
 
 @pytest.fixture(autouse=True)
 def webhook_secret(monkeypatch):
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", SECRET)
 
 
 def client_for(user):

@@ -296,7 +296,7 @@ def _signed_post(client, agency, payload):
 def test_an_interpreter_change_is_stored_recorded_and_redecides_the_requirements(
     client, visit, http_agency, monkeypatch
 ):
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", SECRET)
     row, _server = http_agency("alfa")
     booking = BookingFactory(
         visit=visit,
@@ -333,7 +333,7 @@ def test_an_interpreter_change_is_stored_recorded_and_redecides_the_requirements
 
 
 def test_an_interpreter_change_before_confirmation_is_409_and_writes_nothing(client, visit, http_agency, monkeypatch):
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", SECRET)
     row, _server = http_agency("alfa")
     booking = BookingFactory(visit=visit, agency=row, status=S.PENDING, agency_reference="FA-1")
     response = _signed_post(
