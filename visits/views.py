@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.client_ip import client_ip_address
 from config.request_types import AuthenticatedHttpRequest
+from visits.audit import audit_dialect_list_read, shown_dialect
 from visits.errors import DomainError
 from visits.forms import CheckInForm
 from visits.models import InterpreterWanted, Language, LanguageNeed, Office, Visit, VisitStatus
@@ -134,6 +136,8 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
         authority = most_common_authority(office=office)
         form = CheckInForm(initial={"authority": authority.pk if authority else None}, **form_kwargs)
 
+    queue_rows = _queue_rows(office)
+    _audit_dialects(request, queue_rows, via="page:check-in")
     return render(
         request,
         "visits/check_in.html",
@@ -144,7 +148,7 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             "tiles": picker_tiles(languages),
             "swedish": label_for_tag("sv"),
             "selected_language": form["language"].value() or "",
-            "queue": _queue_rows(office),
+            "queue": queue_rows,
         },
         status=400 if form.is_bound else 200,
     )
@@ -157,4 +161,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     office = _current_office(request, request.GET.get("office"))
     if office is None:
         return _no_office(request)
-    return render(request, "visits/_queue.html", {"office": office, "queue": _queue_rows(office)})
+    rows = _queue_rows(office)
+    _audit_dialects(request, rows, via="page:queue")
+    return render(request, "visits/_queue.html", {"office": office, "queue": rows})
+
+
+def _audit_dialects(request: HttpRequest, rows: list[QueueRow], *, via: str) -> None:
+    shown = [(row.visit.pk, row.visit.office_id) for row in rows if shown_dialect(row.visit)]
+    audit_dialect_list_read(user=request.user, shown=shown, via=via, remote_addr=client_ip_address(request))
