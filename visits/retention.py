@@ -85,7 +85,13 @@ NOT_VISITOR_DATA: dict[str, dict[str, str]] = {
     "visits.Office": {f: "reference data about an office" for f in ("name", "municipality", "phone")},
     "visits.Authority": {f: "reference data about an authority" for f in ("code", "name")},
     "visits.Language": {
-        f: "the language catalogue" for f in ("code", "name_sv_override", "name_en_override", "endonym_override")
+        f: "the language catalogue"
+        for f in ("code", "name_sv_override", "name_en_override", "endonym_override", "search_aliases")
+    },
+    # The first answer to a write, kept for replays: deleted after 24 h (idempotency_records_purge), well
+    # inside the retention period, so it never outlives the visitor data it may echo.
+    "idempotency.IdempotencyRecord": {
+        f: "a write-once record, deleted after 24 h" for f in ("scope", "path", "key", "fingerprint", "response")
     },
     "visits.KioskToken": {f: "a kiosk's name and key hash" for f in ("name", "key_prefix", "key_hash")},
     "interpreters.InterpreterAgency": {
