@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
 from interpreters.agency_safety import connection_url_validate
@@ -54,6 +55,7 @@ from interpreters.services import (
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import MAX_REQUIREMENTS
 from visits.apis import StrictInputSerializer
+from visits.audit import audit_dialect_list_read
 from visits.errors import DomainError
 from visits.permissions import Action, office_permission, visit_for_request_or_404
 
@@ -239,7 +241,14 @@ class BookingListCreateApi(generics.ListAPIView):
 
     @extend_schema(responses={200: BookingOutputSerializer(many=True), 400: BAD_INPUT, **READ_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # Dialect is personal data (README): a list that shows one is a logged read.
+        items = response.data.get("results", []) if isinstance(response.data, dict) else response.data
+        shown = [(item["visit"], item["office"]) for item in items if item.get("dialect")]
+        audit_dialect_list_read(
+            user=request.user, shown=shown, via="api:booking-list", remote_addr=client_ip_address(request)
+        )
+        return response
 
     @extend_schema(
         request=BookingCreateInputSerializer,
