@@ -59,9 +59,7 @@ class StaffingDayApi(APIView):
             max_digits=6, decimal_places=2, min_value=Decimal("0"), max_value=MAX_OFFICER_HOURS
         )
 
-    @extend_schema(
-        responses={200: StaffingDayOutputSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS}
-    )
+    @extend_schema(responses={200: StaffingDayOutputSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS})
     def get(self, request: Request, office_id: int, day: str) -> Response:
         office = _office_for_staffing(request, office_id)
         row = get_object_or_404(StaffingDay, office=office, date=_parse_day(day))
