@@ -5,11 +5,14 @@ from datetime import date
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from interpreters.models import (
+    AgencyQuarantine,
     AgencyRanking,
     BookingEvent,
     CompetenceLevel,
+    Complaint,
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
@@ -44,6 +47,22 @@ def agency_serves_language(agency: InterpreterAgency, language: str) -> bool:
     return tag in offered or tag.split("-")[0] in offered
 
 
+def quarantines_in(*, county: str, on: date) -> dict[int, AgencyQuarantine]:
+    """Agencies a national admin has put in quarantine for the county on the day, by agency id."""
+    rows = AgencyQuarantine.objects.filter(county=county, starts_on__lte=on, ends_on__gte=on).order_by("ends_on")
+    return {row.agency_id: row for row in rows}
+
+
+def agencies_quarantined_for(*, language: str, modality: str, county: str, on: date) -> list[AgencyQuarantine]:
+    """The quarantines that keep an agency which would serve this order out of the county's chain."""
+    held = quarantines_in(county=county, on=on)
+    return [
+        held[agency.pk]
+        for agency in InterpreterAgency.objects.filter(active=True, pk__in=held.keys()).order_by("priority", "name")
+        if agency_serves_language(agency, language) and modality in (agency.modalities or [])
+    ]
+
+
 def agencies_for(*, language: str, modality: str | None = None, county: str | None = None) -> list[InterpreterAgency]:
     """Active agencies serving the language (and modality), in the order they are to be called:
     Kammarkollegiet's ranking for the county first, then unranked agencies by priority.
@@ -61,6 +80,8 @@ def agencies_for(*, language: str, modality: str | None = None, county: str | No
                 output_field=IntegerField(),
             )
         ).order_by("county_rank", "priority", "name")
+        # A quarantined agency is not called in the county at all (the booking's events say why).
+        agencies = agencies.exclude(pk__in=quarantines_in(county=county, on=timezone.localdate()).keys())
     else:
         agencies = agencies.order_by("priority", "name")
     return [
@@ -94,9 +115,9 @@ def competence_preference(*, required: str = "", wished: str = "") -> list[str]:
     return ([wished] if wish >= floor else []) + below + [lvl for lvl in above if lvl in acceptable]
 
 
-def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking) -> Interpreter | None:
-    """The agency's best-matching active interpreter for the booking, or None."""
-    candidates = [
+def interpreter_candidates(*, agency: InterpreterAgency, booking: InterpreterBooking) -> list[Interpreter]:
+    """The agency's active interpreters for the booking's language and modality."""
+    return [
         interp
         for interp in Interpreter.objects.filter(agency=agency, active=True)
         if booking.modality in (interp.modalities or [])
@@ -106,6 +127,11 @@ def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking
             if isinstance(entry, dict)
         )
     ]
+
+
+def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking) -> Interpreter | None:
+    """The agency's best-matching active interpreter for the booking, or None."""
+    candidates = interpreter_candidates(agency=agency, booking=booking)
     levels = competence_preference(required=booking.competence_required, wished=booking.competence_wished)
     # Gender is a preference: a matching interpreter at any acceptable level first, then anyone.
     passes = [[i for i in candidates if i.gender == booking.gender_preference]] if booking.gender_preference else []
@@ -115,6 +141,17 @@ def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking
                 if interp.competence == level:
                     return interp
     return None
+
+
+def complaints_for_user(user: User | AnonymousUser, *, roles: list[str] | None = None) -> QuerySet[Complaint]:
+    """Complaints about bookings at the user's offices (with `roles`: only where they hold one)."""
+    return Complaint.objects.filter(booking__visit__office__in=offices_for_user(user, roles=roles)).select_related(
+        "agency", "booking__visit", "filed_by"
+    )
+
+
+def booking_complaints(*, booking: InterpreterBooking) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(booking=booking).select_related("agency", "booking__visit", "filed_by")
 
 
 def price_list_for(*, kind: str, on: date) -> PriceList | None:
@@ -135,9 +172,7 @@ def booking_requisition(booking: InterpreterBooking) -> Requisition | None:
 def disputed_requisitions_for_user(user: User | AnonymousUser) -> QuerySet[Requisition]:
     """Disputed requisitions in the user's offices, oldest first (the office manager's list)."""
     return (
-        Requisition.objects.filter(
-            status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices_for_user(user)
-        )
+        Requisition.objects.filter(status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices_for_user(user))
         .select_related("booking", "booking__visit", "booking__visit__office", "booking__agency")
         .order_by("created_at", "pk")
     )

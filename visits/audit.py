@@ -7,6 +7,7 @@ number; erasing them (visits.retention) therefore leaves nothing behind in the l
 logged by `audit_visit_read` as auditlog ACCESS entries, so admins search one log in Django admin.
 """
 
+import hashlib
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -14,18 +15,21 @@ from auditlog.registry import auditlog
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
 
 from visits.models import Visit
 
 REDACTED = "[redacted]"
 
-# Personal data per audited model: masked in every log entry, erased by the retention purge.
+# Personal data per audited model (by model label): masked in every log entry, erased by the
+# retention purge. The visits app's own models are listed here; every other app registers its
+# models with `audit_register` from its AppConfig.ready() (interpreters/apps.py does so for bookings).
 PERSONAL_FIELDS: dict[str, list[str]] = {
     "visits.Visit": ["visitor_name", "visitor_phone", "note"],
     "visits.LanguageNeed": ["dialect"],
     "visits.VisitOutcome": [],
-    "interpreters.InterpreterBooking": ["dialect", "connection_phone", "connection_url"],
 }
 # What a visit read reveals (the fields the read log names; their values are never logged).
 VISIT_PERSONAL_FIELDS = PERSONAL_FIELDS["visits.Visit"]
@@ -36,19 +40,25 @@ def redact(value: Any) -> str:
     return REDACTED
 
 
-def register_audited_models() -> None:
-    """Called from VisitsConfig.ready(): every create/change/delete of these models is logged.
+def audit_register(model: type[Model], *, personal_fields: list[str]) -> None:
+    """Log every create/change/delete of `model`, with `personal_fields` masked (and erased from the
+    log by the retention purge). A model with a ``visit`` foreign key shows in the visit's log."""
+    PERSONAL_FIELDS[model._meta.label] = list(personal_fields)
+    if auditlog.contains(model):
+        return
+    # Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
+    # auditlog would query each of them on every save to diff them. The office goes into the entry
+    # when it is created (auditlog calls ``get_additional_data``), not by an UPDATE afterwards.
+    reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+    auditlog.register(model, mask_fields=list(personal_fields), exclude_fields=["updated_at", *reverse])
+    model.get_additional_data = _office_stamp  # type: ignore[attr-defined]
 
-    Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
-    auditlog would query each of them on every save to diff them. The office goes into the entry
-    when it is created (auditlog calls ``get_additional_data``), not by an UPDATE afterwards."""
-    for label, personal in PERSONAL_FIELDS.items():
-        model = apps.get_model(label)
-        if auditlog.contains(model):
-            continue
-        reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
-        auditlog.register(model, mask_fields=list(personal), exclude_fields=["updated_at", *reverse])
-        model.get_additional_data = _office_stamp
+
+def register_audited_models() -> None:
+    """Called from VisitsConfig.ready(): the visits app's own audited models."""
+    for label, personal in list(PERSONAL_FIELDS.items()):
+        if label.startswith("visits."):
+            audit_register(apps.get_model(label), personal_fields=personal)
 
 
 def _office_id_for(instance: Any) -> int | None:
@@ -100,11 +110,65 @@ def audit_visit_read(
     )
 
 
+# A list read is logged once per reader, page and set of visits in this window: the desks' queues are
+# polled every few seconds, and the same list twice adds nothing to the trail.
+LIST_READ_REPEAT_SECONDS = 10 * 60
+
+
+def shown_dialect(visit: Visit) -> str:
+    """The dialect a list shows for `visit` (its language need's, prefetched by the list's query)."""
+    try:
+        need = visit.language_need
+    except ObjectDoesNotExist:
+        return ""
+    return need.dialect if need is not None else ""
+
+
+def audit_dialect_list_read(
+    *,
+    user: User | AnonymousUser | None,
+    shown: list[tuple[int, int]],
+    via: str,
+    remote_addr: str | None = None,
+) -> LogEntry | None:
+    """Log that `user` was shown dialects in a list (issue 14, item 12: dialect is personal data).
+    `shown` holds (visit id, office id) of the rows whose dialect the list showed. One ACCESS entry
+    naming the visits; nothing when no dialect was shown, or when the same reader saw the same visits
+    on the same page within LIST_READ_REPEAT_SECONDS."""
+    if not shown:
+        return None
+    actor = user if user is not None and user.is_authenticated else None
+    ids = sorted({visit_id for visit_id, _office in shown})
+    key = "audit-list:" + hashlib.sha256(f"{actor.pk if actor else 0}|{via}|{ids}".encode()).hexdigest()
+    if not cache.add(key, 1, LIST_READ_REPEAT_SECONDS):
+        return None
+    offices = {office_id for _visit, office_id in shown}
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Visit),
+        object_pk=str(ids[0]),
+        object_id=ids[0],
+        object_repr=f"{len(ids)} visits",
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        changes={},
+        remote_addr=remote_addr or None,
+        additional_data={
+            "office_id": offices.pop() if len(offices) == 1 else None,
+            "via": via[:120],
+            "fields": ["dialect"],
+            "visit_ids": ids,
+        },
+    )
+
+
 def audit_log_for_visit(*, visit: Visit) -> QuerySet[LogEntry]:
-    """Every entry about a visit and the rows hanging off it (need, outcome, bookings), oldest first."""
+    """Every entry about a visit and the audited rows hanging off it (need, outcome, bookings, ...),
+    oldest first."""
     query = Q(content_type=ContentType.objects.get_for_model(Visit), object_id=visit.pk)
-    for label in ("visits.LanguageNeed", "visits.VisitOutcome", "interpreters.InterpreterBooking"):
+    for label in PERSONAL_FIELDS:
         model = apps.get_model(label)
+        if model is Visit or not any(f.name == "visit" for f in model._meta.get_fields()):
+            continue
         ids = list(model.objects.filter(visit=visit).values_list("pk", flat=True))
         if ids:
             query |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
