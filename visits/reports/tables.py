@@ -115,7 +115,9 @@ def plain(value: Any, kind: str) -> Any:
     if kind == "bool":
         return "yes" if value else ""
     if kind == "decimal":
-        return round(value, 2)
+        # Whole numbers as an int, as for kronor: CSV would write 0.0 where the XLSX cell reads back 0.
+        rounded = round(value, 2)
+        return int(rounded) if rounded == int(rounded) else rounded
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

@@ -4,6 +4,7 @@ tests.visits.reports.data.known_world), over the raw rows and over the rollups."
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils.translation import gettext
 
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
 from tests.factories import AuthorityFactory, OfficeFactory
@@ -77,7 +78,7 @@ def test_the_national_total_adds_up_both_offices(world, source):
         assert (m.bookings, m.bookings_confirmed, m.fulfilment_rate) == (6, 4, 0.5)
         # Connect times 40, 120, 300, 1000 s: the 2nd of 4 is in the 120 s bucket, the 4th in 1200 s.
         assert (m.connect_median_s, m.connect_p90_s) == (120, 1200)
-    assert total.label == "All offices"
+    assert total.label == gettext("All offices")  # the catalogue translates it
 
 
 @pytest.mark.parametrize("source", SOURCES)
