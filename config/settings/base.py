@@ -103,6 +103,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url: str) -> dict:
+    """CACHES["default"] from a URL: locmem:// (one process; the default), redis://host:port/db or
+    rediss://… (shared by every web and worker process: what production uses, so the API throttles
+    count across processes). Short socket timeouts: a Redis outage must fail fast (the throttles
+    then let requests through, visits.throttling), not hang the request."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": url.split("://", 1)[1]}
+    if scheme in ("redis", "rediss"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    raise ValueError(f"CACHE_URL: unsupported scheme {scheme!r} (use locmem:// or redis://)")
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -229,7 +249,14 @@ CELERY_TIMEZONE = TIME_ZONE
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE: dict = {
-    # Usage rollups (visits.reports): today and yesterday every 10 minutes, the last 35 days nightly.
+    # Usage rollups (visits.reports): every minute the office-days that writes marked dirty (each once;
+    # expires so a slow worker never gets a backlog of identical runs), today and yesterday every 10
+    # minutes as a safety net, the last 35 days nightly.
+    "usage-rollups-dirty": {
+        "task": "reports.usage_dirty_days_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "usage-rollups-recent": {"task": "reports.usage_rollups_refresh_recent", "schedule": 600.0, "args": (2,)},
     "usage-rollups-nightly": {
         "task": "reports.usage_rollups_refresh_recent",
