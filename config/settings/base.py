@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "interpreters.models.BookingStatus",
         "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
         "GenderEnum": "interpreters.models.Gender",
+        "RequisitionStatusEnum": "interpreters.models.RequisitionStatus",
         "VisitStatusEnum": "visits.models.VisitStatus",
     },
 }
