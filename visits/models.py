@@ -262,6 +262,8 @@ class KioskToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # Set at creation (TOLKDESK_KIOSK_TOKEN_DAYS); a token without one is treated as expired.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         ordering = ["office", "name"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from config.client_ip import client_ip_address
 from visits.permissions import kiosk_for_request
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ class AnonymousRateThrottle(FailOpenThrottle, AnonRateThrottle):
         if kiosk_for_request(request) is not None:
             return None
         return super().get_cache_key(request, view)
+
+    def get_ident(self, request: Any) -> str:
+        # DRF's would read X-Forwarded-For (NUM_PROXIES): one trusted-proxy setting decides instead.
+        return client_ip_address(request)
 
 
 class KioskRateThrottle(FailOpenThrottle):

@@ -26,7 +26,7 @@ DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.NationalAdminConfig",  # django.contrib.admin, for national admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,7 +59,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # Shared desks: idle sessions end; the pages' polling is not activity (issue 14, item 5).
+    "config.middleware.IdleSessionMiddleware",
+    "config.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a 429 page.
@@ -192,6 +194,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
 }
 
+# The OpenAPI schema and docs page without signing in (config/api_docs.py): yes here, no in production.
+TOLKDESK_API_DOCS_PUBLIC = env_bool("TOLKDESK_API_DOCS_PUBLIC", True)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "tolkdesk API",
     "DESCRIPTION": "Check-in, language needs and interpreter bookings at the state service offices.",
@@ -275,6 +280,9 @@ BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", 
 BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
 BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
 BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+# Hosts an agency's base_url may reach over plain http (issue 14): none in production; the test and
+# demo settings allow their own machine for the fake and simulated agencies. Everything else is https.
+TOLKDESK_AGENCY_HTTP_HOSTS: list[str] = []
 AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
     "task": "interpreters.booking_sweep_stuck",
@@ -294,16 +302,23 @@ LOGGING = {
 }
 
 # --- Security, audit and retention (issue 5) -------------------------------------------------
-# Login rate limiting: after AXES_FAILURE_LIMIT failed logins for one username from one address,
-# that pair is locked out for AXES_COOLOFF_TIME (answered 429).
+# Login rate limiting (config/login_lockout.py): a username is locked after AXES_FAILURE_LIMIT failed
+# logins from any address, a client address after TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT failures for any
+# usernames; either lock lasts AXES_COOLOFF_TIME hours (answered 429).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_FAILURE_LIMIT", "5"))
+TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately; order used by config.login_lockout
+AXES_HANDLER = "config.login_lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The client's address (lockout, anonymous throttle, audit log): config/client_ip.py. The number of
+# reverse proxies in front of the app; X-Forwarded-For is only read when it is above 0.
+TOLKDESK_TRUSTED_PROXY_COUNT = int(os.environ.get("TOLKDESK_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip_address"
 
 # Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
 CONTENT_SECURITY_POLICY = {
@@ -323,6 +338,10 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Reception desks are shared: a session ends when the browser closes, and after this many minutes
+# without use (config.middleware.IdleSessionMiddleware; background polling is not use).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+TOLKDESK_SESSION_IDLE_MINUTES = int(os.environ.get("TOLKDESK_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -330,6 +349,9 @@ X_FRAME_OPTIONS = "DENY"
 # Audit trail (django-auditlog): personal values never enter the log, only the fact of a change.
 AUDITLOG_MASK_CALLABLE = "visits.audit.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# Kiosk API tokens expire this many days after creation (issue 14, item 14).
+TOLKDESK_KIOSK_TOKEN_DAYS = int(os.environ.get("TOLKDESK_KIOSK_TOKEN_DAYS", "365"))
 
 # GDPR retention: visitors' personal fields are erased this many days after check-in.
 TOLKDESK_RETENTION_DAYS = int(os.environ.get("TOLKDESK_RETENTION_DAYS", "90"))

@@ -8,7 +8,6 @@ row lock or (on SQLite) the write lock.
 import hashlib
 import hmac
 import logging
-import os
 import random
 import re
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interpreters.agency_safety import agency_secret, connection_phone_clean, connection_url_clean
 from interpreters.backends import (
     AgencyEvent,
     PermanentAgencyError,
@@ -82,10 +82,14 @@ def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> di
         changes["interpreter_name"] = event.interpreter_name[:120]
     if event.interpreter_competence in CompetenceLevel.values:
         changes["interpreter_competence"] = event.interpreter_competence
-    if event.connection_phone:
-        changes["connection_phone"] = event.connection_phone
-    if event.connection_url:
-        changes["connection_url"] = event.connection_url
+    # Every path (book()/status() answers, webhooks) comes through here: an invalid number or a link
+    # that is not https (javascript:, http:) is dropped, never stored.
+    phone = connection_phone_clean(event.connection_phone)
+    if phone:
+        changes["connection_phone"] = phone
+    url = connection_url_clean(event.connection_url)
+    if url:
+        changes["connection_url"] = url
     return changes
 
 
@@ -176,8 +180,7 @@ class CallbackRejected(Exception):
 
 
 def agency_webhook_secret(agency: InterpreterAgency) -> bytes | None:
-    env_name = (agency.backend_settings or {}).get("webhook_secret_env")
-    value = os.environ.get(env_name) if env_name else None
+    value = agency_secret(agency.backend_settings, "webhook_secret_env")
     return value.encode() if value else None
 
 
