@@ -47,7 +47,7 @@ def test_the_officer_sees_the_fee_and_cancels_with_a_reason(in_service, officer)
         visit=in_service, agency=AgencyFactory(), status=S.CONFIRMED, scheduled_for=soon, minutes_ordered=60
     )
     page = login(officer).get(reverse("interpreters:visit-detail", args=[in_service.pk])).content.decode()
-    assert 'id="cancel-fee"' in page and "Cancelling now costs" in page and 'value="wrong_language"' in page
+    assert 'id="cancellation-fee"' in page and "Cancelling now costs" in page and 'value="wrong_language"' in page
     url = reverse("interpreters:visit-booking-cancel", args=[in_service.pk, booking.pk])
     assert login(officer).post(url, {"reason": "wrong_language"}).status_code == 302
     booking.refresh_from_db()
