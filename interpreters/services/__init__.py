@@ -10,6 +10,7 @@ from interpreters.services.agency import (
     booking_cancel_at_agency,
     booking_dispatch_step,
     booking_escalate,
+    booking_interpreter_change,
     booking_sync_status,
     bookings_due_for_escalation,
     bookings_sweep_stuck,
@@ -22,6 +23,14 @@ from interpreters.services.bookings import (
     booking_request,
     booking_transition,
 )
+from interpreters.services.complaints import (
+    complaint_answer,
+    complaint_escalate,
+    complaint_file,
+    complaint_send,
+    complaint_withdraw,
+    complaints_auto_accept,
+)
 from interpreters.services.pricing import (
     Price,
     PriceRow,
@@ -32,9 +41,19 @@ from interpreters.services.pricing import (
     price_estimate,
     price_for,
 )
+from interpreters.services.requirements import RequirementInput, requirements_build
 from interpreters.services.requisitions import requisition_correct, requisition_decide, requisition_report
 
 __all__ = [
+    "RequirementInput",
+    "booking_interpreter_change",
+    "complaint_answer",
+    "complaint_escalate",
+    "complaint_file",
+    "complaint_send",
+    "complaint_withdraw",
+    "complaints_auto_accept",
+    "requirements_build",
     "TRANSITIONS",
     "CallbackRejected",
     "DispatchOutcome",
