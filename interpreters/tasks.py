@@ -6,6 +6,7 @@ from typing import TypedDict
 
 from celery import Task, shared_task
 
+from config.outbox.services import outbox_enqueue
 from interpreters.backends import AgencyError, get_backend
 from interpreters.models import InterpreterAgency, InterpreterBooking
 from interpreters.services import (
@@ -61,9 +62,9 @@ def booking_sync_status_task(booking_id: int) -> bool:
 def booking_sweep_stuck() -> dict[str, list[int]]:
     result = bookings_sweep_stuck()
     for booking_id in result.redispatch:
-        booking_dispatch.delay(booking_id)
+        outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
     for booking_id in result.sync:
-        booking_sync_status_task.delay(booking_id)
+        outbox_enqueue(task="interpreters.booking_sync_status", args=[booking_id])
     if result.redispatch:
         logger.info("sweeper re-dispatched bookings %s", result.redispatch)
     return {"redispatch": result.redispatch, "sync": result.sync}
@@ -75,7 +76,7 @@ def booking_escalate_unconfirmed() -> list[str]:
     for booking_id in bookings_due_for_escalation():
         outcome = booking_escalate(booking_id=booking_id)
         if outcome.action == "escalated":
-            booking_dispatch.delay(booking_id)
+            outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
         actions.append(f"{booking_id}:{outcome.action}")
     return actions
 

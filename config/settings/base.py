@@ -43,9 +43,12 @@ INSTALLED_APPS = [
     "csp",
     "visits",
     "interpreters",
+    "config.outbox",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and every task it enqueues, carries its id.
+    "config.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -184,6 +187,19 @@ SPECTACULAR_SETTINGS = {
 # process with no server to install. CELERY_BROKER_URL switches to redis:// or amqp://.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+# Redis. Bound every broker operation: a refused or frozen broker costs a request at most a few
+# seconds, never a hang that holds its database connection (the outbox relay also gives up at once).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 3,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    # A message a killed worker had taken is delivered again after this many seconds (kombu's
+    # default is an hour). It must exceed the longest task run plus the longest countdown/eta
+    # (README, "Production"): dispatch runs are bounded by the agency timeouts (well under a
+    # minute); the longest eta is the simulated agency's end-of-call callback (minutes).
+    "visibility_timeout": int(os.environ.get("TOLKDESK_BROKER_VISIBILITY_TIMEOUT", "900")),
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = RUN_DIR / "broker" / "queue"
     _processed_dir = RUN_DIR / "broker" / "processed"
@@ -205,6 +221,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport expects its folders to exist.
     for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+    # RabbitMQ: publisher confirms (a publish returns once the broker has the message, so the outbox
+    # deletes only acknowledged rows) and bounded socket reads and writes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True, "read_timeout": 5, "write_timeout": 5}
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing never retries inside a request: the outbox relay tries once and leaves the row.
+CELERY_TASK_PUBLISH_RETRY = False
+# Workers keep reconnecting to a broker that went away (and on start-up).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -224,6 +252,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "args": (35,),
     },
 }
+# Transactional outbox (config/outbox): tasks are rows written in the business transaction.
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_PUBLISH_TIMEOUT_SECONDS", "1"))
+OUTBOX_RELAY_TIMEOUT_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_TIMEOUT_SECONDS", "5"))
+OUTBOX_LEASE_SECONDS = 30
+OUTBOX_RETRY_MAX_SECONDS = 30
+OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "outbox.relay", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS}
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Interpreter bookings (interpreters app). Seconds unless named otherwise.

@@ -12,8 +12,13 @@ import random
 import time
 import uuid
 
+from config.outbox.services import outbox_enqueue
 from interpreters.backends.base import AgencyBackendBase, AgencyEvent, TransientAgencyError
 from interpreters.models import InterpreterBooking, Modality
+
+
+def _callback_later(booking: InterpreterBooking, event_type: str, seconds: float) -> None:
+    outbox_enqueue(task="interpreters.simulated_agency_event", args=[booking.pk, event_type], countdown=seconds)
 
 
 class SimulatedBackend(AgencyBackendBase):
@@ -34,15 +39,13 @@ class SimulatedBackend(AgencyBackendBase):
 
     def accepted(self, booking: InterpreterBooking) -> None:
         """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
-        from interpreters import tasks
-
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        tasks.simulated_agency_event.apply_async(args=(booking.pk, "confirmed"), countdown=delay)
+        _callback_later(booking, "confirmed", delay)
         if "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, "started"), countdown=start)
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, "ended"), countdown=end)
+            _callback_later(booking, "started", start)
+            _callback_later(booking, "ended", end)
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.outbox.services import outbox_enqueue
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     BookingEvent,
@@ -278,9 +279,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _enqueue_on_commit(task_name: str, booking_id: int, **kwargs: Any) -> None:
-    """Send a task once the surrounding transaction commits (never for a rolled-back write)."""
-    from interpreters import tasks  # tasks import services: import late
-
-    task = tasks.TASKS_BY_NAME[task_name]
-    transaction.on_commit(lambda: task.apply_async(args=(booking_id,), kwargs=kwargs))
+def _enqueue_on_commit(task_name: str, booking_id: int) -> None:
+    """Send a task once the surrounding transaction commits (never for a rolled-back write): an
+    outbox row written in the transaction, relayed to the broker after commit."""
+    outbox_enqueue(task=task_name, args=[booking_id])

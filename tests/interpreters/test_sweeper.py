@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from interpreters.models import BookingStatus, InterpreterBooking
 from interpreters.services import (
@@ -45,11 +45,12 @@ def test_sweeper_picks_only_bookings_stuck_past_the_threshold(visit, agency, set
     assert fresh.pk not in result.redispatch
 
 
-def test_swept_booking_is_dispatched_and_confirmed(visit, agency, settings):
+def test_swept_booking_is_dispatched_and_confirmed(visit, agency, settings, django_capture_on_commit_callbacks):
     settings.BOOKING_STUCK_AFTER_SECONDS = 60
     booking = BookingFactory(visit=visit)
     age(booking, 120)
-    assert booking_sweep_stuck.apply().get()["redispatch"] == [booking.pk]
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox relays after commit
+        assert booking_sweep_stuck.apply().get()["redispatch"] == [booking.pk]
     booking.refresh_from_db()
     assert booking.status == S.CONFIRMED  # eager: dispatch + simulated confirmation ran
 
@@ -113,7 +114,8 @@ def test_prebooking_far_ahead_is_not_escalated(prebooked, settings):
 
 def test_prebooking_still_unconfirmed_at_its_time_fails_with_a_reason(prebooked):
     booking, *_ = prebooked
-    outcome = booking_escalate(booking_id=booking.pk, now=booking.scheduled_for + dt.timedelta(minutes=1))
+    with translation.override("en"):  # the reason is translated; the words checked are English
+        outcome = booking_escalate(booking_id=booking.pk, now=booking.scheduled_for + dt.timedelta(minutes=1))
     assert outcome.action == "failed"
     booking.refresh_from_db()
     assert booking.status == S.FAILED and "booked time" in booking.failure_reason

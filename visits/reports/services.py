@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
+from config.outbox.services import outbox_enqueue
 from interpreters.models import InterpreterBooking
 from visits.models import Office, Visit
 from visits.reports.measures import (
@@ -180,6 +181,7 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
 def usage_rollup_touch(*, office_id: int, service_date: date) -> None:
     """Refresh an office-day's rollups once the caller's transaction commits (nothing is enqueued if
     it rolls back)."""
-    from visits.reports.tasks import usage_rollup_refresh_task
-
-    transaction.on_commit(lambda: usage_rollup_refresh_task.delay(office_id, service_date.isoformat()))
+    day = service_date.isoformat()
+    outbox_enqueue(
+        task="reports.usage_rollup_refresh", args=[office_id, day], dedupe_key=f"rollup:{office_id}:{day}"
+    )
