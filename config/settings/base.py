@@ -47,11 +47,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of the request, and every task it enqueues, carries its id.
+    # First: no header with a control character (NUL breaks PostgreSQL text) reaches any code below.
+    "config.middleware.HeaderControlCharacterMiddleware",
+    # Every log line of the request, and every task it enqueues, carries its id.
     "config.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Everything past WhiteNoise is ours and may carry personal data: Cache-Control: no-store.
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,6 +122,14 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
+
+# Big holidays (storhelg) for the price lists' big-holiday surcharge, as data: holiday names as the
+# `holidays` package spells them in Swedish (visits/workdays.py). Override with a comma-separated list.
+TOLKDESK_BIG_HOLIDAYS = env_list(
+    "TOLKDESK_BIG_HOLIDAYS",
+    "Trettondedag jul,Påskafton,Långfredagen,Påskdagen,Annandag påsk,Pingstafton,Pingstdagen,"
+    "Midsommarafton,Midsommardagen,Julafton,Juldagen,Annandag jul,Nyårsafton,Nyårsdagen",
+)
 
 STATIC_URL = "static/"
 # Development and tests serve static files straight from static/ and the apps; production

@@ -170,9 +170,9 @@ def export_response(table: Table, fmt: str, filename: str) -> HttpResponse:
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=str(table.title)[:31] or "report")
-        ws.append(headers)
+        ws.append([_xlsx_cell(ws, h) for h in headers])
         for row in rows:
-            ws.append(row)
+            ws.append([_xlsx_cell(ws, v) for v in row])
         buf = io.BytesIO()
         wb.save(buf)
         response = HttpResponse(
@@ -190,9 +190,24 @@ def export_response(table: Table, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
+# Spreadsheet formula injection: a text cell starting with one of these is read as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """Every string is written as a text cell: openpyxl would store one starting with = as a live formula."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def _csv_safe(row: Sequence[Any]) -> list[Any]:
-    # Spreadsheet formula injection: a label starting with = + - @ is prefixed with a quote.
-    return [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and not _is_number(v) else v for v in row]
+    # A label starting like a formula is prefixed with a quote.
+    return [f"'{v}" if isinstance(v, str) and v[:1] in FORMULA_STARTS and not _is_number(v) else v for v in row]
 
 
 def _is_number(value: str) -> bool:

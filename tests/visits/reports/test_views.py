@@ -294,6 +294,23 @@ def test_an_office_named_like_a_formula_is_defused_in_csv(admin, world):
     assert '\'=HYPERLINK("http://evil.example","x")' in names
 
 
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example","x")', "+1+2", "-1+2", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+)
+def test_an_office_named_like_a_formula_is_text_in_xlsx_and_defused_in_csv(admin, world, name):
+    office = OfficeFactory(name=name)
+    visit_with(office=office, authority=world.fk, at=local(DAY, 9))
+    usage_rollups_rebuild()
+
+    query = f"/reports/offices/?{DAY_QS}&table=offices&export="
+    sheet = load_workbook(io.BytesIO(admin.get(query + "xlsx").content)).active
+    formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    assert name.replace("\r", "\n") in [row[0].value for row in sheet.iter_rows()]  # XML keeps no bare CR
+    text = admin.get(query + "csv").content.decode("utf-8")[1:]
+    assert f"'{name}" in [row[0] for row in csv.reader(io.StringIO(text))]
+
+
 @pytest.mark.parametrize("query", ["export=pdf&table=totals", "export=csv&table=nope", "export=csv"])
 def test_an_unknown_export_is_not_found(admin, query):
     assert admin.get(f"/reports/?{query}").status_code == 404
