@@ -30,5 +30,6 @@ urlpatterns += [
 ]
 
 handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"
 
-__all__ = ["urlpatterns", "i18n_patterns", "handler404"]
+__all__ = ["urlpatterns", "i18n_patterns", "handler404", "handler500"]

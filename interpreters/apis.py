@@ -43,6 +43,7 @@ from interpreters.services import (
     booking_cancel,
     booking_request,
 )
+from interpreters.throttling import AgencyCallbackRateThrottle
 from visits.errors import DomainError
 from visits.selectors import visits_for_user
 
@@ -281,6 +282,9 @@ class AgencyCallbackApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes: list = []  # the signature covers the raw bytes: parse them ourselves, after checking
+    # Not the anonymous per-address budget: the signature is checked first, then the agency's own
+    # budget (AgencyCallbackRateThrottle), so forged requests cannot crowd out genuine callbacks.
+    throttle_classes: list = []
 
     @extend_schema(
         # No parser classes (the raw body is verified first), so the media type is named here:
@@ -304,6 +308,7 @@ class AgencyCallbackApi(APIView):
             404: OpenApiResponse(description="Unknown agency"),
             409: OpenApiResponse(description="The event contradicts the booking's state"),
             413: TOO_LARGE,
+            429: OpenApiResponse(description="The agency's callback budget is used up; see Retry-After"),
         },
     )
     def post(self, request: Request, agency_slug: str) -> Response:
@@ -318,6 +323,9 @@ class AgencyCallbackApi(APIView):
             )
         except CallbackRejected as exc:
             return Response({"detail": exc.reason}, status=status.HTTP_401_UNAUTHORIZED)
+        budget = AgencyCallbackRateThrottle(agency)
+        if not budget.allow_request(request, self):
+            self.throttled(request, budget.wait() or 1.0)
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):

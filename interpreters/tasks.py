@@ -5,6 +5,7 @@ import logging
 from typing import TypedDict
 
 from celery import Task, shared_task
+from django.db import OperationalError
 
 from config.outbox.services import outbox_enqueue
 from interpreters.backends import AgencyError, get_backend
@@ -27,9 +28,21 @@ class _TaskOptions(TypedDict):
     acks_late: bool
     reject_on_worker_lost: bool
     ignore_result: bool
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: bool
+    retry_jitter: bool
 
 
-COMMON: _TaskOptions = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+# A database that is restarting (OperationalError) is waited out with backoff instead of failing the
+# task; Celery's Django fixup drops the dead connection after the failed run, so the retry reconnects.
+COMMON: _TaskOptions = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+}
 
 
 @shared_task(bind=True, name="interpreters.booking_dispatch", max_retries=None, **COMMON)

@@ -92,6 +92,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{RUN_DIR / 'tolkdesk.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection is checked before each request reuses it: after a database
+        # restart the first request reconnects instead of failing on a dead socket.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -159,6 +162,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("TOLKDESK_THROTTLE_ANON", "60/min"),
         "user": os.environ.get("TOLKDESK_THROTTLE_USER", "1200/min"),
         "kiosk": os.environ.get("TOLKDESK_THROTTLE_KIOSK", "120/min"),
+        # Per agency, counted after the signature check (interpreters/throttling.py).
+        "agency_callback": os.environ.get("TOLKDESK_THROTTLE_AGENCY_CALLBACK", "1200/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's stock parsers ignore DATA_UPLOAD_MAX_MEMORY_SIZE; these refuse an oversize body with 413.
