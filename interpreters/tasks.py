@@ -73,11 +73,7 @@ def booking_sync_status_task(booking_id: int) -> bool:
 
 @shared_task(name="interpreters.booking_sweep_stuck", **COMMON)
 def booking_sweep_stuck() -> dict[str, list[int]]:
-    result = bookings_sweep_stuck()
-    for booking_id in result.redispatch:
-        outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
-    for booking_id in result.sync:
-        outbox_enqueue(task="interpreters.booking_sync_status", args=[booking_id])
+    result = bookings_sweep_stuck()  # writes the messages to the outbox itself
     if result.redispatch:
         logger.info("sweeper re-dispatched bookings %s", result.redispatch)
     return {"redispatch": result.redispatch, "sync": result.sync}

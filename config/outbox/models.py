@@ -30,3 +30,13 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)} #{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process ("beat", "worker"): /readyz reads the age."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%H:%M:%S}"

@@ -276,6 +276,8 @@ OUTBOX_LEASE_SECONDS = 30
 OUTBOX_RETRY_MAX_SECONDS = 30
 OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "outbox.relay", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS}
+# Single-instance lock and heartbeat (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Interpreter bookings (interpreters app). Seconds unless named otherwise.

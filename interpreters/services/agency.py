@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.outbox.selectors import outbox_keys_waiting
+from config.outbox.services import outbox_enqueue
 from interpreters.backends import (
     AgencyEvent,
     PermanentAgencyError,
@@ -40,6 +42,7 @@ from interpreters.services.bookings import (
     FORWARD_PATH,
     StaleBookingError,
     booking_event_record,
+    booking_task_key,
     booking_transition,
 )
 from interpreters.services.pricing import booking_price_ore, rate_card_for
@@ -477,7 +480,13 @@ class SweepResult:
 def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
     """Bookings a lost task or killed worker left behind: still `requested` after the threshold, or
     `pending` without an agency reference whose dispatch lease has run out (re-dispatch); `pending`
-    with a reference but no confirmation for a while (ask the agency)."""
+    with a reference but no confirmation for a while (ask the agency).
+
+    No storm: a booking whose task still waits in the outbox is skipped (that message is live), and
+    each booking sent again gets its `updated_at` moved to now, so the next sweep leaves it alone
+    for another BOOKING_STUCK_AFTER_SECONDS: at most one sweeper copy per booking per threshold,
+    however long the broker or the worker was away. The messages are outbox rows written with that
+    mark, in one transaction per booking."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.BOOKING_STUCK_AFTER_SECONDS)
     requested = InterpreterBooking.objects.filter(status=S.REQUESTED, updated_at__lt=stale)
@@ -485,10 +494,27 @@ def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     waiting = InterpreterBooking.objects.filter(status=S.PENDING, updated_at__lt=stale).exclude(agency_reference="")
-    return SweepResult(
-        redispatch=sorted({*requested.values_list("pk", flat=True)[:500], *unsent.values_list("pk", flat=True)[:500]}),
-        sync=list(waiting.values_list("pk", flat=True)[:500]),
-    )
+    candidates = {
+        "interpreters.booking_dispatch": sorted(
+            {*requested.values_list("pk", flat=True)[:500], *unsent.values_list("pk", flat=True)[:500]}
+        ),
+        "interpreters.booking_sync_status": list(waiting.values_list("pk", flat=True)[:500]),
+    }
+    sent: dict[str, list[int]] = {}
+    for task_name, ids in candidates.items():
+        live = outbox_keys_waiting([booking_task_key(task_name, pk) for pk in ids])
+        sent[task_name] = []
+        for pk in ids:
+            if booking_task_key(task_name, pk) in live:
+                continue
+            with transaction.atomic():
+                # Conflicts with: a second sweeper (two beats) and the booking's own progress. The
+                # conditional UPDATE takes the booking for this sweep only if nobody touched it since.
+                taken = InterpreterBooking.objects.filter(pk=pk, updated_at__lt=stale).update(updated_at=now)
+                if taken:
+                    outbox_enqueue(task=task_name, args=[pk], dedupe_key=booking_task_key(task_name, pk))
+                    sent[task_name].append(pk)
+    return SweepResult(redispatch=sent["interpreters.booking_dispatch"], sync=sent["interpreters.booking_sync_status"])
 
 
 @dataclass(frozen=True)

@@ -282,4 +282,9 @@ def _iso(value: datetime | None) -> str | None:
 def _enqueue_on_commit(task_name: str, booking_id: int) -> None:
     """Send a task once the surrounding transaction commits (never for a rolled-back write): an
     outbox row written in the transaction, relayed to the broker after commit."""
-    outbox_enqueue(task=task_name, args=[booking_id])
+    outbox_enqueue(task=task_name, args=[booking_id], dedupe_key=booking_task_key(task_name, booking_id))
+
+
+def booking_task_key(task_name: str, booking_id: int) -> str:
+    """The outbox dedupe key of a booking's task: rows with it ask for the same work."""
+    return f"{task_name}:{booking_id}"
