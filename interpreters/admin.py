@@ -6,7 +6,9 @@ from interpreters.models import (
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
-    RateCard,
+    PriceList,
+    PriceListRow,
+    Requisition,
 )
 
 
@@ -21,7 +23,24 @@ class InterpreterAgencyAdmin(admin.ModelAdmin):
     inlines = [AgencyRankingInline]
 
 
-admin.site.register(RateCard)
+class PriceListRowInline(admin.TabularInline):
+    model = PriceListRow
+    extra = 0
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "valid_from", "valid_to"]
+    inlines = [PriceListRowInline]
+
+
+@admin.register(Requisition)
+class RequisitionAdmin(admin.ModelAdmin):
+    list_display = ["pk", "booking", "status", "reported_minutes", "confirmed_minutes", "cost_ore", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["booking", "replaces", "decided_by"]
+
+
 admin.site.register(Interpreter)
 
 

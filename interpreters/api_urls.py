@@ -1,10 +1,13 @@
 from django.urls import path
 
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
+from interpreters.apis_money import BookingRequisitionApi, PriceEstimateApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
     path("bookings/<int:pk>/", BookingDetailApi.as_view(), name="api-booking-detail"),
     path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="api-booking-cancel"),
+    path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
+    path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     path("agency-callbacks/<slug:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]

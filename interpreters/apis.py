@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
 )
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,9 +25,13 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
+from interpreters.events import CALLBACK_EVENT_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
+    OFFICE_CANCEL_REASONS,
+    REACHABLE_BOOKING_STATUSES,
     BookingEvent,
     BookingStatus,
     CompetenceLevel,
@@ -35,7 +40,7 @@ from interpreters.models import (
     InterpreterBooking,
     Modality,
 )
-from interpreters.selectors import bookings_for_user
+from interpreters.selectors import booking_requisition, bookings_for_user
 from interpreters.services import (
     CallbackRejected,
     agency_callback_receive,
@@ -43,11 +48,12 @@ from interpreters.services import (
     booking_cancel,
     booking_request,
 )
+from interpreters.services.pricing import MAX_MINUTES
 from interpreters.throttling import AgencyCallbackRateThrottle
+from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
+from visits.permissions import Action, offices_for_request
 from visits.selectors import visits_for_user
-
-CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -68,6 +74,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     agency = BookingAgencySerializer(read_only=True, allow_null=True)
     connection = serializers.SerializerMethodField()
     events = BookingEventSerializer(many=True, read_only=True)
+    requisition = serializers.SerializerMethodField()
 
     class Meta:
         model = InterpreterBooking
@@ -93,7 +100,18 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "failure_reason",
             "attempts",
             "minutes_used",
+            "minutes_ordered",
             "cost_ore",
+            "cost_estimated_ore",
+            "estimate_rows",
+            "cost_reported_ore",
+            "cost_confirmed_ore",
+            "cost_rows",
+            "cancellation_fee_ore",
+            "cancellation_fee_rows",
+            "cancel_reason",
+            "cancel_note",
+            "requisition",
             "requested_at",
             "pending_at",
             "confirmed_at",
@@ -104,9 +122,15 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "events",
         ]
 
+    @extend_schema_field(RequisitionOutputSerializer(allow_null=True))
+    def get_requisition(self, booking: InterpreterBooking) -> dict[str, Any] | None:
+        """The current requisition (the agency's claim and the office's answer), or null."""
+        requisition = booking_requisition(booking)
+        return None if requisition is None else RequisitionOutputSerializer(requisition).data
+
     def get_connection(self, booking: InterpreterBooking) -> dict[str, str] | None:
         """How to reach the interpreter: only once the agency has confirmed."""
-        if booking.status not in CONNECTED_STATUSES:
+        if booking.status not in REACHABLE_BOOKING_STATUSES:
             return None
         return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
 
@@ -156,6 +180,10 @@ class BookingCreateInputSerializer(serializers.Serializer):
     competence_wished = serializers.ChoiceField(
         choices=CompetenceLevel.choices, required=False, allow_blank=True, default=""
     )
+    minutes_ordered = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_MINUTES,
+        help_text="Expected length: the estimate stored on the booking, and the billing floor when pre-booked.",
+    )  # fmt: skip
 
 
 class BookingListCreateApi(generics.ListAPIView):
@@ -202,11 +230,18 @@ class BookingDetailApi(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class BookingCancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+class BookingCancelInputSerializer(StrictInputSerializer):
+    reason = serializers.ChoiceField(choices=[(r.value, r.label) for r in OFFICE_CANCEL_REASONS])
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default="", help_text="Personal data: purged."
+    )
 
 
 class BookingCancelApi(APIView):
+    """Cancel with a reason. The fee the office owes (`cancellation_fee_ore`) follows the booking's
+    price list: within 48 working hours of the start the full ordered price, else the broker fee;
+    on-demand calls before the interpreter connects cost nothing."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -214,16 +249,18 @@ class BookingCancelApi(APIView):
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
+        if not offices_for_request(request, Action.BOOKING_CANCEL).filter(pk=booking.visit.office_id).exists():
+            raise PermissionDenied()
         data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking_cancel(booking=booking, by=request.user, reason=data.validated_data["reason"])
+        booking_cancel(
+            booking=booking, by=request.user, reason=data.validated_data["reason"], note=data.validated_data["note"]
+        )
         return Response(BookingOutputSerializer(_scoped_bookings(request).get(pk=pk)).data)
 
 
 # ------------------------------------------------------------------------------------------------
 # Agency webhook
-
-CALLBACK_TYPES = ["confirmed", "started", "ended", "cancelled", "no_show"]
 
 
 class CallbackInterpreterSerializer(serializers.Serializer):
@@ -239,16 +276,23 @@ class CallbackConnectionSerializer(serializers.Serializer):
 
 class AgencyCallbackSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=80)
-    type = serializers.ChoiceField(choices=CALLBACK_TYPES)
+    type = serializers.ChoiceField(choices=CALLBACK_EVENT_TYPES)
     booking_id = serializers.UUIDField(help_text="The idempotency key tolkdesk sent with the booking.")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
     interpreter = CallbackInterpreterSerializer(required=False)
     connection = CallbackConnectionSerializer(required=False)
     minutes = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60, allow_null=True, default=None)
+    # The interpreter's start and end of the call (optional; on "ended" and "requisition_corrected").
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["type"] == "ended" and attrs.get("minutes") is None:
+        needs_minutes = (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED)
+        if attrs["type"] in needs_minutes and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
+        start, end = attrs.get("started_at"), attrs.get("ended_at")
+        if start is not None and end is not None and end < start:
+            raise serializers.ValidationError({"ended_at": "The end is before the start."})
         return attrs
 
 
@@ -350,6 +394,8 @@ class AgencyCallbackApi(APIView):
             connection_phone=str(conn.get("phone") or ""),
             connection_url=conn.get("url", ""),
             minutes=v.get("minutes"),
+            started_at=v.get("started_at"),
+            ended_at=v.get("ended_at"),
             raw=payload,
         )
         try:

@@ -3,6 +3,7 @@
 Booking status changes go through interpreters.services (the state machine) and are recorded as
 BookingEvent rows; nothing else writes InterpreterBooking.status."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -80,46 +81,96 @@ class AgencyRanking(models.Model):
 
 
 def default_surcharge_windows() -> list[dict]:
-    """When the unsocial (+unsocial_surcharge_percent) and night/weekend (+night_surcharge_percent)
-    surcharges apply, by the Stockholm start time of the assignment. Weekdays: 0 = Monday. A window
-    whose end is before its start runs past midnight. The first matching window wins."""
-    return [
-        {"weekdays": [5, 6], "start": "00:00", "end": "24:00", "kind": "night"},
-        {"weekdays": [0, 1, 2, 3, 4], "start": "22:00", "end": "07:00", "kind": "night"},
-        {"weekdays": [0, 1, 2, 3, 4], "start": "18:00", "end": "22:00", "kind": "unsocial"},
-    ]
+    """Referenced by migration 0002 (the retired RateCard); kept so old migrations still load."""
+    return []
 
 
-class RateCard(models.Model):
-    """Prices as data: e.g. remote 655 kr/h, minimum 328 kr for the first 30 min, then 15-minute
-    steps; urgent phone 980 kr/h (minimum 245 kr). Amounts in öre to stay exact."""
+class PriceListKind(models.TextChoices):
+    FRAMEWORK = "framework", _("Framework agreement (other authorities)")
+    ON_DEMAND = "on_demand", _("Remote on demand")
 
-    agency = models.ForeignKey(
-        InterpreterAgency,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="rate_cards",
-        help_text=_("Empty: the framework default for every agency."),
-    )
-    modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices)
-    urgent = models.BooleanField(_("urgent"), default=False)
-    hourly_rate_ore = models.PositiveIntegerField(_("hourly rate (öre)"))
-    minimum_fee_ore = models.PositiveIntegerField(_("minimum fee (öre)"))
-    minimum_minutes = models.PositiveSmallIntegerField(_("minutes covered by the minimum"), default=30)
-    step_minutes = models.PositiveSmallIntegerField(_("billing step (minutes)"), default=15)
-    unsocial_surcharge_percent = models.PositiveSmallIntegerField(_("unsocial hours surcharge %"), default=50)
-    night_surcharge_percent = models.PositiveSmallIntegerField(_("night/holiday surcharge %"), default=100)
-    surcharge_windows = models.JSONField(_("surcharge windows"), default=default_surcharge_windows, blank=True)
+
+class PriceLevel(models.TextChoices):
+    """The price list's competence levels: the two specialist levels share one row."""
+
+    OVRIG = "ovrig", _("Other (övrig tolk)")
+    UTBILDAD = "utbildad", _("Trained")
+    AUKTORISERAD = "auktoriserad", _("Authorised")
+    SPECIALIST = "specialist", _("Specialist (health care, legal)")
+
+
+class PriceList(models.Model):
+    """Prices as data (Kammarkollegiet's framework lists and the remote on-demand list). The time
+    tiers, surcharge hours, charges and cancellation rules are columns here; the prices per
+    competence level are PriceListRow rows. interpreters/services/pricing.py is the only arithmetic.
+
+    Time tiers: the base price covers the first `base_minutes`; then each started `step_minutes`
+    costs the row's step price up to `max_minutes`, and its over-max price beyond (no max: the step
+    price continues). Surcharges are counted per started `surcharge_step_minutes` of the call that
+    fall in unsocial hours (weekdays before `unsocial_before` or from `unsocial_after`), on
+    non-working days ("weekend": Saturdays, Sundays, holidays) or on big holidays."""
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=PriceListKind.choices)
     valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Empty: until further notice."))
+    base_minutes = models.PositiveSmallIntegerField(_("minutes covered by the base price"), default=60)
+    step_minutes = models.PositiveSmallIntegerField(_("billing step (minutes)"), default=30)
+    max_minutes = models.PositiveSmallIntegerField(
+        _("minutes priced at the step price"), null=True, blank=True, help_text=_("Empty: no upper tier.")
+    )
+    surcharge_step_minutes = models.PositiveSmallIntegerField(_("surcharge step (minutes)"), default=30)
+    unsocial_before = models.TimeField(_("unsocial hours before"), default=datetime.time(7, 0))
+    unsocial_after = models.TimeField(_("unsocial hours from"), default=datetime.time(18, 0))
+    # Percentages in hundredths of a per cent: 3142 = 31.42 %.
+    social_charges_basis_points = models.PositiveIntegerField(_("social charges (0.01 %)"), default=3142)
+    admin_charge_basis_points = models.PositiveIntegerField(_("administrative charge (0.01 %)"), default=70)
+    broker_fee_ore = models.PositiveIntegerField(_("broker fee per booking (öre)"), default=0)
+    # Cancellation rules. Late (fewer working hours before the start than this): the full ordered
+    # price. Earlier: the broker fee only (or nothing). Empty: no late rule.
+    cancel_full_price_within_working_hours = models.PositiveSmallIntegerField(
+        _("full price if cancelled within (working hours)"), null=True, blank=True
+    )
+    cancel_broker_fee_otherwise = models.BooleanField(_("broker fee if cancelled earlier"), default=True)
+    cancel_free_before_connect = models.BooleanField(
+        _("free if cancelled before the interpreter connects"), default=False
+    )
 
     class Meta:
-        ordering = ["-valid_from"]
+        ordering = ["kind", "-valid_from"]
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
         constraints = [
-            models.UniqueConstraint(
-                fields=["agency", "modality", "urgent", "valid_from"], name="ratecard_unique_per_period"
+            models.UniqueConstraint(fields=["kind", "valid_from"], name="pricelist_unique_kind_start"),
+            models.CheckConstraint(
+                condition=Q(step_minutes__gt=0) & Q(surcharge_step_minutes__gt=0), name="pricelist_steps_positive"
             ),
-            models.CheckConstraint(condition=Q(step_minutes__gt=0), name="ratecard_step_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="pricelist_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.valid_from})"
+
+
+class PriceListRow(models.Model):
+    """One competence level's prices in a list, all in öre."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="rows")
+    level = models.CharField(_("competence level"), max_length=16, choices=PriceLevel.choices)
+    base_ore = models.PositiveIntegerField(_("base price (öre)"))
+    step_ore = models.PositiveIntegerField(_("price per started step (öre)"))
+    over_max_step_ore = models.PositiveIntegerField(_("price per started step beyond the max (öre)"))
+    unsocial_ore = models.PositiveIntegerField(_("unsocial hours surcharge per step (öre)"), default=0)
+    weekend_ore = models.PositiveIntegerField(_("weekend surcharge per step (öre)"), default=0)
+    big_holiday_ore = models.PositiveIntegerField(_("big holiday surcharge per step (öre)"), default=0)
+
+    class Meta:
+        ordering = ["price_list", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "level"], name="pricelistrow_one_per_level"),
         ]
 
 
@@ -160,6 +211,40 @@ ACTIVE_BOOKING_STATUSES = [
     BookingStatus.CONFIRMED,
     BookingStatus.IN_PROGRESS,
 ]
+
+# Two words, two meanings (use these, never a status list of your own):
+# "connected": an interpreter was put through to the visitor; the call started and may have ended.
+# After that "no interpreter was used" cannot be true, and closing the visit leaves the booking alone.
+CONNECTED_BOOKING_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+# "reachable": the agency confirmed an interpreter and the call has not ended; staff see the number
+# to call or the video link.
+REACHABLE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+
+
+class CancelReason(models.TextChoices):
+    """Why a booking was cancelled. The office's reasons come first; the system's reasons (no office
+    fee, not counted as the office's cancellations) start with "system_"."""
+
+    VISITOR_LEFT = "visitor_left", _("The visitor left")
+    SOLVED_WITHOUT = "solved_without", _("Solved without an interpreter")
+    WRONG_LANGUAGE = "wrong_language", _("Wrong language")
+    BOOKED_BY_MISTAKE = "booked_by_mistake", _("Booked by mistake")
+    AGENCY_CANCELLED = "agency_cancelled", _("The agency cancelled")
+    OTHER = "other", _("Other")
+    SYSTEM_ORPHAN = "system_orphan", _("System: fallback left the booking without an agency")
+    SYSTEM_DEADLINE = "system_deadline", _("System: a deadline passed")
+    SYSTEM_VISIT_CLOSED = "system_visit_closed", _("System: the visit was closed")
+
+
+OFFICE_CANCEL_REASONS = [
+    CancelReason.VISITOR_LEFT,
+    CancelReason.SOLVED_WITHOUT,
+    CancelReason.WRONG_LANGUAGE,
+    CancelReason.BOOKED_BY_MISTAKE,
+    CancelReason.AGENCY_CANCELLED,
+    CancelReason.OTHER,
+]
+SYSTEM_CANCEL_REASONS = [reason for reason in CancelReason if reason not in OFFICE_CANCEL_REASONS]
 
 
 class InterpreterBooking(models.Model):
@@ -207,7 +292,20 @@ class InterpreterBooking(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
     minutes_used = models.PositiveIntegerField(_("minutes used"), null=True, blank=True)
+    # The call's cost: the confirmed requisition's price, else the reported one (reports sum this).
     cost_ore = models.PositiveIntegerField(_("cost (öre)"), null=True, blank=True)
+    # Money (interpreters/services/pricing.py computes every amount; rows are PriceRow dicts).
+    minutes_ordered = models.PositiveSmallIntegerField(_("expected length (minutes)"), null=True, blank=True)
+    cost_estimated_ore = models.PositiveIntegerField(_("estimated cost (öre)"), null=True, blank=True)
+    estimate_rows = models.JSONField(_("estimate, itemised"), default=list, blank=True)
+    cost_reported_ore = models.PositiveIntegerField(_("reported cost (öre)"), null=True, blank=True)
+    cost_confirmed_ore = models.PositiveIntegerField(_("confirmed cost (öre)"), null=True, blank=True)
+    cost_rows = models.JSONField(_("cost, itemised"), default=list, blank=True)
+    cancellation_fee_ore = models.PositiveIntegerField(_("cancellation fee (öre)"), null=True, blank=True)
+    cancellation_fee_rows = models.JSONField(_("cancellation fee, itemised"), default=list, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=24, choices=CancelReason.choices, blank=True)
+    # Free text: personal data, emptied by the retention purge.
+    cancel_note = models.TextField(_("cancel note"), blank=True)
     requested_at = models.DateTimeField(_("requested at"))
     pending_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -262,3 +360,54 @@ class AgencyCallback(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "event_id"], name="callback_unique_event_per_agency")]
+
+
+class RequisitionStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported by the agency")
+    CONFIRMED = "confirmed", _("Confirmed by the office")
+    DISPUTED = "disputed", _("Disputed by the office")
+    REPLACED = "replaced", _("Replaced by a corrected requisition")
+
+
+class Requisition(models.Model):
+    """The agency's claim for a completed call (time used and price), and the office's answer.
+
+    reported -> confirmed | disputed; a corrected requisition from the agency replaces the current
+    one (status `replaced`, kept as history). At most one requisition per booking is not replaced."""
+
+    booking = models.ForeignKey(InterpreterBooking, on_delete=models.CASCADE, related_name="requisitions")
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequisitionStatus.choices, default=RequisitionStatus.REPORTED
+    )
+    reported_start = models.DateTimeField(_("reported start"), null=True, blank=True)
+    reported_end = models.DateTimeField(_("reported end"), null=True, blank=True)
+    reported_minutes = models.PositiveIntegerField(_("reported minutes"))
+    # The office's own record: the booking's started/ended clicks or the visit's service times.
+    office_start = models.DateTimeField(_("office's start"), null=True, blank=True)
+    office_end = models.DateTimeField(_("office's end"), null=True, blank=True)
+    office_minutes = models.PositiveIntegerField(_("office's minutes"), null=True, blank=True)
+    confirmed_minutes = models.PositiveIntegerField(_("confirmed minutes"), null=True, blank=True)
+    # The minutes priced: the reported (or confirmed) minutes, floored at the ordered length when pre-booked.
+    billed_minutes = models.PositiveIntegerField(_("billed minutes"))
+    cost_ore = models.PositiveIntegerField(_("cost (öre)"))
+    cost_rows = models.JSONField(_("cost, itemised"), default=list, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    corrected = models.BooleanField(_("corrected by the agency"), default=False)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+    )
+    agency_event_id = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"], condition=~Q(status="replaced"), name="requisition_one_current_per_booking"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]

@@ -1,8 +1,10 @@
 """Read queries for agencies and bookings. Bookings carry visitors' language needs, so every query a
 user can reach is scoped to that user's offices (national admins see all)."""
 
+from datetime import date
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from interpreters.models import (
     AgencyRanking,
@@ -11,6 +13,9 @@ from interpreters.models import (
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
+    PriceList,
+    Requisition,
+    RequisitionStatus,
 )
 from visits.models import Visit
 from visits.selectors import offices_for_user
@@ -110,3 +115,29 @@ def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking
                 if interp.competence == level:
                     return interp
     return None
+
+
+def price_list_for(*, kind: str, on: date) -> PriceList | None:
+    """The list of `kind` valid on `on` (the latest start wins where periods overlap)."""
+    return (
+        PriceList.objects.filter(kind=kind, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def booking_requisition(booking: InterpreterBooking) -> Requisition | None:
+    """The booking's current requisition (the one not replaced), or None."""
+    return booking.requisitions.exclude(status=RequisitionStatus.REPLACED).first()
+
+
+def disputed_requisitions_for_user(user: User | AnonymousUser) -> QuerySet[Requisition]:
+    """Disputed requisitions in the user's offices, oldest first (the office manager's list)."""
+    return (
+        Requisition.objects.filter(
+            status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices_for_user(user)
+        )
+        .select_related("booking", "booking__visit", "booking__visit__office", "booking__agency")
+        .order_by("created_at", "pk")
+    )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from config.request_types import AuthenticatedHttpRequest
 from interpreters.access import user_can_act_on_visit
 from interpreters.forms import BookingRequestForm, OutcomeForm
-from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
+from interpreters.models import ACTIVE_BOOKING_STATUSES, REACHABLE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel, booking_request
 from interpreters.services.desk import visit_close
@@ -38,8 +38,6 @@ from visits.services import (
     visit_set_status,
 )
 
-# Statuses in which the interpreter is reachable: the page shows the number to call or the link.
-CONNECTED_STATUSES = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}
 OPEN_VISIT_STATUSES = {VisitStatus.WAITING, VisitStatus.IN_SERVICE}
 
 
@@ -85,7 +83,7 @@ def _panel_context(
         "need": need,
         "booking": booking,
         "booking_active": active,
-        "booking_connected": booking is not None and booking.status in CONNECTED_STATUSES,
+        "booking_reachable": booking is not None and booking.status in REACHABLE_BOOKING_STATUSES,
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
         "can_act": can_act,
         "can_request": can_act and not active and visit.status in OPEN_VISIT_STATUSES,
@@ -110,8 +108,8 @@ def _booking_data(booking: InterpreterBooking | None) -> dict[str, Any] | None:
         "scheduled_for": booking.scheduled_for.isoformat() if booking.scheduled_for else None,
         "agency": booking.agency.name if booking.agency else None,
         "interpreter": _interpreter_name(booking) or None,
-        "connection_phone": str(booking.connection_phone) if booking.status in CONNECTED_STATUSES else "",
-        "connection_url": booking.connection_url if booking.status in CONNECTED_STATUSES else "",
+        "connection_phone": str(booking.connection_phone) if booking.status in REACHABLE_BOOKING_STATUSES else "",
+        "connection_url": booking.connection_url if booking.status in REACHABLE_BOOKING_STATUSES else "",
         "failure_reason": booking.failure_reason if booking.status == BookingStatus.FAILED else "",
     }
 

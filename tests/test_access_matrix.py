@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interpreters.models import AgencyBackend, InterpreterAgency, InterpreterBooking
+from interpreters.services.price_lists import price_lists_seed_demo
 from tests.factories import (
     AuthorityFactory,
     LanguageFactory,
@@ -145,7 +146,32 @@ SPECS: list[Spec] = [
         "post",
         lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/cancel/",
         action=Action.BOOKING_CANCEL,
+        data=lambda w, t: {"reason": "visitor_left"},
         ok=(200,),
+    ),
+    # Money issue
+    Spec(
+        "price estimate",
+        "get",
+        lambda w, t: "/api/v1/price-estimate/?language=ar&modality=phone&competence=ovrig&minutes=30",
+        action=Action.PRICE_ESTIMATE,
+        scoped=False,
+    ),
+    # No requisition yet: an allowed role gets the 404 of "not reported yet", the others 403.
+    Spec(
+        "requisition",
+        "get",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_VIEW,
+        ok=(404,),
+    ),
+    Spec(
+        "requisition confirm",
+        "post",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_DECIDE,
+        data=lambda w, t: {"action": "confirm"},
+        ok=(400,),
     ),
     # Reports issue
     Spec(
@@ -198,6 +224,7 @@ def world(db) -> World:
     LanguageFactory(code="ar")
     visits, bookings = {}, {}
     agency = InterpreterAgency.objects.create(name="Tolkbyrån", slug="tolkbyran", backend=AgencyBackend.SIMULATED)
+    price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
         visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)
         LanguageNeedFactory(visit=visit)

@@ -269,12 +269,3 @@ class KioskToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
-
-
-# The usage rollups belong to this app; they live in their own module (visits/reports/models.py).
-from visits.reports.models import (  # noqa: E402, F401
-    DailyBookingUsage,
-    DailyOfficeUsage,
-    DailyVisitUsage,
-    MonthlyOfficeUsage,
-)

@@ -48,6 +48,10 @@ class Action(StrEnum):
     BOOKING_CANCEL = "booking_cancel"
     OUTCOME_RECORD = "outcome_record"
     REPORT_VIEW = "report_view"
+    PRICE_ESTIMATE = "price_estimate"  # any staff member may see what a call would cost
+    REQUISITION_VIEW = "requisition_view"
+    REQUISITION_DECIDE = "requisition_decide"  # confirm or dispute the agency's minutes
+    REQUISITION_DISPUTES_VIEW = "requisition_disputes_view"  # the office manager's list of disputes
 
 
 # The role matrix (README "Roles and access"). Superusers are allowed everything.
@@ -65,6 +69,10 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_CANCEL: frozenset({REC, OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
+    Action.PRICE_ESTIMATE: frozenset({REC, OFF, MGR}),
+    Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
+    Action.REQUISITION_DECIDE: frozenset({OFF, MGR}),
+    Action.REQUISITION_DISPUTES_VIEW: frozenset({MGR}),
 }
 # What a kiosk token may do, at its own office only.
 KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.CHECK_IN, Action.LANGUAGES_VIEW, Action.QUEUE_VIEW})

@@ -208,7 +208,7 @@ def visit_outcome_record(
         validate_choice(reason_not_used, NotUsedReason, "reason_not_used")
 
     # Imported here: interpreters depends on visits, not the other way round.
-    from interpreters.models import BookingStatus, InterpreterBooking
+    from interpreters.models import CONNECTED_BOOKING_STATUSES, InterpreterBooking
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -219,9 +219,7 @@ def visit_outcome_record(
             raise DomainError(
                 _("The outcome can be recorded once service has started."), field="visit", code="not_started"
             )
-        connected = InterpreterBooking.objects.filter(
-            visit=locked, status__in=[BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED]
-        ).exists()
+        connected = InterpreterBooking.objects.filter(visit=locked, status__in=CONNECTED_BOOKING_STATUSES).exists()
         if connected and not interpreter_used:
             raise DomainError(
                 _("An interpreter was connected to this visit through a booking: answer yes."),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "csp",
     "visits",
     "interpreters",
+    "visits.reports",
     "config.outbox",
 ]
 

@@ -1,26 +1,17 @@
 """The interface every agency backend implements, and the errors that drive retry and fallback."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from interpreters.models import InterpreterAgency, InterpreterBooking
-
-# Agency event types, shared by book()/status() results and webhook callbacks.
-ACCEPTED = "accepted"
-CONFIRMED = "confirmed"
-STARTED = "started"
-ENDED = "ended"
-CANCELLED = "cancelled"
-NO_SHOW = "no_show"
-FAILED = "failed"
-EVENT_TYPES = (ACCEPTED, CONFIRMED, STARTED, ENDED, CANCELLED, NO_SHOW, FAILED)
 
 
 @dataclass(frozen=True)
 class AgencyEvent:
     """What an agency tells us about a booking: the answer to book()/status(), or a callback."""
 
-    type: str
+    type: str  # an AgencyEventType value (interpreters/events.py)
     reference: str = ""
     interpreter_name: str = ""
     interpreter_gender: str = ""
@@ -29,6 +20,9 @@ class AgencyEvent:
     connection_phone: str = ""
     connection_url: str = ""
     minutes: int | None = None
+    # The interpreter's own start and end of the call ("ended", "requisition_corrected").
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -18,13 +18,12 @@ import requests
 from django.conf import settings as django_settings
 
 from interpreters.backends.base import (
-    CONFIRMED,
-    EVENT_TYPES,
     AgencyBackendBase,
     AgencyEvent,
     PermanentAgencyError,
     TransientAgencyError,
 )
+from interpreters.events import AgencyEventType
 from interpreters.models import InterpreterBooking
 
 
@@ -115,8 +114,8 @@ class HttpJsonBackend(AgencyBackendBase):
         data = self._call("POST", "bookings", booking, payload)
         if not isinstance(data, dict) or not data.get("reference"):
             raise TransientAgencyError("agency answered without a reference")
-        event = event_from_payload(data, default_type="accepted")
-        if event.type not in ("accepted", CONFIRMED):
+        event = event_from_payload(data, default_type=AgencyEventType.ACCEPTED)
+        if event.type not in (AgencyEventType.ACCEPTED, AgencyEventType.CONFIRMED):
             raise PermanentAgencyError(f"agency answered status {event.type!r}")
         return event
 
@@ -136,4 +135,4 @@ class HttpJsonBackend(AgencyBackendBase):
         if not isinstance(data, dict):
             return None
         event = event_from_payload(data)
-        return event if event.type in EVENT_TYPES else None
+        return event if event.type in AgencyEventType.values else None

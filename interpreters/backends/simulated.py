@@ -14,11 +14,12 @@ import uuid
 
 from config.outbox.services import outbox_enqueue
 from interpreters.backends.base import AgencyBackendBase, AgencyEvent, TransientAgencyError
+from interpreters.events import AgencyEventType
 from interpreters.models import InterpreterBooking, Modality
 
 
 def _callback_later(booking: InterpreterBooking, event_type: str, seconds: float) -> None:
-    outbox_enqueue(task="interpreters.simulated_agency_event", args=[booking.pk, event_type], countdown=seconds)
+    outbox_enqueue(task="interpreters.simulated_agency_event", args=[booking.pk, str(event_type)], countdown=seconds)
 
 
 class SimulatedBackend(AgencyBackendBase):
@@ -35,29 +36,29 @@ class SimulatedBackend(AgencyBackendBase):
             time.sleep(latency)
         if random.random() < float(self.settings.get("failure_rate", 0.0)):  # noqa: S311 - simulation only  # nosec B311
             raise TransientAgencyError("simulated agency unavailable")
-        return AgencyEvent(type="accepted", reference=self.reference_for(booking))
+        return AgencyEvent(type=AgencyEventType.ACCEPTED, reference=self.reference_for(booking))
 
     def accepted(self, booking: InterpreterBooking) -> None:
         """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        _callback_later(booking, "confirmed", delay)
+        _callback_later(booking, AgencyEventType.CONFIRMED, delay)
         if "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            _callback_later(booking, "started", start)
-            _callback_later(booking, "ended", end)
+            _callback_later(booking, AgencyEventType.STARTED, start)
+            _callback_later(booking, AgencyEventType.ENDED, end)
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""
         from interpreters.selectors import interpreter_choose
 
-        if event_type != "confirmed":
-            minutes = int(self.settings.get("minutes", 20)) if event_type == "ended" else None
+        if event_type != AgencyEventType.CONFIRMED:
+            minutes = int(self.settings.get("minutes", 20)) if event_type == AgencyEventType.ENDED else None
             return AgencyEvent(type=event_type, reference=self.reference_for(booking), minutes=minutes)
         interp = interpreter_choose(agency=self.agency, booking=booking)
         digits = int(uuid.UUID(str(booking.idempotency_key)).int % 10_000_000)
         return AgencyEvent(
-            type="confirmed",
+            type=AgencyEventType.CONFIRMED,
             reference=self.reference_for(booking),
             interpreter_id=interp.pk if interp else None,
             interpreter_name=interp.name if interp else "Tolk " + self.agency.name.split()[0],

@@ -8,7 +8,6 @@ from interpreters.services.agency import (
     agency_callback_verify,
     booking_apply_agency_event,
     booking_cancel_at_agency,
-    booking_cost_compute,
     booking_dispatch_step,
     booking_escalate,
     booking_sync_status,
@@ -23,7 +22,17 @@ from interpreters.services.bookings import (
     booking_request,
     booking_transition,
 )
-from interpreters.services.pricing import booking_price_ore, rate_card_for, surcharge_percent
+from interpreters.services.pricing import (
+    Price,
+    PriceRow,
+    booking_cancellation_fee,
+    booking_estimate,
+    booking_price,
+    price_compute,
+    price_estimate,
+    price_for,
+)
+from interpreters.services.requisitions import requisition_correct, requisition_decide, requisition_report
 
 __all__ = [
     "TRANSITIONS",
@@ -36,16 +45,23 @@ __all__ = [
     "booking_apply_agency_event",
     "booking_cancel",
     "booking_cancel_at_agency",
-    "booking_cost_compute",
     "booking_dispatch_step",
     "booking_escalate",
     "booking_event_record",
-    "booking_price_ore",
     "booking_request",
     "booking_sync_status",
     "booking_transition",
     "bookings_due_for_escalation",
     "bookings_sweep_stuck",
-    "rate_card_for",
-    "surcharge_percent",
+    "Price",
+    "PriceRow",
+    "booking_cancellation_fee",
+    "booking_estimate",
+    "booking_price",
+    "price_compute",
+    "price_estimate",
+    "price_for",
+    "requisition_correct",
+    "requisition_decide",
+    "requisition_report",
 ]

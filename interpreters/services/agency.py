@@ -29,9 +29,11 @@ from interpreters.backends import (
     TransientAgencyError,
     get_backend,
 )
+from interpreters.events import AgencyEventType
 from interpreters.models import (
     AgencyCallback,
     BookingStatus,
+    CancelReason,
     CompetenceLevel,
     Interpreter,
     InterpreterAgency,
@@ -45,21 +47,26 @@ from interpreters.services.bookings import (
     booking_task_key,
     booking_transition,
 )
-from interpreters.services.pricing import booking_price_ore, rate_card_for
+from interpreters.services.requisitions import requisition_correct, requisition_report
 from visits.errors import DomainError
 from visits.reports.services import usage_rollup_touch
 
 logger = logging.getLogger(__name__)
 S = BookingStatus
 
-EVENT_TO_STATUS = {
-    "confirmed": S.CONFIRMED,
-    "started": S.IN_PROGRESS,
-    "ended": S.COMPLETED,
-    "cancelled": S.CANCELLED,
-    "no_show": S.NO_SHOW,
-    "failed": S.FAILED,
+E = AgencyEventType
+
+# What each agency event does to a booking ("accepted" is recorded by the dispatcher, not here).
+EVENT_TO_STATUS: dict[str, BookingStatus] = {
+    E.CONFIRMED: S.CONFIRMED,
+    E.STARTED: S.IN_PROGRESS,
+    E.ENDED: S.COMPLETED,
+    E.CANCELLED: S.CANCELLED,
+    E.NO_SHOW: S.NO_SHOW,
+    E.FAILED: S.FAILED,
 }
+# Events that carry a requisition rather than a status change.
+REQUISITION_EVENTS = frozenset({E.REQUISITION_CORRECTED})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -85,18 +92,6 @@ def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> di
     return changes
 
 
-def booking_cost_compute(*, booking: InterpreterBooking, minutes: int) -> int | None:
-    card = rate_card_for(
-        agency=booking.agency,
-        modality=booking.modality,
-        urgent=booking.urgent,
-        on=timezone.localdate(booking.started_at or booking.requested_at),
-    )
-    if card is None:
-        return None
-    return booking_price_ore(rate_card=card, minutes=minutes, start=booking.started_at or booking.confirmed_at)
-
-
 def booking_apply_agency_event(
     *, booking: InterpreterBooking, event: AgencyEvent, source: str, now: datetime | None = None
 ) -> bool:
@@ -104,6 +99,15 @@ def booking_apply_agency_event(
     in that status, or an event for a status already passed). Raises DomainError when the event
     contradicts the booking (e.g. "started" on a cancelled booking)."""
     now = now or timezone.now()
+    if event.type in REQUISITION_EVENTS:
+        if event.minutes is None:
+            raise DomainError(_("A corrected requisition needs its minutes."), field="minutes", code="required")
+        requisition_correct(
+            booking=booking, minutes=event.minutes, started_at=event.started_at, ended_at=event.ended_at,
+            agency_event_id=str(event.raw.get("event_id", "")), now=now,
+        )  # fmt: skip
+        booking.refresh_from_db()
+        return True
     target = EVENT_TO_STATUS.get(event.type)
     if target is None:
         raise DomainError(_("Unknown event type."), field="type", code="invalid_choice")
@@ -134,13 +138,12 @@ def booking_apply_agency_event(
                     booking=locked,
                     to_status=S.IN_PROGRESS,
                     source=source,
-                    detail={"event": "ended", "implied": True},
+                    detail={"event": E.ENDED, "implied": True},
                     now=now,
                 )
-            changes = {
-                "minutes_used": event.minutes,
-                "cost_ore": booking_cost_compute(booking=locked, minutes=event.minutes),
-            }
+            if event.started_at and event.ended_at and event.ended_at < event.started_at:
+                raise DomainError(_("The end is before the start."), field="ended_at", code="end_before_start")
+            changes = {"minutes_used": event.minutes}
             detail["minutes"] = event.minutes
         elif target in (S.CANCELLED, S.FAILED):
             changes = {
@@ -148,7 +151,17 @@ def booking_apply_agency_event(
                 if target == S.CANCELLED
                 else _("The agency reported a failure.")
             }
-        booking_transition(booking=locked, to_status=target, source=source, detail=detail, changes=changes, now=now)
+            if target == S.CANCELLED:
+                # The agency's doing: no fee for the office.
+                changes.update(cancel_reason=CancelReason.AGENCY_CANCELLED, cancellation_fee_ore=0)
+        locked = booking_transition(
+            booking=locked, to_status=target, source=source, detail=detail, changes=changes, now=now
+        )
+        if target == S.COMPLETED and event.minutes is not None:
+            requisition_report(
+                booking=locked, minutes=event.minutes, started_at=event.started_at, ended_at=event.ended_at,
+                agency_event_id=str(event.raw.get("event_id", "")), now=now,
+            )  # fmt: skip
     booking.refresh_from_db()
     return True
 
@@ -434,7 +447,7 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
             except (TransientAgencyError, PermanentAgencyError) as exc:
                 logger.warning("cancel at agency failed for booking %s: %s", booking.pk, exc.message)
         return DispatchOutcome("noop", detail=f"booking is {booking.status}")
-    if event.type == "confirmed":
+    if event.type == E.CONFIRMED:
         try:
             booking_apply_agency_event(booking=booking, event=event, source=f"agency:{booking.agency.slug}")
         except DomainError:

@@ -17,14 +17,17 @@ from django.utils.translation import gettext as _
 from config.outbox.services import outbox_enqueue
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
+    SYSTEM_CANCEL_REASONS,
     BookingEvent,
     BookingStatus,
+    CancelReason,
     CompetenceLevel,
     Gender,
     InterpreterBooking,
     Modality,
 )
 from interpreters.selectors import agencies_for
+from interpreters.services.pricing import booking_cancellation_fee, booking_estimate, check_minutes
 from visits.errors import DomainError, validate_choice
 from visits.languages import normalize_language_tag
 from visits.models import LanguageNeed, Visit, VisitStatus
@@ -156,6 +159,7 @@ def booking_request(
     gender_preference: str = "",
     competence_required: str = "",
     competence_wished: str = "",
+    minutes_ordered: int | None = None,
     now: datetime | None = None,
 ) -> InterpreterBooking:
     """Ask for an interpreter for a visit (the officer's click).
@@ -178,6 +182,8 @@ def booking_request(
         raise DomainError(
             _("The wished level cannot be below the required level."), field="competence_wished", code="below_floor"
         )
+    if minutes_ordered is not None:
+        check_minutes(minutes_ordered, field="minutes_ordered")
     if visit.status in FINISHED_VISIT_STATUSES:
         raise DomainError(
             _("This visit has ended; no interpreter can be booked."), field="visit", code="visit_finished"
@@ -237,7 +243,9 @@ def booking_request(
                     requested_by=requested_by,
                     status=BookingStatus.REQUESTED,
                     requested_at=now,
+                    minutes_ordered=minutes_ordered or None,
                 )
+                _store_estimate(booking, now)
         except IntegrityError:
             existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
             if existing is None:
@@ -257,17 +265,56 @@ def booking_request(
     return booking
 
 
+def _store_estimate(booking: InterpreterBooking, now: datetime) -> None:
+    """The price the officer saw before ordering, stored with its rows (no list: no estimate)."""
+    estimate = booking_estimate(booking=booking, now=now)
+    if estimate is not None:
+        booking.cost_estimated_ore = estimate.total_ore
+        booking.estimate_rows = estimate.rows_as_dicts()
+        booking.save(update_fields=["cost_estimated_ore", "estimate_rows"])
+
+
 def booking_cancel(
-    *, booking: InterpreterBooking, by: User | None, reason: str = "", now: datetime | None = None
+    *,
+    booking: InterpreterBooking,
+    by: User | None,
+    reason: str = CancelReason.OTHER,
+    note: str = "",
+    now: datetime | None = None,
 ) -> InterpreterBooking:
-    """Cancel a booking that has not started. Tells the agency (after commit) if it had been sent."""
+    """Cancel a booking that has not started, with a reason from CancelReason and an optional note.
+    Writes the fee the office owes (pricing.booking_cancellation_fee: the same function that shows
+    the fee before confirming). The office may not cancel a booking of a finished visit; system
+    reasons ("system_*": fallback orphans, deadlines, closing the visit) may, and cost nothing.
+    Tells the agency (after commit) if it had been sent."""
+    now = now or timezone.now()
+    validate_choice(reason, CancelReason, "reason")
+    note = (note or "").strip()
+    if len(note) > 1000:
+        raise DomainError(_("The note is too long (at most 1000 characters)."), field="note", code="max_length")
+    if reason not in SYSTEM_CANCEL_REASONS:
+        status = Visit.objects.filter(pk=booking.visit_id).values_list("status", flat=True).first()
+        if status in FINISHED_VISIT_STATUSES:
+            raise DomainError(
+                _("This visit has ended; its booking can no longer be cancelled."),
+                field="status",
+                code="visit_finished",
+            )
+    fee = booking_cancellation_fee(booking=booking, reason=reason, now=now)
     was_sent = booking.agency_id is not None
+    detail: dict[str, Any] = {"reason": reason, "fee_ore": fee.total_ore}
     booking = booking_transition(
         booking=booking,
         to_status=BookingStatus.CANCELLED,
-        source="user",
+        source="user" if reason not in SYSTEM_CANCEL_REASONS else "system",
         actor=by,
-        detail={"reason": reason[:200]} if reason else {},
+        detail=detail,
+        changes={
+            "cancel_reason": reason,
+            "cancel_note": note,
+            "cancellation_fee_ore": fee.total_ore,
+            "cancellation_fee_rows": fee.rows_as_dicts(),
+        },
         now=now,
     )
     if was_sent or booking.agency_id is not None:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interpreters.models import BookingStatus, InterpreterBooking
+from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
 from interpreters.services.bookings import booking_cancel
 from visits.errors import DomainError
 from visits.models import NotUsedReason, Visit, VisitOutcome, VisitStatus
@@ -19,7 +19,6 @@ from visits.services import visit_outcome_record, visit_outcome_required, visit_
 
 # Bookings that closing the visit withdraws: the interpreter has not started, so nobody should call.
 WITHDRAWN_ON_CLOSE = (BookingStatus.REQUESTED, BookingStatus.PENDING, BookingStatus.CONFIRMED)
-CONNECTED = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
 
 
 def visit_close(
@@ -45,7 +44,7 @@ def visit_close(
         # Lock first: the checks below must hold until the status changes.
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         bookings = InterpreterBooking.objects.filter(visit=locked)
-        connected = bookings.filter(status__in=CONNECTED).exists()
+        connected = bookings.filter(status__in=CONNECTED_BOOKING_STATUSES).exists()
         if interpreter_used is None and visit_outcome_required(visit=locked):
             if status == VisitStatus.DONE and not VisitOutcome.objects.filter(visit=locked).exists():
                 raise DomainError(
@@ -62,7 +61,7 @@ def visit_close(
             # reported the call yet was real, so it is not cancelled (the agency's "ended" completes it).
             withdrawn.remove(BookingStatus.CONFIRMED)
         for booking in bookings.filter(status__in=withdrawn):
-            booking_cancel(booking=booking, by=by, reason=f"visit {status}", now=now)
+            booking_cancel(booking=booking, by=by, reason=CancelReason.SYSTEM_VISIT_CLOSED, now=now)
         locked = visit_set_status(visit=locked, status=status, by=by, now=now)
         if interpreter_used is not None:
             visit_outcome_record(

@@ -1,4 +1,3 @@
-import datetime as dt
 
 import factory
 from django.utils import timezone
@@ -12,7 +11,6 @@ from interpreters.models import (
     InterpreterAgency,
     InterpreterBooking,
     Modality,
-    RateCard,
 )
 from tests.factories import VisitFactory
 
@@ -52,18 +50,11 @@ class InterpreterFactory(factory.django.DjangoModelFactory):
     competence = CompetenceLevel.AUKTORISERAD
 
 
-class RateCardFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = RateCard
+def seed_price_lists():
+    """The demo's 2024 framework and on-demand lists (the same data `seed_agencies` writes)."""
+    from interpreters.services.price_lists import price_lists_seed_demo
 
-    agency = None
-    modality = Modality.PHONE
-    urgent = False
-    hourly_rate_ore = 65500
-    minimum_fee_ore = 32800
-    minimum_minutes = 30
-    step_minutes = 15
-    valid_from = dt.date(2020, 1, 1)
+    return price_lists_seed_demo()
 
 
 class BookingFactory(factory.django.DjangoModelFactory):

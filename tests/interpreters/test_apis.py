@@ -93,10 +93,10 @@ def test_anonymous_is_refused(visit):
 
 def test_cancel_and_cancelling_a_completed_booking(api, visit):
     booking = BookingFactory(visit=visit, status=S.CONFIRMED)
-    response = api.post(f"/api/v1/bookings/{booking.pk}/cancel/", {"reason": "visitor left"}, format="json")
+    response = api.post(f"/api/v1/bookings/{booking.pk}/cancel/", {"reason": "visitor_left"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     done = BookingFactory(visit=VisitFactory(office=visit.office), status=S.COMPLETED)
-    response = api.post(f"/api/v1/bookings/{done.pk}/cancel/")
+    response = api.post(f"/api/v1/bookings/{done.pk}/cancel/", {"reason": "other"}, format="json")
     assert response.status_code == 400 and "status" in response.json()
     done.refresh_from_db()
     assert done.status == S.COMPLETED and not done.events.exists()

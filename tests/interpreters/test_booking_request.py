@@ -112,11 +112,16 @@ def test_cancelling_a_completed_booking_is_refused(db, officer):
 
 def test_cancel_records_who_cancelled(visit, officer):
     booking = booking_request(visit=visit, requested_by=officer, modality="phone")
-    booking_cancel(booking=booking, by=officer, reason="visitor left")
+    booking_cancel(booking=booking, by=officer, reason="visitor_left", note="Gick hem")
     booking.refresh_from_db()
     assert booking.status == S.CANCELLED and booking.cancelled_at is not None
+    assert (booking.cancel_reason, booking.cancel_note, booking.cancellation_fee_ore) == ("visitor_left", "Gick hem", 0)
     event = booking.events.last()
-    assert (event.to_status, event.actor, event.detail) == (S.CANCELLED, officer, {"reason": "visitor left"})
+    assert (event.to_status, event.actor, event.detail) == (
+        S.CANCELLED,
+        officer,
+        {"reason": "visitor_left", "fee_ore": 0},
+    )
 
 
 def test_bookings_are_scoped_to_the_users_offices(visit, officer):

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from interpreters.models import AgencyCallback, BookingEvent, BookingStatus
-from interpreters.services import agency_callback_signature, surcharge_percent
-from tests.interpreters.factories import BookingFactory, RateCardFactory
+from interpreters.services import agency_callback_signature, booking_price
+from tests.interpreters.factories import BookingFactory, seed_price_lists
 
 S = BookingStatus
 SECRET = "s3cret-for-tests"
@@ -64,9 +64,7 @@ def assert_nothing_written(booking):
 
 def test_confirmed_started_ended_walk_the_booking_to_completed_with_cost(client, booked):
     agency, booking = booked
-    card = RateCardFactory(
-        modality="phone", urgent=True, hourly_rate_ore=98000, minimum_fee_ore=24500, minimum_minutes=15
-    )
+    seed_price_lists()
     assert post(client, agency, confirmed(booking)).json() == {
         "duplicate": False,
         "changed": True,
@@ -80,9 +78,9 @@ def test_confirmed_started_ended_walk_the_booking_to_completed_with_cost(client,
     assert response.json()["status"] == "completed"
     booking.refresh_from_db()
     assert booking.minutes_used == 20
-    # Two quarter-hours at the urgent phone rate (980 kr/h), plus whatever surcharge the start time carries.
-    percent = surcharge_percent(rate_card=card, start=booking.started_at)
-    assert booking.cost_ore == 49000 * (100 + percent) // 100
+    # Priced by the pricing module on the on-demand list (asked for now), at the actual start time.
+    price = booking_price(booking=booking, minutes=20)
+    assert price is not None and booking.cost_ore == price.total_ore > 0
     assert [e.source for e in booking.events.all()] == [f"agency:{agency.slug}"] * 3
 
 

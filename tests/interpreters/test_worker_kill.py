@@ -11,7 +11,7 @@ from django.urls import reverse
 from interpreters.models import AgencyBackend, BookingEvent, BookingStatus
 from interpreters.services import agency_callback_signature, booking_request
 from tests.factories import LanguageNeedFactory, OfficeFactory, UserFactory, VisitFactory
-from tests.interpreters.factories import AgencyFactory, RateCardFactory
+from tests.interpreters.factories import AgencyFactory, seed_price_lists
 from tests.interpreters.worker import BrokerSetup, Worker, database_url_for_current_connection, wait_for
 
 S = BookingStatus
@@ -47,7 +47,7 @@ def test_booking_survives_a_killed_worker_and_completes_exactly_once(tmp_path, f
             "webhook_secret_env": "TOLKDESK_TEST_WEBHOOK_SECRET",
         },
     )
-    RateCardFactory(modality="phone", urgent=True, hourly_rate_ore=98000, minimum_fee_ore=24500, minimum_minutes=15)
+    seed_price_lists()
     visit = VisitFactory(office=OfficeFactory())
     LanguageNeedFactory(visit=visit, language="ar")
     fast_sweeper = {

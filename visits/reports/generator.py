@@ -26,8 +26,18 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
 
-from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.models import (
+    BookingEvent,
+    CompetenceLevel,
+    InterpreterAgency,
+    InterpreterBooking,
+    PriceList,
+    PriceListKind,
+)
+from interpreters.services.price_lists import DEMO_VALID_FROM, price_lists_seed_demo
+from interpreters.services.pricing import price_for
 from visits.models import Authority, County, LanguageNeed, Office, Visit, VisitOutcome
+from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -152,11 +162,22 @@ def ensure_reference_data(min_offices: int = 130) -> tuple[list[Office], list[Au
     return offices, authorities, agencies
 
 
-def _cost_ore(minutes: int) -> int:
-    # Framework rate card for remote interpreting: 328 kr covers 30 min, then 163.75 kr per 15 min.
-    if minutes <= 30:
-        return 32800
-    return 32800 + math.ceil((minutes - 30) / 15) * 16375
+def _cost_pricer() -> Callable[[int], int]:
+    """The generated calls are on-demand weekday daytime calls: priced once per length by the one
+    pricing module (interpreters/services/pricing.py) on the on-demand list, seeded if missing."""
+    if not PriceList.objects.filter(kind=PriceListKind.ON_DEMAND).exists():
+        price_lists_seed_demo()
+    start = datetime(DEMO_VALID_FROM.year, 3, 5, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))  # a Tuesday
+    cache: dict[int, int] = {}
+
+    def cost(minutes: int) -> int:
+        if minutes not in cache:
+            cache[minutes] = price_for(
+                kind=PriceListKind.ON_DEMAND, competence=CompetenceLevel.UTBILDAD, start=start, minutes=minutes
+            ).total_ore
+        return cache[minutes]
+
+    return cost
 
 
 class _Table:
@@ -324,6 +345,7 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
     # same booking idempotency keys.
     rnd = random.Random(f"{plan.seed}:{plan.start_date}:{plan.end_date}")  # noqa: S311 - synthetic data  # nosec B311
     offices, authorities, agencies = ensure_reference_data()
+    cost_of = _cost_pricer()
     auth_weights = {code: w for code, _n, w in AUTHORITIES}
     authority_ids = [a.pk for a in authorities]
     authority_letters = [a.code[:1].upper() for a in authorities]
@@ -443,7 +465,7 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
                                 minutes = randint(8, 55)
                                 service_len = minutes * 60
                                 ended_b = ts(day_str, req_s + connect + 30 + service_len)
-                                cost = _cost_ore(minutes)
+                                cost = cost_of(minutes)
                                 booked_ok = True
                             elif r < 0.87:
                                 bstatus = "failed"
@@ -511,8 +533,6 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def clear_generated_data() -> None:
     """Delete every visit and what hangs off it, and the rollups (bench/demo databases only)."""
-    from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
-
     with transaction.atomic():
         if connection.vendor == "postgresql":
             tables = [
@@ -533,8 +553,6 @@ def clear_generated_data() -> None:
         else:
             for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 model.objects.all().delete()
-            from interpreters.models import BookingEvent
-
             BookingEvent.objects.all().delete()
             InterpreterBooking.objects.all().delete()
             Visit.objects.all().delete()

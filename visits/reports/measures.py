@@ -36,33 +36,20 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from interpreters.models import BookingStatus, InterpreterBooking
+from visits.models import InterpreterWanted, NotUsedReason
+
 # --- the choices the definitions rest on ------------------------------------------------------------
 
 #: "Interpreter wanted" means LanguageNeed.interpreter_wanted == "yes". "unsure" is NOT counted as
 #: wanted (nobody asked for one yet; it is reported on its own as ``need_unsure``), "declined" and
 #: "no" are not wanted either.
-WANTED_VALUES = ("yes",)
+WANTED_VALUES: tuple[str, ...] = (InterpreterWanted.YES,)
 
-#: Booking statuses (interpreters.models.BookingStatus values; literals here so this module does not
-#: import the interpreters app while visits.models loads; a test checks they exist).
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-FAILED = "failed"
-NO_SHOW = "no_show"
-
-#: visits.models.NotUsedReason values, plus "unrecorded" (no outcome recorded at all).
-GAP_REASONS = (
-    "multilingual_staff",
-    "relative",
-    "child",
-    "english",
-    "visitor_declined",
-    "none_available",
-    "took_too_long",
-    "visitor_left",
-    "solved_without",
-    "unrecorded",
-)
+#: visits.models.NotUsedReason values, plus "unrecorded" (no outcome recorded at all). The order is
+#: the order of the ``gap_*`` columns in the rollup tables.
+UNRECORDED = "unrecorded"
+GAP_REASONS: tuple[str, ...] = (*NotUsedReason.values, UNRECORDED)
 
 #: Time to connect = (confirmed_at, or started_at if it was never marked confirmed) - requested_at.
 #: Stored as a histogram: bucket i counts connect times t with EDGE[i-1] < t <= EDGE[i] (seconds);
@@ -81,9 +68,7 @@ Z_95 = 1.959963984540054
 
 def _used_q() -> Q:
     """An interpreter was used: the officer recorded it, or a booking of the visit completed."""
-    from interpreters.models import InterpreterBooking
-
-    completed = InterpreterBooking.objects.filter(visit=OuterRef("pk"), status=COMPLETED)
+    completed = InterpreterBooking.objects.filter(visit=OuterRef("pk"), status=BookingStatus.COMPLETED)
     return Q(outcome__interpreter_used=True) | Q(Exists(completed))
 
 
@@ -96,13 +81,13 @@ def visit_counter_expressions() -> dict[str, Any]:
     exprs: dict[str, Any] = {
         "visits": Count("pk"),
         "need": Count("pk", filter=has_need),
-        "need_unsure": Count("pk", filter=Q(language_need__interpreter_wanted="unsure")),
-        "need_declined": Count("pk", filter=Q(language_need__interpreter_wanted="declined")),
+        "need_unsure": Count("pk", filter=Q(language_need__interpreter_wanted=InterpreterWanted.UNSURE)),
+        "need_declined": Count("pk", filter=Q(language_need__interpreter_wanted=InterpreterWanted.DECLINED)),
         "wanted": Count("pk", filter=wanted),
         "wanted_used": Count("pk", filter=wanted & used),
     }
     for reason in GAP_REASONS:
-        if reason == "unrecorded":
+        if reason == UNRECORDED:
             exprs["gap_unrecorded"] = Count("pk", filter=not_used & Q(outcome__isnull=True))
         else:
             exprs[f"gap_{reason}"] = Count("pk", filter=not_used & Q(outcome__reason_not_used=reason))
@@ -123,10 +108,10 @@ def booking_counter_expressions() -> dict[str, Any]:
         "bookings": Count("pk"),
         # Reached confirmation at some point (it may since have completed, no-showed or been cancelled).
         "bookings_confirmed": Count("pk", filter=Q(confirmed_at__isnull=False) | Q(started_at__isnull=False)),
-        "bookings_completed": Count("pk", filter=Q(status=COMPLETED)),
-        "bookings_failed": Count("pk", filter=Q(status=FAILED)),
-        "bookings_cancelled": Count("pk", filter=Q(status=CANCELLED)),
-        "bookings_no_show": Count("pk", filter=Q(status=NO_SHOW)),
+        "bookings_completed": Count("pk", filter=Q(status=BookingStatus.COMPLETED)),
+        "bookings_failed": Count("pk", filter=Q(status=BookingStatus.FAILED)),
+        "bookings_cancelled": Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
+        "bookings_no_show": Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
         "minutes": Coalesce(Sum("minutes_used"), 0),
         "cost_ore": Coalesce(Sum("cost_ore"), 0),
     }

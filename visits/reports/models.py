@@ -12,7 +12,9 @@ by each other (a visit with two bookings is one visit):
 - DailyBookingUsage: day x office x authority x language x interpreter agency x modality, booking
   counters.
 
-These models live in the visits app (app_label "visits"); visits/models.py imports them."""
+These models belong to the reports app (label ``reports``). They were created in the visits app, so
+they keep their table names (``visits_*``); the move was state-only (reports/migrations/0001).
+Nothing outside the reports app imports them."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,7 @@ class DailyOfficeUsage(models.Model):
     office = models.ForeignKey("visits.Office", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        db_table = "visits_dailyofficeusage"
         constraints = [models.UniqueConstraint(fields=["office", "day"], name="daily_office_usage_unique")]
         indexes = [models.Index(fields=["day", "office"], name="daily_office_usage_day")]
         verbose_name = _("daily office usage")
@@ -48,6 +51,7 @@ class MonthlyOfficeUsage(models.Model):
     office = models.ForeignKey("visits.Office", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        db_table = "visits_monthlyofficeusage"
         constraints = [models.UniqueConstraint(fields=["office", "month"], name="monthly_office_usage_unique")]
         indexes = [models.Index(fields=["month", "office"], name="monthly_office_usage_month")]
         verbose_name = _("monthly office usage")
@@ -61,6 +65,7 @@ class DailyVisitUsage(models.Model):
     language = models.CharField(_("language"), max_length=35, blank=True)
 
     class Meta:
+        db_table = "visits_dailyvisitusage"
         constraints = [
             models.UniqueConstraint(fields=["office", "day", "authority", "language"], name="daily_visit_usage_unique")
         ]
@@ -86,6 +91,7 @@ class DailyBookingUsage(models.Model):
     modality = models.CharField(_("modality"), max_length=10)
 
     class Meta:
+        db_table = "visits_dailybookingusage"
         # Uniqueness (agency is nullable) is kept by the refresh, which replaces an office-day
         # under a lock; see visits.reports.services.
         indexes = [

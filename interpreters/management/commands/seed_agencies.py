@@ -1,7 +1,6 @@
 """Demo interpreter agencies (simulated backend), Kammarkollegiet-style county rankings, framework
-rate cards and a few interpreters. Idempotent: a second run changes nothing and creates nothing."""
+price lists and a few interpreters. Idempotent: a second run changes nothing and creates nothing."""
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -15,8 +14,8 @@ from interpreters.models import (
     Interpreter,
     InterpreterAgency,
     Modality,
-    RateCard,
 )
+from interpreters.services.price_lists import price_lists_seed_demo
 from visits.models import County, Language
 
 # The languages most interpreted at the offices; the catalogue (visits.Language) adds the rest.
@@ -63,16 +62,6 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
     ),
 ]
 
-# Framework default prices (Kammarkollegiet-style): remote 655 kr/h, minimum 328 kr covers the
-# first 30 minutes, then 15-minute steps; urgent 980 kr/h, minimum 245 kr covers 15 minutes.
-RATE_CARDS = [
-    (Modality.PHONE, False, 65500, 32800, 30),
-    (Modality.VIDEO, False, 65500, 32800, 30),
-    (Modality.PHONE, True, 98000, 24500, 15),
-    (Modality.VIDEO, True, 98000, 24500, 15),
-]
-RATES_VALID_FROM = dt.date(2024, 1, 1)
-
 # (agency slug, name, languages, gender, competence, phone)
 INTERPRETERS = [
     ("sprakbron", "Amira Haddad", ["ar"], Gender.FEMALE, CompetenceLevel.AUKTORISERAD, "+46101230101"),
@@ -89,7 +78,7 @@ INTERPRETERS = [
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo interpreter agencies, county rankings, rate cards and interpreters."
+    help = "Create or update the demo interpreter agencies, county rankings, price lists and interpreters."
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -120,19 +109,7 @@ class Command(BaseCommand):
             for offset, agency in enumerate(rotated, start=1):
                 AgencyRanking.objects.create(agency=agency, county=county, rank=start + offset)
 
-        for modality, urgent, hourly, minimum, minimum_minutes in RATE_CARDS:
-            RateCard.objects.update_or_create(
-                agency=None,
-                modality=modality,
-                urgent=urgent,
-                valid_from=RATES_VALID_FROM,
-                defaults={
-                    "hourly_rate_ore": hourly,
-                    "minimum_fee_ore": minimum,
-                    "minimum_minutes": minimum_minutes,
-                    "step_minutes": 15,
-                },
-            )
+        price_lists = price_lists_seed_demo()
 
         by_slug = {a.slug: a for a in agencies}
         for slug, name, languages, gender, competence, phone in INTERPRETERS:
@@ -151,5 +128,5 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"agencies: {len(agencies)}, rankings: {AgencyRanking.objects.count()}, "
-            f"rate cards: {RateCard.objects.filter(agency=None).count()}, interpreters: {Interpreter.objects.count()}"
+            f"price lists: {len(price_lists)}, interpreters: {Interpreter.objects.count()}"
         )

@@ -9,7 +9,7 @@ from interpreters.models import BookingStatus, InterpreterBooking, Modality
 from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory
 from tests.visits.reports.data import DAY, B, day_query, local, visit_with
-from visits.models import NotUsedReason
+from visits.models import InterpreterWanted, NotUsedReason
 from visits.reports import measures
 from visits.reports.measures import (
     CONNECT_BUCKETS,
@@ -21,6 +21,7 @@ from visits.reports.measures import (
     percentile,
     wilson_interval,
 )
+from visits.reports.models import DailyVisitUsage
 from visits.reports.selectors import UsageQuery, national_measures, usage_counters, usage_report
 from visits.reports.services import usage_rollups_rebuild
 from visits.services import visit_check_in
@@ -403,8 +404,8 @@ def test_periods_split_at_local_month_and_week_starts(db, source):
 # --- the definitions rest on real choices ------------------------------------------------------------
 
 
-def test_the_status_and_reason_literals_exist_in_the_models():
-    for status in (measures.COMPLETED, measures.CANCELLED, measures.FAILED, measures.NO_SHOW):
-        assert status in BookingStatus.values
-    assert set(GAP_REASONS) == {*NotUsedReason.values, "unrecorded"}
-    assert measures.WANTED_VALUES == ("yes",)
+def test_every_not_used_reason_has_a_gap_column_in_the_visit_rollups():
+    columns = {f.name for f in DailyVisitUsage._meta.get_fields()}
+    assert {f"gap_{reason}" for reason in NotUsedReason.values} <= columns
+    assert "gap_unrecorded" in columns
+    assert measures.WANTED_VALUES == (InterpreterWanted.YES,)
