@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import health, metrics
+
 api_v1 = [
     path("", include("visits.api_urls")),
     path("", include("interpreters.api_urls")),
@@ -11,6 +13,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # No trailing slash, no login: probes for load balancers (config/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -7,3 +7,7 @@ class OutboxConfig(AppConfig):
     label = "outbox"
     verbose_name = _("Outbox")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Worker heartbeat and the request id in task logs: Celery signal handlers.
+        from config import workerhooks  # noqa: F401

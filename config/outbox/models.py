@@ -40,3 +40,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%H:%M:%S}"
+
+
+class OpsCounter(models.Model):
+    """A monotonically growing count that several processes add to (task failures by task, agency
+    errors by agency): kept in the database so that /metrics on any web host reports the totals of
+    every worker."""
+
+    name = models.CharField(max_length=60)
+    label = models.CharField(max_length=200, blank=True, default="")
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "label"], name="opscounter_name_label")]
+
+    def __str__(self) -> str:
+        return f"{self.name}{{{self.label}}} = {self.value}"

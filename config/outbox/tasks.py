@@ -2,12 +2,9 @@
 
 from celery import shared_task
 
-from config.beat import heartbeat_record
 from config.outbox.services import outbox_relay
 
 
 @shared_task(name="outbox.relay", acks_late=True, ignore_result=True)
 def outbox_relay_task() -> int:
-    # Runs every few seconds on a worker: also the worker's heartbeat for /readyz.
-    heartbeat_record("worker")
     return outbox_relay().sent

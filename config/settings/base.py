@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Runtime state of the embedded set-up (SQLite file, filesystem broker). Git-ignored.
 RUN_DIR = Path(os.environ.get("TOLKDESK_RUN_DIR", BASE_DIR / ".run"))
@@ -52,6 +54,9 @@ MIDDLEWARE = [
     "config.middleware.HeaderControlCharacterMiddleware",
     # Every log line of the request, and every task it enqueues, carries its id.
     "config.requestid.RequestIdMiddleware",
+    # Request latency by route name for /metrics.
+    "config.metrics.MetricsMiddleware",
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -277,6 +282,11 @@ OUTBOX_LEASE_SECONDS = 30
 OUTBOX_RETRY_MAX_SECONDS = 30
 OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "outbox.relay", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS}
+# /metrics: with a token, only "Authorization: Bearer <token>"; without one, only from this machine.
+TOLKDESK_METRICS_TOKEN = os.environ.get("TOLKDESK_METRICS_TOKEN", "")
+TOLKDESK_METRICS_COLLECTORS = ["config.metrics.OpsCollector", "interpreters.metrics.BookingCollector"]
+# /readyz: a worker or beat whose heartbeat is older than this is reported "stale".
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("TOLKDESK_READYZ_HEARTBEAT_MAX_AGE_SECONDS", "60"))
 # Single-instance lock and heartbeat (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
@@ -299,13 +309,16 @@ CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
     "schedule": 60.0,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Plain text by default (the demo console), JSON lines in production (production.py); every line
+# carries the request or task id (config/logs.py). The per-request line is quiet unless asked for.
+TOLKDESK_LOG_FORMAT = os.environ.get("TOLKDESK_LOG_FORMAT", "plain")
+if TOLKDESK_LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"TOLKDESK_LOG_FORMAT must be plain or json, not {TOLKDESK_LOG_FORMAT!r}")
+LOGGING = logging_config(
+    fmt=TOLKDESK_LOG_FORMAT,
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    request_level=os.environ.get("TOLKDESK_REQUEST_LOG_LEVEL", "WARNING"),
+)
 
 # --- Security, audit and retention (issue 5) -------------------------------------------------
 # Login rate limiting: after AXES_FAILURE_LIMIT failed logins for one username from one address,

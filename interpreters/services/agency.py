@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.outbox.counters import ops_counter_add
 from config.outbox.selectors import outbox_keys_waiting
 from config.outbox.services import outbox_enqueue
 from interpreters.backends import (
@@ -355,6 +356,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
         try:
             event = backend.book(booking)
         except TransientAgencyError as exc:
+            ops_counter_add(name="agency_errors", label=agency.slug)
             errors.append({"agency": agency.slug, "error": exc.message, "transient": True})
             if booking.agency_attempts < settings.BOOKING_AGENCY_MAX_ATTEMPTS:
                 delay = backoff_seconds(booking.agency_attempts)
@@ -378,6 +380,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
                 return DispatchOutcome("retry", retry_in=delay, detail=exc.message)
             reason = exc.message
         except PermanentAgencyError as exc:
+            ops_counter_add(name="agency_errors", label=agency.slug)
             errors.append({"agency": agency.slug, "error": exc.message, "transient": False})
             reason = exc.message
         else:
