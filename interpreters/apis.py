@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
 )
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,8 +51,7 @@ from interpreters.services.pricing import MAX_MINUTES
 from interpreters.throttling import AgencyCallbackRateThrottle
 from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
-from visits.permissions import Action, offices_for_request
-from visits.selectors import visits_for_user
+from visits.permissions import Action, office_permission, visit_for_request_or_404
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -208,7 +206,7 @@ class BookingListCreateApi(generics.ListAPIView):
         data = BookingCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
-        visit = get_object_or_404(visits_for_user(request.user), pk=args.pop("visit"))
+        visit = visit_for_request_or_404(request, args.pop("visit"), Action.BOOKING_REQUEST)
         had_active = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).exists()
         language = args.pop("language", None) or None
         booking = booking_request(visit=visit, requested_by=request.user, language=language, **args)
@@ -242,15 +240,14 @@ class BookingCancelApi(APIView):
     price list: within 48 working hours of the start the full ordered price, else the broker fee;
     on-demand calls before the interpreter connects cost nothing."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [office_permission(Action.BOOKING_CANCEL)]
 
     @extend_schema(
         request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS}
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
-        if not offices_for_request(request, Action.BOOKING_CANCEL).filter(pk=booking.visit.office_id).exists():
-            raise PermissionDenied()
+        self.check_object_permissions(request, booking)
         data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking_cancel(

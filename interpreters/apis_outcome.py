@@ -3,16 +3,14 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.openapi import NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
-from interpreters.access import user_can_act_on_visit
-from visits.models import NotUsedReason, Visit, VisitOutcome
-from visits.selectors import visits_for_user
+from visits.models import NotUsedReason, VisitOutcome
+from visits.permissions import Action, visit_for_request_or_404
 from visits.services import outcome_warnings, visit_outcome_record
 
 
@@ -38,16 +36,14 @@ class VisitOutcomeApi(APIView):
 
     POST and PUT do the same: the visit has at most one outcome, recording again replaces it."""
 
-    def _visit(self, request: Request, pk: int) -> Visit:
-        # Another office's visit is "not found", never "forbidden": its existence is not disclosed.
-        return get_object_or_404(visits_for_user(request.user), pk=pk)
 
     @extend_schema(
         responses={200: OutcomeOutputSerializer, 404: NOT_FOUND, **READ_ERRORS},
         description="404 also when the visit has no outcome yet.",
     )
     def get(self, request: Request, pk: int) -> Response:
-        visit = self._visit(request, pk)
+        # Another office's visit is "not found", never "forbidden": its existence is not disclosed.
+        visit = visit_for_request_or_404(request, pk, Action.VISIT_VIEW)
         outcome = get_object_or_404(VisitOutcome, visit=visit)
         return Response(OutcomeOutputSerializer(outcome).data)
 
@@ -56,9 +52,7 @@ class VisitOutcomeApi(APIView):
         responses={200: OutcomeOutputSerializer, 201: OutcomeOutputSerializer, 404: NOT_FOUND, **WRITE_ERRORS},
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        visit = self._visit(request, pk)
-        if not user_can_act_on_visit(request.user, visit):
-            raise PermissionDenied()
+        visit = visit_for_request_or_404(request, pk, Action.OUTCOME_RECORD)
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         existed = VisitOutcome.objects.filter(visit=visit).exists()

@@ -2,7 +2,7 @@
 language need, a one-click interpreter request with live status, and the outcome at the end.
 
 Seeing a visit is scoped by visits.selectors (another office's visit is 404); acting on it needs
-the officer or office manager role there (interpreters.access, 403 otherwise)."""
+the action's role there (visits.permissions.ROLE_MATRIX, 403 otherwise)."""
 
 import hashlib
 import json
@@ -20,15 +20,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.request_types import AuthenticatedHttpRequest
-from interpreters.access import user_can_act_on_visit
 from interpreters.forms import BookingRequestForm, OutcomeForm
-from interpreters.models import ACTIVE_BOOKING_STATUSES, REACHABLE_BOOKING_STATUSES, BookingStatus, InterpreterBooking
+from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
+    CONNECTED_BOOKING_STATUSES,
+    REACHABLE_BOOKING_STATUSES,
+    BookingStatus,
+    InterpreterBooking,
+)
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel, booking_request
 from interpreters.services.desk import visit_close
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
+from visits.permissions import Action, user_can
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
@@ -45,8 +51,8 @@ def _visit_for(request: HttpRequest, pk: int) -> Visit:
     return get_object_or_404(visits_for_user(request.user).select_related("outcome"), pk=pk)
 
 
-def _require_act(request: HttpRequest, visit: Visit) -> None:
-    if not user_can_act_on_visit(request.user, visit):
+def _require(request: HttpRequest, visit: Visit, *actions: Action) -> None:
+    if not all(user_can(request.user, action, visit.office_id) for action in actions):
         raise PermissionDenied(_("Only officers and office managers at this office can do that."))
 
 
@@ -76,7 +82,8 @@ def _panel_context(
 ) -> dict[str, Any]:
     need = _need(visit)
     booking = _current_booking(visit)
-    can_act = user_can_act_on_visit(request.user, visit)
+    can_act = user_can(request.user, Action.VISIT_STATUS, visit.office_id)
+    can_book = user_can(request.user, Action.BOOKING_REQUEST, visit.office_id)
     active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
     return {
         "visit": visit,
@@ -86,7 +93,8 @@ def _panel_context(
         "booking_reachable": booking is not None and booking.status in REACHABLE_BOOKING_STATUSES,
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
         "can_act": can_act,
-        "can_request": can_act and not active and visit.status in OPEN_VISIT_STATUSES,
+        "can_cancel": user_can(request.user, Action.BOOKING_CANCEL, visit.office_id),
+        "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
     }
 
@@ -137,10 +145,7 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
     initial_used = None
     if outcome is not None:
         initial_used = "yes" if outcome.interpreter_used else "no"
-    elif context["booking"] is not None and context["booking"].status in (
-        BookingStatus.IN_PROGRESS,
-        BookingStatus.COMPLETED,
-    ):
+    elif context["booking"] is not None and context["booking"].status in CONNECTED_BOOKING_STATUSES:
         initial_used = "yes"
     outcome_form = forms.pop("outcome_form", None) or OutcomeForm(
         initial={"interpreter_used": initial_used, "reason_not_used": outcome.reason_not_used if outcome else ""}
@@ -212,7 +217,7 @@ def visit_booking_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS)
     try:
         visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user)
     except DomainError as exc:
@@ -224,7 +229,7 @@ def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.BOOKING_REQUEST)
     need = _need(visit)
     form = BookingRequestForm(request.POST, need_language=need.language if need else None)
     if form.is_valid():
@@ -261,7 +266,7 @@ def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @require_POST
 def visit_booking_cancel(request: AuthenticatedHttpRequest, pk: int, booking_pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.BOOKING_CANCEL)
     booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
     try:
         booking_cancel(booking=booking, by=request.user)
@@ -280,7 +285,7 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close the visit with the outcome. When an interpreter was (or may have been) wanted, the
     outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
     form = OutcomeForm(request.POST)
     if form.is_valid():
         answered = request.POST.get("interpreter_used") in ("yes", "no")
@@ -305,7 +310,7 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The visitor left without (finishing) service: counted as "not used, visitor left"."""
     visit = _visit_for(request, pk)
-    _require_act(request, visit)
+    _require(request, visit, Action.VISIT_STATUS)
     try:
         visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
     except DomainError as exc:

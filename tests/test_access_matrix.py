@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interpreters.models import AgencyBackend, InterpreterAgency, InterpreterBooking
+from interpreters.models import InterpreterBooking
 from interpreters.services.price_lists import price_lists_seed_demo
 from tests.factories import (
     AuthorityFactory,
@@ -31,6 +31,7 @@ from tests.factories import (
     VisitFactory,
     kiosk_token_with_key,
 )
+from tests.interpreters.factories import AgencyFactory
 from visits.models import StaffRole, VisitStatus
 from visits.permissions import KIOSK_ACTIONS, ROLE_MATRIX, Action
 
@@ -142,12 +143,93 @@ SPECS: list[Spec] = [
     Spec("booking list", "get", lambda w, t: "/api/v1/bookings/", action=Action.BOOKING_VIEW, scoped=False),
     Spec("booking detail", "get", lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/", action=Action.BOOKING_VIEW),
     Spec(
+        "outcome correction",
+        "put",
+        lambda w, t: f"/api/v1/visits/{w.visits[t + '_in_service'].pk}/outcome/",
+        action=Action.OUTCOME_RECORD,
+        data=lambda w, t: {"interpreter_used": True},
+        ok=(200, 201),
+    ),
+    Spec(
+        "visit language need",
+        "patch",
+        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/",
+        action=Action.LANGUAGE_NEED_EDIT,
+        data=lambda w, t: {"language_need": {"interpreter_wanted": "unsure"}},
+    ),
+    # Receptionists may neither request nor cancel a booking (issue 17), on the API or the page.
+    Spec(
+        "booking create",
+        "post",
+        lambda w, t: "/api/v1/bookings/",
+        action=Action.BOOKING_REQUEST,
+        data=lambda w, t: {"visit": w.visits[t + "_in_service"].pk, "modality": "phone"},
+        ok=(201,),
+    ),
+    Spec(
         "booking cancel",
         "post",
         lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/cancel/",
         action=Action.BOOKING_CANCEL,
         data=lambda w, t: {"reason": "visitor_left"},
         ok=(200,),
+    ),
+    # Workload issue: officer hours per office and day
+    Spec(
+        "staffing day put",
+        "put",
+        lambda w, t: f"/api/v1/offices/{office_param(w, t)}/staffing/2026-10-05/",
+        action=Action.STAFFING_EDIT,
+        data=lambda w, t: {"officer_hours": 7.5},
+        ok=(200, 201),
+    ),
+    Spec(
+        "staffing list",
+        "get",
+        lambda w, t: f"/api/v1/offices/{office_param(w, t)}/staffing/",
+        action=Action.STAFFING_EDIT,
+    ),
+    Spec(
+        "staffing week page",
+        "get",
+        lambda w, t: f"/staffing/?office={office_param(w, t)}",
+        action=Action.STAFFING_EDIT,
+        api=False,
+    ),
+    # The officer's desk (pages)
+    Spec("officer visit page", "get", lambda w, t: f"/visits/{visit_id(w, t)}/", action=Action.VISIT_VIEW, api=False),
+    Spec(
+        "booking request page",
+        "post",
+        lambda w, t: f"/visits/{w.visits[t + '_in_service'].pk}/interpreter/",
+        action=Action.BOOKING_REQUEST,
+        api=False,
+        data=lambda w, t: {"modality": "phone"},
+        ok=(302,),
+    ),
+    Spec(
+        "booking cancel page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/interpreter/{booking_id(w, t)}/cancel/",
+        action=Action.BOOKING_CANCEL,
+        api=False,
+        ok=(302,),
+    ),
+    Spec(
+        "start service page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/start/",
+        action=Action.VISIT_STATUS,
+        api=False,
+        ok=(302,),
+    ),
+    Spec(
+        "visitor left page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/left/",
+        action=Action.VISIT_STATUS,
+        api=False,
+        ok=(302,),
     ),
     # Money issue
     Spec(
@@ -223,7 +305,7 @@ def world(db) -> World:
     authority = AuthorityFactory()
     LanguageFactory(code="ar")
     visits, bookings = {}, {}
-    agency = InterpreterAgency.objects.create(name="Tolkbyrån", slug="tolkbyran", backend=AgencyBackend.SIMULATED)
+    agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
     price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
         visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)

@@ -17,7 +17,7 @@ Input rules, the same on every endpoint:
   with a DataError, which would be a 500.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -55,28 +55,12 @@ from visits.models import (
     Language,
     NeedIdentifiedBy,
     Office,
-    StaffRole,
     Visit,
     VisitStatus,
 )
-from visits.permissions import AuthenticatedOrKiosk, kiosk_for_request
+from visits.permissions import Action, AuthenticatedOrKiosk, request_can
 from visits.selectors import offices_for_user, picker_languages, visits_for_user
 from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_set_status
-
-# Who may do what (BRIEF "Roles"); superusers may do everything.
-CHECK_IN_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
-LANGUAGE_NEED_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
-STATUS_ROLES = [StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
-
-
-def acting_offices(request: Request, *, roles: Sequence[str]) -> QuerySet[Office]:
-    """Offices where the requester may act in one of `roles`: the one place that decides it for
-    this API, so an office-scoped kiosk token only needs to narrow this queryset."""
-    kiosk = kiosk_for_request(request)
-    if kiosk is not None:
-        # Views admit kiosks only for their kiosk_methods (visits.permissions.AuthenticatedOrKiosk).
-        return Office.objects.filter(pk=kiosk.office_id, active=True)
-    return offices_for_user(request.user, roles=roles)
 
 
 def acting_user(request: Request) -> User | None:
@@ -503,7 +487,7 @@ class VisitListCreateApi(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         office: Office = data["office"]
-        if not acting_offices(request, roles=CHECK_IN_ROLES).filter(pk=office.pk).exists():
+        if not request_can(request, Action.CHECK_IN, office.pk):
             raise exceptions.PermissionDenied(_("You cannot check visitors in at this office."))
         need = data.get("language_need")
         visit = visit_check_in(
@@ -567,10 +551,10 @@ class VisitDetailApi(APIView):
 
         need_input = None
         if "language_need" in data:
-            if not acting_offices(request, roles=LANGUAGE_NEED_ROLES).filter(pk=visit.office_id).exists():
+            if not request_can(request, Action.LANGUAGE_NEED_EDIT, visit.office_id):
                 raise exceptions.PermissionDenied(_("You cannot change language needs at this office."))
             need_input = self._merged_need(visit, data["language_need"])
-        if "status" in data and not acting_offices(request, roles=STATUS_ROLES).filter(pk=visit.office_id).exists():
+        if "status" in data and not request_can(request, Action.VISIT_STATUS, visit.office_id):
             raise exceptions.PermissionDenied(_("You cannot change the status of visits at this office."))
 
         # Both changes or neither: an illegal status move must not leave a changed language need.

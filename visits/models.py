@@ -269,3 +269,31 @@ class KioskToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+
+class StaffingDay(models.Model):
+    """Officer hours staffed at an office on one day: the resource side of the follow-up model
+    (RiR 2022:28 asks for cost and staffing per office). Entered by office managers, imported from a
+    CSV file or put through the API; reports divide visits and served minutes by it."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="staffing_days")
+    date = models.DateField(_("date"))
+    officer_hours = models.DecimalField(_("officer hours"), max_digits=5, decimal_places=2)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        ordering = ["office", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "date"], name="staffing_unique_office_day"),
+            models.CheckConstraint(
+                condition=Q(officer_hours__gte=0) & Q(officer_hours__lte=200), name="staffing_hours_in_range"
+            ),
+        ]
+        verbose_name = _("staffing day")
+        verbose_name_plural = _("staffing days")
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.date}: {self.officer_hours} h"

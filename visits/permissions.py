@@ -6,28 +6,27 @@ National admins are superusers and may do everything everywhere. Kiosks are not 
 authenticate with a KioskToken (visits.authentication) bound to ONE office, and may only do the
 actions in KIOSK_ACTIONS, at that office.
 
-Use from DRF views::
+Every role check in the project goes through this module; no other module lists roles. Use from
+DRF views::
 
-    permission_classes = [office_permission(Action.CHECK_IN)]
-    offices = offices_for_request(request, Action.CHECK_IN)        # scope writes/validation
+    permission_classes = [office_permission(Action.REPORT_VIEW)]  # the role at some office
+    offices = offices_for_request(request, Action.CHECK_IN)         # scope writes/validation
     visit = visit_for_request_or_404(request, pk, Action.OUTCOME_RECORD)
+    check_object_access(request, booking, Action.BOOKING_CANCEL)    # 404 other office, 403 role
 
 and from Django views::
 
-    @require_office_action(Action.VISIT_VIEW)
-    def visit_detail(request, pk): visit = visit_for_request_or_404(request, pk, Action.VISIT_VIEW)
+    if not user_can(request.user, Action.VISIT_STATUS, visit.office_id): raise PermissionDenied
+    offices = offices_for_action(request.user, Action.CHECK_IN)
 """
 
-from collections.abc import Callable, Iterable
 from enum import StrEnum
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
 from rest_framework.permissions import BasePermission
 
 from visits.models import KioskToken, Office, StaffRole, Visit
@@ -44,10 +43,11 @@ class Action(StrEnum):
     LANGUAGE_NEED_EDIT = "language_need_edit"
     VISIT_STATUS = "visit_status"  # call the visitor in, end the visit
     BOOKING_VIEW = "booking_view"
-    BOOKING_REQUEST = "booking_request"  # receptionists may pre-book at check-in
+    BOOKING_REQUEST = "booking_request"
     BOOKING_CANCEL = "booking_cancel"
     OUTCOME_RECORD = "outcome_record"
     REPORT_VIEW = "report_view"
+    STAFFING_EDIT = "staffing_edit"  # officer hours per office and day (the workload model)
     PRICE_ESTIMATE = "price_estimate"  # any staff member may see what a call would cost
     REQUISITION_VIEW = "requisition_view"
     REQUISITION_DECIDE = "requisition_decide"  # confirm or dispute the agency's minutes
@@ -64,11 +64,13 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.LANGUAGE_NEED_EDIT: frozenset({REC, OFF, MGR}),
     Action.VISIT_STATUS: frozenset({OFF, MGR}),
     Action.BOOKING_VIEW: frozenset({REC, OFF, MGR}),
-    Action.BOOKING_REQUEST: frozenset({REC, OFF, MGR}),
-    # Receptionists pre-book at check-in, so they may also withdraw what they booked.
-    Action.BOOKING_CANCEL: frozenset({REC, OFF, MGR}),
+    # Booking an interpreter (and withdrawing one) is the officer's call, on page and API alike
+    # (issue 17). An appointment a receptionist makes that holds a booking needs this right too.
+    Action.BOOKING_REQUEST: frozenset({OFF, MGR}),
+    Action.BOOKING_CANCEL: frozenset({OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
+    Action.STAFFING_EDIT: frozenset({MGR}),
     Action.PRICE_ESTIMATE: frozenset({REC, OFF, MGR}),
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
     Action.REQUISITION_DECIDE: frozenset({OFF, MGR}),
@@ -110,6 +112,12 @@ def user_can(user: User | AnonymousUser, action: Action, office: Office | int | 
         return offices.exists()
     office_id = office.pk if isinstance(office, Office) else office
     return offices.filter(pk=office_id).exists()
+
+
+def request_can(request: Any, action: Action, office: Office | int) -> bool:
+    """Like user_can for one office, but a kiosk may do the kiosk actions at its own office."""
+    office_id = office.pk if isinstance(office, Office) else office
+    return offices_for_request(request, action).filter(pk=office_id).exists()
 
 
 def office_id_of(obj: Any) -> int | None:
@@ -201,50 +209,3 @@ class AuthenticatedOrKiosk(BasePermission):
         if kiosk_for_request(request) is not None:
             return request.method in getattr(view, "kiosk_methods", ())
         return bool(request.user and request.user.is_authenticated)
-
-
-class IsNationalAdmin(BasePermission):
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_superuser)
-
-
-class IsStaffMember(BasePermission):
-    """Any logged-in user with at least one office membership, or a national admin (not kiosks)."""
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and offices_for_user(user).exists())
-
-
-# --- Django views -------------------------------------------------------------------------------
-
-
-def _guard(test: Callable[[HttpRequest], bool]) -> Callable:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not test(request):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def require_office_action(action: Action) -> Callable:
-    """Page decorator: anonymous -> login page; no office where the role allows `action` -> 403."""
-    return _guard(lambda request: offices_for_action(request.user, action).exists())
-
-
-def require_office_role(*roles: str) -> Callable:
-    """Page decorator by role names: the user must hold one of `roles` at some office (or be a
-    national admin). Prefer require_office_action so the matrix stays in one place."""
-    wanted: Iterable[str] = list(roles)
-    return _guard(lambda request: offices_for_user(request.user, roles=list(wanted)).exists())
-
-
-def require_national_admin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return _guard(lambda request: request.user.is_superuser)(view)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from visits.models import Authority, Language, Office, OfficeMembership, Visit, VisitStatus
+from visits.models import Authority, Language, Office, OfficeMembership, StaffingDay, Visit, VisitStatus
 
 
 def offices_for_user(user: User | AnonymousUser, *, roles: Sequence[str] | None = None) -> QuerySet[Office]:
@@ -68,3 +68,8 @@ def most_common_authority(*, office: Office, days: int = 30) -> Authority | None
 
 def picker_languages() -> QuerySet[Language]:
     return Language.objects.filter(active=True).order_by("rank", "code")
+
+
+def staffing_days(*, office: Office, since: dt.date, until: dt.date) -> QuerySet[StaffingDay]:
+    """One office's officer hours between two dates (inclusive), by date."""
+    return StaffingDay.objects.filter(office=office, date__range=(since, until)).order_by("date")

@@ -1,8 +1,11 @@
 """Write actions for visits. Each is one transaction: it either writes everything or nothing."""
 
+import csv
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -18,6 +21,7 @@ from visits.models import (
     NeedIdentifiedBy,
     NotUsedReason,
     Office,
+    StaffingDay,
     Visit,
     VisitOutcome,
     VisitStatus,
@@ -257,3 +261,214 @@ def outcome_warnings(*, outcome: VisitOutcome) -> list[str]:
             )
         ]
     return []
+
+
+# --- Staffing (officer hours per office and day) --------------------------------------------------
+
+MAX_OFFICER_HOURS = Decimal("200")  # more than 200 officer hours in one office-day is a typing error
+
+
+def _checked_officer_hours(value: Decimal | float | int | str, *, field: str = "officer_hours") -> Decimal:
+    try:
+        hours = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(_("Enter a number of hours, e.g. 7.5."), field=field, code="invalid") from exc
+    if not hours.is_finite():
+        raise DomainError(_("Enter a number of hours, e.g. 7.5."), field=field, code="invalid")
+    if hours < 0:
+        raise DomainError(_("Officer hours cannot be negative."), field=field, code="negative")
+    if hours > MAX_OFFICER_HOURS:
+        raise DomainError(
+            _("At most %(max)s officer hours per office and day.") % {"max": MAX_OFFICER_HOURS},
+            field=field,
+            code="too_many",
+        )
+    if hours != hours.quantize(Decimal("0.01")):
+        raise DomainError(_("Give officer hours with at most two decimals."), field=field, code="precision")
+    return hours
+
+
+def staffing_day_set(
+    *,
+    office: Office,
+    day: date,
+    officer_hours: Decimal | float | int | str,
+    by: User | None,
+    now: datetime | None = None,
+) -> tuple[StaffingDay, bool]:
+    """Set the officer hours of one office-day; returns the row and whether it was created."""
+    hours = _checked_officer_hours(officer_hours)
+    with transaction.atomic():
+        # Two managers saving the same day at once: the office row lock serialises them, so the
+        # second one updates the first one's row instead of failing on the unique constraint.
+        Office.objects.select_for_update().filter(pk=office.pk).first()
+        row, created = StaffingDay.objects.update_or_create(
+            office=office,
+            date=day,
+            defaults={"officer_hours": hours, "updated_by": by, "updated_at": now or timezone.now()},
+        )
+        usage_rollup_touch(office_id=office.pk, service_date=day)
+    return row, created
+
+
+def staffing_day_delete(*, office: Office, day: date) -> bool:
+    """Remove one office-day's officer hours; False if there were none."""
+    with transaction.atomic():
+        deleted, _by_model = StaffingDay.objects.filter(office=office, date=day).delete()
+        if deleted:
+            usage_rollup_touch(office_id=office.pk, service_date=day)
+    return bool(deleted)
+
+
+def staffing_week_set(
+    *,
+    office: Office,
+    hours_by_day: dict[date, str],
+    by: User | None,
+    now: datetime | None = None,
+) -> int:
+    """Save a manager's week grid in one transaction: a blank cell removes that day's hours.
+    Every cell is checked before anything is written; the first bad one raises DomainError with the
+    day's ISO date as the field. Returns the number of days written or removed."""
+    checked: dict[date, Decimal | None] = {}
+    for day, text in hours_by_day.items():
+        checked[day] = None if not str(text).strip() else _checked_officer_hours(text, field=day.isoformat())
+    changed = 0
+    with transaction.atomic():
+        Office.objects.select_for_update().filter(pk=office.pk).first()
+        existing = {row.date: row for row in StaffingDay.objects.filter(office=office, date__in=list(checked))}
+        for day, hours in checked.items():
+            row = existing.get(day)
+            if hours is None:
+                if row is not None:
+                    row.delete()
+                    changed += 1
+                else:
+                    continue
+            elif row is None or row.officer_hours != hours:
+                StaffingDay.objects.update_or_create(
+                    office=office,
+                    date=day,
+                    defaults={"officer_hours": hours, "updated_by": by, "updated_at": now or timezone.now()},
+                )
+                changed += 1
+            else:
+                continue
+            usage_rollup_touch(office_id=office.pk, service_date=day)
+    return changed
+
+
+@dataclass(frozen=True)
+class StaffingRow:
+    line: int
+    office_id: int
+    day: date
+    officer_hours: Decimal
+
+
+@dataclass(frozen=True)
+class StaffingRejected:
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class StaffingImportResult:
+    accepted: list[StaffingRow]
+    rejected: list[StaffingRejected]
+    saved: int = 0
+
+
+STAFFING_HEADER = ["office_id", "date", "officer_hours"]
+
+
+def _staffing_fields(row: list[str], delimiter: str) -> list[str]:
+    # "12,2026-10-01,7,5": a decimal comma in a comma-separated file that nobody quoted.
+    if delimiter == "," and len(row) == 4 and row[2].strip().isdigit() and row[3].strip().isdigit():
+        return [row[0], row[1], f"{row[2].strip()}.{row[3].strip()}"]
+    return row
+
+
+def staffing_import(
+    *,
+    lines: Iterable[str],
+    by: User | None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> StaffingImportResult:
+    """Import officer hours from CSV text (header `office_id,date,officer_hours`; comma, semicolon
+    or tab separated; decimal point or comma). Every row is checked; rejected rows are reported with
+    their line number and reason and the good rows are saved together (unless dry_run). A header
+    that is not the expected one raises DomainError (nothing is read)."""
+    rows = list(lines)
+    if not rows:
+        raise DomainError(_("The file is empty."), field="file", code="empty")
+    header_line = rows[0].lstrip("\ufeff")
+    delimiter = ";" if ";" in header_line else "\t" if "\t" in header_line else ","
+    reader = csv.reader(rows, delimiter=delimiter)
+    header = [cell.strip().lstrip("\ufeff").lower() for cell in next(reader)]
+    if header != STAFFING_HEADER:
+        raise DomainError(
+            _("The first line must be the header %(header)s.") % {"header": ",".join(STAFFING_HEADER)},
+            field="file",
+            code="header",
+        )
+    office_ids = set(Office.objects.values_list("pk", flat=True))
+    result = StaffingImportResult(accepted=[], rejected=[])
+    seen: dict[tuple[int, date], int] = {}
+    for index, raw in enumerate(reader, start=2):
+        text = delimiter.join(raw)
+        if not any(cell.strip() for cell in raw):
+            continue
+        fields = _staffing_fields(raw, delimiter)
+        reason = ""
+        if len(fields) != 3:
+            reason = _("expected 3 fields, found %(n)s") % {"n": len(fields)}
+        else:
+            office_text, date_text, hours_text = (cell.strip() for cell in fields)
+            try:
+                day = date.fromisoformat(date_text)
+            except ValueError:
+                day = None
+            if not office_text.isdigit() or int(office_text) not in office_ids:
+                reason = _("unknown office “%(office)s”") % {"office": office_text}
+            elif day is None:
+                reason = _("“%(date)s” is not a date (YYYY-MM-DD)") % {"date": date_text}
+            else:
+                try:
+                    hours = _checked_officer_hours(hours_text)
+                except DomainError as exc:
+                    reason = exc.message
+                else:
+                    key = (int(office_text), day)
+                    if key in seen:
+                        reason = _("office and date already given on line %(line)s") % {"line": seen[key]}
+                    else:
+                        seen[key] = index
+                        result.accepted.append(StaffingRow(index, key[0], day, hours))
+        if reason:
+            result.rejected.append(StaffingRejected(index, text, reason))
+    if dry_run or not result.accepted:
+        return result
+    moment = now or timezone.now()
+    with transaction.atomic():
+        StaffingDay.objects.bulk_create(
+            [
+                StaffingDay(
+                    office_id=row.office_id,
+                    date=row.day,
+                    officer_hours=row.officer_hours,
+                    updated_by=by,
+                    updated_at=moment,
+                )
+                for row in result.accepted
+            ],
+            update_conflicts=True,
+            unique_fields=["office", "date"],
+            update_fields=["officer_hours", "updated_by", "updated_at"],
+        )
+        for office_id, day in seen:
+            usage_rollup_touch(office_id=office_id, service_date=day)
+    result.saved = len(result.accepted)
+    return result

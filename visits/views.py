@@ -18,20 +18,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
-from visits.models import InterpreterWanted, Language, LanguageNeed, Office, StaffRole, Visit, VisitStatus
+from visits.models import InterpreterWanted, Language, LanguageNeed, Office, Visit, VisitStatus
+from visits.permissions import Action, offices_for_action
 from visits.picker import LanguageLabel, label_for_tag, picker_tiles
 from visits.selectors import (
     active_authorities,
     default_office_for_user,
     most_common_authority,
     office_queue_today,
-    offices_for_user,
     picker_languages,
 )
 from visits.services import visit_check_in
 
-# Who may use the check-in desk. Officers and managers stand in at reception in small offices.
-CHECK_IN_ROLES = [StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER]
 SESSION_OFFICE_KEY = "checkin_office_id"
 
 
@@ -47,7 +45,7 @@ class QueueRow:
 
 
 def _desk_offices(request: HttpRequest) -> QuerySet[Office]:
-    return offices_for_user(request.user, roles=CHECK_IN_ROLES).filter(active=True).order_by("name")
+    return offices_for_action(request.user, Action.CHECK_IN).filter(active=True).order_by("name")
 
 
 def _current_office(request: HttpRequest, requested: str | None) -> Office | None:

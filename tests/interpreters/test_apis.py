@@ -31,13 +31,17 @@ def test_officer_requests_a_booking_and_sees_it(api, visit):
     assert InterpreterBooking.objects.count() == 1
 
 
-def test_receptionist_may_prebook_at_check_in(visit, receptionist):
+def test_a_receptionist_may_neither_request_nor_cancel_a_booking_by_api(visit, receptionist):
     client = APIClient()
     client.force_authenticate(receptionist)
     when = (timezone.now() + dt.timedelta(days=1)).isoformat()
     response = client.post("/api/v1/bookings/", {"visit": visit.pk, "modality": "phone", "scheduled_for": when})
-    assert response.status_code == 201
-    assert response.json()["urgent"] is False
+    assert response.status_code == 403
+    assert not InterpreterBooking.objects.exists()
+    booking = BookingFactory(visit=visit, status=S.PENDING)
+    assert client.post(f"/api/v1/bookings/{booking.pk}/cancel/", {}, format="json").status_code == 403
+    booking.refresh_from_db()
+    assert booking.status == S.PENDING
 
 
 def test_connection_details_show_once_confirmed(api, visit):

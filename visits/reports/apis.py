@@ -4,12 +4,12 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS
+from visits.permissions import Action, office_permission
 from visits.reports.params import UsageQuerySerializer
 from visits.reports.selectors import UsageRow, national_measures, report_offices_for_user, usage_report
 
@@ -57,6 +57,8 @@ class UsageReportSerializer(serializers.Serializer):
 
 
 class UsageReportApi(APIView):
+    permission_classes = [office_permission(Action.REPORT_VIEW)]
+
     @extend_schema(
         parameters=[UsageQuerySerializer],
         responses={200: UsageReportSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS},
@@ -64,8 +66,6 @@ class UsageReportApi(APIView):
     )
     def get(self, request: Request) -> Response:
         allowed = report_offices_for_user(request.user)
-        if allowed is not None and not allowed:
-            raise PermissionDenied("Reports are for office managers and national admins.")
         params = UsageQuerySerializer(data=request.query_params, allowed_offices=allowed)
         params.is_valid(raise_exception=True)
         query = params.to_query()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from interpreters.models import InterpreterAgency, InterpreterBooking, Modality
 from visits.languages import language_names
 from visits.models import Authority, County, Office, Visit
+from visits.permissions import Action, offices_for_action
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     VISIT_COUNTER_NAMES,
@@ -332,8 +333,6 @@ def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "roll
 def report_offices_for_user(user: Any) -> frozenset[int] | None:
     """Offices whose reports the user may see: None = all (national admin), else the offices where
     they are office manager (possibly none: the caller answers 403)."""
-    from visits.selectors import offices_for_user
-
     if user.is_authenticated and user.is_superuser:
         return None
-    return frozenset(offices_for_user(user, roles=["office_manager"]).values_list("pk", flat=True))
+    return frozenset(offices_for_action(user, Action.REPORT_VIEW).values_list("pk", flat=True))
