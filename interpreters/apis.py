@@ -282,6 +282,9 @@ class AgencyCallbackSerializer(serializers.Serializer):
     # The interpreter's start and end of the call (optional; on "ended" and "requisition_corrected").
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    # When the event happened (the agency's clock). Callbacks may arrive out of order: they are applied
+    # by this time, so every order ends in the same state. Absent: the time it is received.
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         needs_minutes = (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED)
@@ -393,6 +396,7 @@ class AgencyCallbackApi(APIView):
             minutes=v.get("minutes"),
             started_at=v.get("started_at"),
             ended_at=v.get("ended_at"),
+            occurred_at=v.get("occurred_at"),
             raw=payload,
         )
         try:

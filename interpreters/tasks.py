@@ -13,6 +13,7 @@ from interpreters.models import InterpreterAgency, InterpreterBooking
 from interpreters.services import (
     agency_callback_receive,
     booking_cancel_at_agency,
+    booking_cancel_orphan,
     booking_dispatch_step,
     booking_escalate,
     booking_sync_status,
@@ -60,6 +61,15 @@ def booking_cancel_at_agency_task(self: Task[[int], bool], booking_id: int) -> b
         return booking_cancel_at_agency(booking_id=booking_id)
     except AgencyError as exc:
         raise self.retry(countdown=min(300, 5 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(bind=True, name="interpreters.booking_cancel_orphan", max_retries=40, **COMMON)
+def booking_cancel_orphan_task(self: Task[[int, int], bool], booking_id: int, agency_id: int) -> bool:
+    """Retried until the agency acknowledges (about a day at the 10-minute ceiling)."""
+    try:
+        return booking_cancel_orphan(booking_id=booking_id, agency_id=agency_id)
+    except AgencyError as exc:
+        raise self.retry(countdown=min(600, 5 * 2**self.request.retries), exc=exc) from exc
 
 
 @shared_task(name="interpreters.booking_sync_status", **COMMON)
@@ -121,6 +131,7 @@ TASKS_BY_NAME = {
     for task in (
         booking_dispatch,
         booking_cancel_at_agency_task,
+        booking_cancel_orphan_task,
         booking_sync_status_task,
         booking_sweep_stuck,
         booking_escalate_unconfirmed,

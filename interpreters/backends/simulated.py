@@ -75,5 +75,8 @@ class SimulatedBackend(AgencyBackendBase):
     def cancel(self, booking: InterpreterBooking) -> None:
         return None
 
+    def cancel_by_key(self, booking: InterpreterBooking) -> None:
+        return None  # books nothing when it fails: nothing to cancel
+
     def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
         return None

@@ -52,6 +52,13 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.NO_SHOW: {},
 }
 TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
+# Moves only an agency's own event times can force (booking_transition(correction=True), called by
+# agency.py:booking_apply_agency_event): a "started" that happened before the agency's "cancelled"
+# reopens the booking; a "cancelled" that happened before the "started" cancels it after all.
+CORRECTIONS: dict[str, dict[str, str]] = {
+    S.CANCELLED: {S.IN_PROGRESS: "started_at"},
+    S.IN_PROGRESS: {S.CANCELLED: "cancelled_at"},
+}
 # The forward path; an agency event for a status already passed is stale, not an error.
 FORWARD_PATH: list[str] = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
 FINISHED_VISIT_STATUSES = frozenset({VisitStatus.DONE, VisitStatus.LEFT})
@@ -75,9 +82,11 @@ def booking_transition(
     detail: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     expected_from: Collection[str] | None = None,
+    correction: bool = False,
     now: datetime | None = None,
 ) -> InterpreterBooking:
     """Move a booking to `to_status`, or raise DomainError(field="status") if the move is illegal.
+    With `correction`, the legal moves are CORRECTIONS instead of TRANSITIONS.
 
     `changes` are other fields written in the same update (agency, connection details, minutes…).
     `expected_from` makes the move conditional ("requested -> pending only if still requested"): if
@@ -96,7 +105,7 @@ def booking_transition(
                 field="status",
                 code="stale",
             )
-        stamp = TRANSITIONS.get(from_status, {}).get(to_status)
+        stamp = (CORRECTIONS if correction else TRANSITIONS).get(from_status, {}).get(to_status)
         if stamp is None:
             raise DomainError(
                 _("A booking cannot go from “%(from)s” to “%(to)s”.")
