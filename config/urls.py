@@ -32,7 +32,7 @@ urlpatterns += [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/", include("visits.reports.urls")),
     path("", include("visits.urls")),
-    path("", include("interpreters.urls")),
+    path("", include("interpreters.desk.urls")),
 ]
 
 handler404 = "config.views.not_found"

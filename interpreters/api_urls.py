@@ -2,6 +2,7 @@ from django.urls import path
 
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 from interpreters.apis_money import BookingRequisitionApi, PriceEstimateApi
+from interpreters.desk.apis import VisitOutcomeApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
@@ -9,5 +10,7 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="api-booking-cancel"),
     path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
+    # The outcome the officer records at the desk (interpreters/desk/apis.py).
+    path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
     path("agency-callbacks/<slug:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from interpreters.apis_outcome import VisitOutcomeApi
 from visits import apis, kiosk_apis, staffing_apis
 
 urlpatterns = [
@@ -13,7 +12,5 @@ urlpatterns = [
     path("languages/", apis.LanguageListApi.as_view(), name="api-language-list"),
     path("visits/", apis.VisitListCreateApi.as_view(), name="api-visit-list"),
     path("visits/<int:visit_id>/", apis.VisitDetailApi.as_view(), name="api-visit-detail"),
-    # The outcome the officer records (interpreters.apis_outcome, owned by the officer's desk).
-    path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
     path("queue/", kiosk_apis.QueueApi.as_view(), name="api-queue"),
 ]

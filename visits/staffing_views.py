@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.models import Office
-from visits.permissions import Action, offices_for_action, require_office_action
+from visits.permissions import Action, offices_for_action
 from visits.selectors import staffing_days
 from visits.services import staffing_week_set
 
@@ -51,10 +52,11 @@ def _format_hours(hours: Decimal) -> str:
 
 
 @login_required
-@require_office_action(Action.STAFFING_EDIT)
 @require_http_methods(["GET", "POST"])
 def staffing_week(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = offices_for_action(request.user, Action.STAFFING_EDIT).order_by("name")
+    if not offices.exists():
+        raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
     office_id = source.get("office")
     office: Office | None

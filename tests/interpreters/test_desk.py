@@ -1,8 +1,8 @@
 import pytest
 from django.utils import timezone
 
+from interpreters.desk.services import visit_close
 from interpreters.models import BookingStatus
-from interpreters.services.desk import visit_close
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.errors import DomainError

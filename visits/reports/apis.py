@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS
 from visits.permissions import Action, office_permission
 from visits.reports.params import UsageQuerySerializer
-from visits.reports.selectors import UsageRow, national_measures, report_offices_for_user, usage_report
+from visits.reports.selectors import UsageRow, national_comparison, report_offices_for_user, usage_report
 
 
 def row_payload(row: UsageRow) -> dict[str, Any]:
@@ -52,7 +52,8 @@ class UsageReportRowSerializer(serializers.Serializer):
 
 
 class UsageReportSerializer(serializers.Serializer):
-    national = serializers.DictField()
+    national = serializers.DictField(allow_null=True)
+    national_note = serializers.CharField(help_text="Why `national` is null (empty when it is not).")
     rows = UsageReportRowSerializer(many=True)
 
 
@@ -71,13 +72,15 @@ class UsageReportApi(APIView):
         query = params.to_query()
         rows = usage_report(query)
         data = params.validated_data
+        national = national_comparison(query, restricted=allowed is not None)
         return Response(
             {
                 "from": data["from"].isoformat(),
                 "to": data["to"].isoformat(),
                 "group_by": data["group_by"],
                 "period": data["period"],
-                "national": national_measures(query).as_dict(),
+                "national": national.measures.as_dict() if national.measures is not None else None,
+                "national_note": national.note,
                 "rows": [row_payload(r) for r in rows],
             }
         )

@@ -330,6 +330,46 @@ def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "roll
     return derive(counters, visit_measures=not (total_q.dimensions() & BOOKING_ONLY))
 
 
+#: The national block is suppressed for a restricted reader (an office manager) when the comparison
+#: it shows rests on fewer offices or visits than this: a filter narrowed to one county and one day
+#: must not reveal another single office's figures.
+NATIONAL_MIN_OFFICES = 5
+NATIONAL_MIN_COUNT = 5
+
+
+@dataclass(frozen=True)
+class NationalComparison:
+    measures: Measures | None  # None = suppressed
+    note: str = ""
+
+
+def national_comparison(
+    q: UsageQuery, *, restricted: bool, source: Literal["rollup", "raw"] = "rollup"
+) -> NationalComparison:
+    """The national figures for the query's filters, or None with a note when showing them to a
+    restricted reader could reveal another single office (fewer than NATIONAL_MIN_OFFICES offices
+    in the comparison, or a count of visits below NATIONAL_MIN_COUNT)."""
+    national = national_measures(q, source=source)
+    if not restricted:
+        return NationalComparison(national)
+    per_office = usage_counters(replace(q, group_by="office", period=None, offices=None, office=None), source=source)
+    offices = {group for group, _period in per_office}
+    if len(offices) < NATIONAL_MIN_OFFICES:
+        return NationalComparison(
+            None,
+            _("National figures are hidden: these filters leave fewer than %(n)s offices to compare with.")
+            % {"n": NATIONAL_MIN_OFFICES},
+        )
+    counts = [national.visits, national.bookings] if national.visits is not None else [national.bookings]
+    if any(0 < (count or 0) < NATIONAL_MIN_COUNT for count in counts):
+        return NationalComparison(
+            None,
+            _("National figures are hidden: these filters leave fewer than %(n)s visits or bookings.")
+            % {"n": NATIONAL_MIN_COUNT},
+        )
+    return NationalComparison(national)
+
+
 def report_offices_for_user(user: Any) -> frozenset[int] | None:
     """Offices whose reports the user may see: None = all (national admin), else the offices where
     they are office manager (possibly none: the caller answers 403)."""

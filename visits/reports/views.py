@@ -20,7 +20,7 @@ from visits.reports.params import UsageQuerySerializer
 from visits.reports.selectors import (
     UsageQuery,
     language_label,
-    national_measures,
+    national_comparison,
     report_offices_for_user,
     usage_report,
 )
@@ -98,6 +98,11 @@ def _trend(query: UsageQuery, title: str) -> tuple[Table, Any]:
     return table, line_chart(title, labels, series)
 
 
+def _national_context(query: UsageQuery, allowed: frozenset[int] | None) -> dict[str, Any]:
+    comparison = national_comparison(query, restricted=allowed is not None)
+    return {"national": comparison.measures, "national_note": comparison.note}
+
+
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     allowed = _allowed(request)
@@ -108,7 +113,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     visit_measures = not (query.dimensions() & {"agency", "modality"})
     totals_table = Table("totals", _("Totals"), label_col + measure_columns(visit_measures=visit_measures), totals)
     gaps_table = Table("gaps", _("Under-use gap by reason"), label_col + gap_columns(), totals)
-    national = national_measures(query)
+    comparison = national_comparison(query, restricted=allowed is not None)
     offices = usage_report(replace(query, period=None, group_by="office"))
     outliers = [r for r in offices if r.outlier]
     outlier_table = Table(
@@ -132,7 +137,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             **_filter_context(form["values"]),
-            "national": national,
+            "national": comparison.measures,
+            "national_note": comparison.note,
             "scoped": allowed is not None,
             "tables": tables,
             "trend_chart": trend_chart,
@@ -159,10 +165,12 @@ def ranking(request: HttpRequest) -> HttpResponse:
     export = _maybe_export(request, [table], "office-ranking")
     if export:
         return export
-    national = national_measures(query)
+    comparison = national_comparison(query, restricted=allowed is not None)
+    national = comparison.measures
     if visit_measures:
         items = [(r.label, r.measures.use_rate, r.measures.use_rate_ci) for r in table.rows]
-        chart = bar_chart(_("Use rate per office"), items, reference=national.use_rate, reference_label=_("National"))
+        reference = national.use_rate if national is not None else None
+        chart = bar_chart(_("Use rate per office"), items, reference=reference, reference_label=_("National"))
     else:
         items = [(r.label, r.measures.fulfilment_rate, None) for r in table.rows]
         chart = bar_chart(_("Fulfilment rate per office"), items)
@@ -175,6 +183,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "table": table,
             "chart": chart,
             "national": national,
+            "national_note": comparison.note,
             "office_ids": {r.label: r.group for r in rows},
         },
     )
@@ -218,6 +227,6 @@ def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
             "tables": tables,
             "trend_chart": trend_chart,
             "language_chart": language_chart,
-            "national": national_measures(query),
+            **_national_context(query, allowed),
         },
     )

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
+from interpreters.desk.services import visit_close
 from interpreters.models import BookingStatus, Modality
 from interpreters.services.bookings import booking_request, booking_transition
-from interpreters.services.desk import visit_close
 from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory, RankingFactory
 from tests.visits.reports.data import DAY, B, local, visit_with

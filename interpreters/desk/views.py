@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.request_types import AuthenticatedHttpRequest
-from interpreters.forms import BookingRequestForm, OutcomeForm
+from interpreters.desk.forms import BookingRequestForm, OutcomeForm
+from interpreters.desk.services import visit_close
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
@@ -30,7 +31,6 @@ from interpreters.models import (
 )
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel, booking_request
-from interpreters.services.desk import visit_close
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus

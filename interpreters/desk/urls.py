@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interpreters import views
+from interpreters.desk import views
 
 app_name = "interpreters"
 

@@ -1,7 +1,7 @@
 """Closing a visit at the officer's desk: the outcome, the bookings and the visit status move
 together, in one transaction, or not at all.
 
-Imported as `from interpreters.services.desk import visit_close` (it uses the booking services, and
+Imported as `from interpreters.desk.services import visit_close` (it uses the booking services, and
 visits must not depend on interpreters)."""
 
 from datetime import datetime
