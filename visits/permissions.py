@@ -20,16 +20,13 @@ and from Django views::
     offices = offices_for_action(request.user, Action.CHECK_IN)
 """
 
-from collections.abc import Callable
 from enum import StrEnum
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
 from rest_framework.permissions import BasePermission
 
 from visits.models import KioskToken, Office, StaffRole, Visit
@@ -212,24 +209,3 @@ class AuthenticatedOrKiosk(BasePermission):
         if kiosk_for_request(request) is not None:
             return request.method in getattr(view, "kiosk_methods", ())
         return bool(request.user and request.user.is_authenticated)
-
-
-def _guard(test: Callable[[HttpRequest], bool]) -> Callable:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not test(request):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def require_office_action(action: Action) -> Callable:
-    """Page decorator: anonymous -> login page; no office where the role allows `action` -> 403.
-    (Used by visits/staffing_views.py; restored after a merge removed it as unused.)"""
-    return _guard(lambda request: offices_for_action(request.user, action).exists())
