@@ -162,6 +162,9 @@ def ensure_reference_data(min_offices: int = 130) -> tuple[list[Office], list[Au
     return offices, authorities, agencies
 
 
+ESTIMATE_MINUTES = 15
+
+
 def _cost_pricer() -> Callable[[int], int]:
     """The generated calls are on-demand weekday daytime calls: priced once per length by the one
     pricing module (interpreters/services/pricing.py) on the on-demand list, seeded if missing."""
@@ -381,8 +384,9 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
     booking_table = _Table(
         InterpreterBooking,
         ["visit_id", "language", "modality", "agency_id", "status", "idempotency_key", "attempts",
-         "failure_reason", "minutes_used", "cost_ore", "requested_at", "pending_at", "confirmed_at",
-         "started_at", "ended_at", "cancelled_at", "failed_at", "updated_at"],
+         "failure_reason", "minutes_used", "cost_ore", "cost_estimated_ore", "cost_reported_ore",
+         "cost_confirmed_ore", "cancel_reason", "cancellation_fee_ore", "requested_at", "pending_at",
+         "confirmed_at", "started_at", "ended_at", "cancelled_at", "failed_at", "updated_at"],
         with_pk=False,
     )  # fmt: skip
     outcome_table = _Table(
@@ -452,12 +456,15 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
                             r = random_()
                             agency = agency_ids[choices(range(len(agency_ids)), agency_w)[0]]
                             confirmed = pending = started_b = ended_b = cancelled = failed = None
-                            minutes = cost = None
-                            reason = ""
+                            minutes = cost = confirmed_cost = fee = None
+                            reason = cancel_reason = ""
+                            # On-demand calls: estimated at the list's minimum length.
+                            estimate = cost_of(ESTIMATE_MINUTES)
                             pending = ts(day_str, req_s + 2)
                             if left:
                                 bstatus = "cancelled"
                                 cancelled = ts(day_str, req_s + min(connect, 600))
+                                cancel_reason, fee = "visitor_left", 0  # on demand: free before connect
                             elif r < 0.80:
                                 bstatus = "completed"
                                 confirmed = ts(day_str, req_s + connect)
@@ -466,6 +473,9 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
                                 service_len = minutes * 60
                                 ended_b = ts(day_str, req_s + connect + 30 + service_len)
                                 cost = cost_of(minutes)
+                                # Nine in ten confirmed by the office as reported (no extra draw:
+                                # the random stream, and so every other column, stays as before).
+                                confirmed_cost = cost if minutes % 10 else None
                                 booked_ok = True
                             elif r < 0.87:
                                 bstatus = "failed"
@@ -475,6 +485,7 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
                             elif r < 0.96:
                                 bstatus = "cancelled"
                                 cancelled = ts(day_str, req_s + min(connect, 1200))
+                                cancel_reason, fee = "solved_without", 0
                             else:
                                 bstatus = "no_show"
                                 confirmed = ts(day_str, req_s + connect)
@@ -482,7 +493,8 @@ def _generate(plan: Plan, progress: Callable[[int], object] | None) -> dict[str,
                             last = ended_b or cancelled or failed or confirmed or pending
                             bookings.append(
                                 (vid, lang, "phone" if random_() < 0.7 else "video", agency, bstatus,
-                                 writer.uuid(rnd), 1, reason, minutes, cost, ts(day_str, req_s), pending,
+                                 writer.uuid(rnd), 1, reason, minutes, cost, estimate, cost, confirmed_cost,
+                                 cancel_reason, fee, ts(day_str, req_s), pending,
                                  confirmed, started_b, ended_b, cancelled, failed, last)
                             )  # fmt: skip
                         if random_() < 0.93:

@@ -36,7 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from interpreters.models import BookingStatus, InterpreterBooking
+from interpreters.models import BookingStatus, InterpreterBooking, Requisition, RequisitionStatus
 from visits.models import InterpreterWanted, NotUsedReason
 
 # --- the choices the definitions rest on ------------------------------------------------------------
@@ -101,6 +101,10 @@ def _connect_expression() -> ExpressionWrapper:
     )
 
 
+def _disputed() -> Any:
+    return Requisition.objects.filter(booking=OuterRef("pk"), status=RequisitionStatus.DISPUTED)
+
+
 def booking_counter_expressions() -> dict[str, Any]:
     """Aggregates over an InterpreterBooking queryset annotated with ``connect`` (see
     ``annotate_connect``). Counts of bookings and sums of minutes/cost."""
@@ -113,7 +117,17 @@ def booking_counter_expressions() -> dict[str, Any]:
         "bookings_cancelled": Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
         "bookings_no_show": Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
         "minutes": Coalesce(Sum("minutes_used"), 0),
+        # The call cost: the office-confirmed price where confirmed, else the agency's reported one.
         "cost_ore": Coalesce(Sum("cost_ore"), 0),
+        # Money (issue 9): the estimate shown before ordering, the agency's reported price, the
+        # office-confirmed price; minutes of calls whose current requisition the office disputes;
+        # cancellation fees the office owes (system cancels and the agency's own cost nothing).
+        "cost_estimated_ore": Coalesce(Sum("cost_estimated_ore"), 0),
+        "cost_reported_ore": Coalesce(Sum("cost_reported_ore"), 0),
+        "cost_confirmed_ore": Coalesce(Sum("cost_confirmed_ore"), 0),
+        "disputed_minutes": Coalesce(Sum("minutes_used", filter=Q(Exists(_disputed()))), 0),
+        "cancellation_fees_ore": Coalesce(Sum("cancellation_fee_ore"), 0),
+        "cancellations_billable": Count("pk", filter=Q(cancellation_fee_ore__gt=0)),
     }
     lower: int | None = None
     for name, edge in zip(CONNECT_BUCKETS, (*CONNECT_EDGES_S, None), strict=True):
@@ -149,8 +163,19 @@ BOOKING_COUNTER_NAMES: tuple[str, ...] = (
     "bookings_no_show",
     "minutes",
     "cost_ore",
+    "cost_estimated_ore",
+    "cost_reported_ore",
+    "cost_confirmed_ore",
+    "disputed_minutes",
+    "cancellation_fees_ore",
+    "cancellations_billable",
     *CONNECT_BUCKETS,
 )
+#: Counters in öre or minutes: big sums, stored as 64-bit integers.
+BIG_COUNTER_NAMES = frozenset(
+    {"minutes", "cost_ore", "cost_estimated_ore", "cost_reported_ore", "cost_confirmed_ore", "disputed_minutes",
+     "cancellation_fees_ore"}
+)  # fmt: skip
 
 
 def connect_bucket_index(seconds: float) -> int:
@@ -220,6 +245,12 @@ class Measures:
     connect_p90_s: int | None
     minutes: int
     cost_ore: int
+    cost_estimated_ore: int
+    cost_reported_ore: int
+    cost_confirmed_ore: int
+    disputed_minutes: int
+    cancellation_fees_ore: int
+    cancellations_billable: int
     cost_per_need_visit_ore: float | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -249,6 +280,12 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
         "connect_p90_s": percentile(hist, 0.9),
         "minutes": c["minutes"],
         "cost_ore": c["cost_ore"],
+        "cost_estimated_ore": c["cost_estimated_ore"],
+        "cost_reported_ore": c["cost_reported_ore"],
+        "cost_confirmed_ore": c["cost_confirmed_ore"],
+        "disputed_minutes": c["disputed_minutes"],
+        "cancellation_fees_ore": c["cancellation_fees_ore"],
+        "cancellations_billable": c["cancellations_billable"],
     }
     if not visit_measures:
         return Measures(
@@ -278,6 +315,7 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
         use_rate_ci=wilson_interval(c["wanted_used"], c["wanted"]),
         gap=c["wanted"] - c["wanted_used"],
         gap_by_reason={r: c[f"gap_{r}"] for r in GAP_REASONS},
+        # cost_ore is the confirmed price where the office confirmed it, else the reported one.
         cost_per_need_visit_ore=_ratio(c["cost_ore"], c["need"]),
         **booking_part,
     )

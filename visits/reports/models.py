@@ -19,14 +19,13 @@ Nothing outside the reports app imports them."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from visits.reports.measures import BOOKING_COUNTER_NAMES, VISIT_COUNTER_NAMES
-
-_BIG = {"minutes", "cost_ore"}
+from visits.reports.measures import BIG_COUNTER_NAMES, BOOKING_COUNTER_NAMES, VISIT_COUNTER_NAMES
 
 
 def _add_counters(model: type[models.Model], names: tuple[str, ...]) -> None:
     for name in names:
-        field = models.BigIntegerField(default=0) if name in _BIG else models.PositiveIntegerField(default=0)
+        big = name in BIG_COUNTER_NAMES
+        field = models.BigIntegerField(default=0) if big else models.PositiveIntegerField(default=0)
         model.add_to_class(name, field)
 
 

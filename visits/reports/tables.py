@@ -105,7 +105,9 @@ def plain(value: Any, kind: str) -> Any:
     if kind == "ci":
         return f"{value[0]:.4f}-{value[1]:.4f}"
     if kind == "kr":
-        return round(value / 100, 2)
+        # Whole kronor as an int: CSV would write 85.0 where the XLSX cell reads back 85.
+        kronor = round(value / 100, 2)
+        return int(kronor) if kronor == int(kronor) else kronor
     if kind == "bool":
         return "yes" if value else ""
     if hasattr(value, "isoformat"):
@@ -137,6 +139,12 @@ def measure_columns(*, visit_measures: bool = True, outlier: bool = False) -> li
         Column("connect_p90_s", _("Time to connect, p90 (m:s)"), "seconds"),
         Column("minutes", _("Interpreter minutes")),
         Column("cost_ore", _("Cost"), "kr"),
+        Column("cost_estimated_ore", _("Estimated cost"), "kr"),
+        Column("cost_reported_ore", _("Reported cost"), "kr"),
+        Column("cost_confirmed_ore", _("Confirmed cost"), "kr"),
+        Column("disputed_minutes", _("Disputed minutes")),
+        Column("cancellations_billable", _("Cancellations with a fee")),
+        Column("cancellation_fees_ore", _("Cancellation fees"), "kr"),
     ]
     if visit_measures:
         cols.append(Column("cost_per_need_visit_ore", _("Cost per visit with need"), "kr"))

@@ -26,6 +26,10 @@ BASE_LANGUAGES = [
 ]  # fmt: skip
 SMALL_SET = ["ar", "so", "ti", "prs", "fa", "uk", "ru", "pl", "tr"]
 
+# The demo agencies run every call to its end (10-40 minutes mostly), sometimes report a no-show or
+# send a corrected requisition: see interpreters/backends/simulated.py.
+PLAY_THROUGH: dict[str, Any] = {"play_through": True, "no_show_rate": 0.05, "correction_rate": 0.1}
+
 # (slug, name, priority, modalities, languages (None = all), simulator settings)
 AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]] = [
     (
@@ -34,7 +38,7 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         10,
         [Modality.PHONE, Modality.VIDEO],
         None,
-        {"book_latency_seconds": 0.4, "failure_rate": 0.1, "confirm_after_seconds": 4},
+        {"book_latency_seconds": 0.4, "failure_rate": 0.1, "confirm_after_seconds": 4, **PLAY_THROUGH},
     ),
     (
         "nordtolk",
@@ -42,7 +46,7 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         20,
         [Modality.PHONE, Modality.VIDEO],
         None,
-        {"book_latency_seconds": 0.8, "failure_rate": 0.05, "confirm_after_seconds": 6},
+        {"book_latency_seconds": 0.8, "failure_rate": 0.05, "confirm_after_seconds": 6, **PLAY_THROUGH},
     ),
     (
         "tolkcentrum-malardalen",
@@ -50,7 +54,13 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         30,
         [Modality.PHONE],
         SMALL_SET,
-        {"book_latency_seconds": 0.3, "failure_rate": 0.2, "confirm_after_seconds": 3},
+        {
+            "book_latency_seconds": 0.3,
+            "failure_rate": 0.2,
+            "confirm_after_seconds": 3,
+            **PLAY_THROUGH,
+            "no_show_rate": 0.1,
+        },
     ),
     (
         "lingua-syd",
@@ -58,7 +68,13 @@ AGENCIES: list[tuple[str, str, int, list[str], list[str] | None, dict[str, Any]]
         40,
         [Modality.PHONE, Modality.VIDEO, Modality.ON_SITE],
         None,
-        {"book_latency_seconds": 1.0, "failure_rate": 0.0, "confirm_after_seconds": 8},
+        {
+            "book_latency_seconds": 1.0,
+            "failure_rate": 0.0,
+            "confirm_after_seconds": 8,
+            **PLAY_THROUGH,
+            "correction_rate": 0.2,
+        },
     ),
 ]
 

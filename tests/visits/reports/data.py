@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from rest_framework.test import APIClient
 
-from interpreters.models import BookingStatus, InterpreterBooking, Modality
+from interpreters.models import BookingStatus, InterpreterBooking, Modality, Requisition, RequisitionStatus
 from tests.factories import AuthorityFactory, LanguageNeedFactory, OfficeFactory, VisitFactory, VisitOutcomeFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
 from visits.models import County, Visit, VisitStatus
@@ -39,6 +39,9 @@ class B:
     cost_ore: int | None = None
     language: str | None = None
     started_only: bool = False
+    # Money (issue 9): a seed for the estimated/reported/confirmed cost, the cancellation fee and a
+    # disputed requisition (see booking_for); None leaves them empty.
+    money: int | None = None
 
 
 def visit_with(
@@ -87,7 +90,13 @@ def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> Interpreter
     if spec.status == BookingStatus.FAILED:
         stamps["failed_at"] = requested_at + timedelta(minutes=15)
     language = spec.language or (visit.language_need.language if hasattr(visit, "language_need") else "ar")
-    return BookingFactory(
+    if spec.money is not None:
+        stamps["cost_estimated_ore"] = spec.money
+        stamps["cost_reported_ore"] = spec.money + 1
+        stamps["cost_confirmed_ore"] = spec.money + 2 if spec.money % 2 == 0 else None
+        if spec.status == BookingStatus.CANCELLED:
+            stamps["cancellation_fee_ore"] = spec.money // 3
+    booking = BookingFactory(
         visit=visit,
         language=language,
         modality=spec.modality,
@@ -98,6 +107,14 @@ def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> Interpreter
         cost_ore=spec.cost_ore,
         **stamps,
     )
+    if spec.money is not None and spec.money % 3 == 0:
+        # A disputed requisition (and a replaced one before it, which must not count).
+        for status in (RequisitionStatus.REPLACED, RequisitionStatus.DISPUTED):
+            Requisition.objects.create(
+                booking=booking, status=status, reported_minutes=spec.minutes or 0, billed_minutes=spec.minutes or 0,
+                cost_ore=spec.money, created_at=requested_at,
+            )  # fmt: skip
+    return booking
 
 
 def client_for(user: Any) -> APIClient:

@@ -55,6 +55,7 @@ booking_specs = st.fixed_dictionaries(
         "started_only": st.booleans(),
         "minutes": st.none() | st.integers(1, 90),
         "cost_ore": st.none() | st.integers(0, 200_000),
+        "money": st.none() | st.integers(0, 300_000),
     }
 )
 visit_specs = st.fixed_dictionaries(
@@ -100,7 +101,7 @@ def create(spec: dict, offices: list, authorities: list, agencies: list) -> None
             active = True
         agency = None if b["agency"] is None else agencies[b["agency"]]
         spec_b = B(status, agency, b["modality"], b["connect_s"], b["minutes"], b["cost_ore"], b["language"],
-                   b["started_only"])  # fmt: skip
+                   b["started_only"], b.get("money"))  # fmt: skip
         booking_for(visit, spec_b, requested_at=visit.checked_in_at + timedelta(minutes=3))
 
 
@@ -208,6 +209,13 @@ def reference_counters(q: UsageQuery) -> dict[tuple, dict[str, int]]:
             c[f"bookings_{status}"] += b.status == status
         c["minutes"] += b.minutes_used or 0
         c["cost_ore"] += b.cost_ore or 0
+        c["cost_estimated_ore"] += b.cost_estimated_ore or 0
+        c["cost_reported_ore"] += b.cost_reported_ore or 0
+        c["cost_confirmed_ore"] += b.cost_confirmed_ore or 0
+        c["cancellation_fees_ore"] += b.cancellation_fee_ore or 0
+        c["cancellations_billable"] += (b.cancellation_fee_ore or 0) > 0
+        if b.requisitions.filter(status="disputed").exists():
+            c["disputed_minutes"] += b.minutes_used or 0
         connected = b.confirmed_at or b.started_at
         if connected is not None:
             c[CONNECT_BUCKETS[connect_bucket_index((connected - b.requested_at).total_seconds())]] += 1
@@ -252,7 +260,8 @@ def test_every_group_by_and_period_agree_on_a_fixed_mix(reference_data, group_by
          "bookings": [{"status": STATUSES[(i + k) % len(STATUSES)], "agency": [0, 1, None][(i + k) % 3],
                        "modality": Modality.values[(i + k) % 3], "language": LANGUAGES[(i + k) % 3],
                        "connect_s": [None, 15, 95, 20000][(i + k) % 4], "started_only": k == 1,
-                       "minutes": (i + k) % 40 or None, "cost_ore": 100 * i} for k in range(i % 3)]}
+                       "minutes": (i + k) % 40 or None, "cost_ore": 100 * i,
+                       "money": None if (i + k) % 5 == 0 else 1000 * i + k} for k in range(i % 3)]}
         for i in range(24)
     ]  # fmt: skip
     for spec in mix:
