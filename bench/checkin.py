@@ -1,10 +1,24 @@
-"""How fast is the receptionist's page? Times GET / (form, picker, today's queue) and the check-in
-POST (+ redirect) through Django's full request stack, on a throwaway test database that holds the
-demo data and a busy queue. Prints median / p95 and queries per request. Tasks run eagerly (test
-settings), so a check-in's time includes its usage-rollup refresh, which a worker does in production.
+"""How fast is check-in? Two modes.
+
+In-process (default): times GET / (form, picker, today's queue) and the check-in POST (+ redirect)
+through Django's full request stack, on a throwaway test database that holds the demo data and a
+busy queue. Prints median / p95 and queries per request.
 
     .venv/bin/python bench/checkin.py [--requests 200] [--queue 40]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tolkdesk_x .venv/bin/python bench/checkin.py
+
+Server (--server): gunicorn (sync workers) with the production settings on the PostgreSQL database
+in DATABASE_URL, as it is (migrated; any history in it stays: check-ins are added to today's queue
+of one office). The API check-in with a language need (POST /api/v1/visits/) is measured against a
+bare DRF view (same middleware, authentication, permission, throttles and parser, no work) in the
+same run: interleaved rounds, each at 1 and 16 connections. Prints per round req/s and the ratio
+check-in/bare, then p50/p95/p99 and SQL statements per request (counted in the server) and the load
+average, since the machine may be shared. Target (issue 16): ratio >= 0.50 at 16 connections.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tolkdesk_bench .venv/bin/python bench/checkin.py \
+        --server [--rounds 8] [--requests 160] [--workers 4] [--cache-url redis://127.0.0.1:6379/11]
+
+Exit codes: 0 target met, 1 target missed or requests failed, 2 the database is not ready.
 """
 
 import argparse
@@ -54,11 +68,21 @@ def timed(label: str, count: int, call) -> None:
     )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--queue", type=int, default=40, help="visitors already waiting today")
+    parser.add_argument("--requests", type=int, default=200, help="per mode (in-process) or per round and target")
+    parser.add_argument("--queue", type=int, default=40, help="visitors already waiting today (in-process)")
+    parser.add_argument("--server", action="store_true", help="gunicorn + PostgreSQL, against a bare view")
+    parser.add_argument("--rounds", type=int, default=8, help="--server: interleaved rounds")
+    parser.add_argument("--workers", type=int, default=4, help="--server: gunicorn sync workers")
+    parser.add_argument("--cache-url", default="", help="--server: CACHE_URL for the server (default local memory)")
     args = parser.parse_args()
+    if args.requests < 16 or args.rounds < 1 or args.workers < 1:
+        parser.error("--requests must be at least 16, --rounds and --workers at least 1")
+    if args.server:
+        from bench.server.run import run_server_bench
+
+        return run_server_bench(args)
 
     # Not setup_test_environment(): its template instrumentation would be timed too.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -103,7 +127,8 @@ def main() -> None:
         print(f"page size: {len(client.get('/').content) / 1024:.0f} KiB (queue now {args.queue + args.requests})")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -37,6 +37,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Max, Min, Sum  # noqa: E402
 
 from visits.models import Office, Visit  # noqa: E402
+from visits.reports.generator import open_days  # noqa: E402
 from visits.reports.models import DailyOfficeUsage  # noqa: E402
 from visits.reports.selectors import UsageQuery, UsageRow, usage_report  # noqa: E402
 
@@ -47,6 +48,15 @@ TARGET_RATIO = 20.0
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def covers(year: int, first: date, last: date) -> bool:
+    """The visits cover the whole year: no day the offices are open falls before the first visit or
+    after the last (generate_visits never writes the closed days, 1 January and 31 December among
+    them, so a year of data runs from the first working day of January to 30 December)."""
+    before = open_days(date(year, 1, 1), first - timedelta(days=1))
+    after = open_days(last + timedelta(days=1), date(year, 12, 31))
+    return first.year <= year <= last.year and not before and not after
 
 
 def fingerprint(rows: list[UsageRow]) -> list[tuple]:
@@ -122,8 +132,8 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    year = args.year or (last.year if last >= date(last.year, 12, 31) else last.year - 1)
-    if not first <= date(year, 1, 1) or not date(year, 12, 31) <= last:
+    year = args.year or (last.year if covers(last.year, min(first, date(last.year, 1, 1)), last) else last.year - 1)
+    if not covers(year, first, last):
         print(f"The visits ({first}..{last}) do not cover the year {year}; pass --year.", file=sys.stderr)
         return 2
     if args.office is None:

@@ -1,9 +1,21 @@
 """Request plumbing that every app shares."""
 
 import re
+import time
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
+
+from config.client_ip import client_ip_address
 
 # C0 controls except tab (legal in a header value), and DEL. PostgreSQL refuses NUL in text, so a
 # NUL in, say, the User-Agent of a failed login made the attempt's INSERT fail: a 500 and no lockout
@@ -44,3 +56,60 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """django-auditlog's, but the address comes from config.client_ip: auditlog's own takes the first
+    X-Forwarded-For entry, which any client can write."""
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        return client_ip_address(request) or None
+
+
+# The pages' background polls (the receptionist's queue, the officer's booking status): they are
+# not activity, and when the session is gone they answer 401 so the page goes to the login page.
+POLLING_VIEWS = frozenset({"visits:queue", "interpreters:visit-booking-status"})
+LAST_ACTIVITY_KEY = "tolkdesk_last_activity"
+ACTIVITY_GRANULARITY_SECONDS = 60
+
+
+@receiver(user_logged_in)
+def _start_activity_clock(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Reception desks are shared (issue 14, item 5): a session unused for TOLKDESK_SESSION_IDLE_MINUTES
+    ends. Polling does not count as use. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        polling = match is not None and match.view_name in POLLING_VIEWS
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return _signed_out(request) if polling else None
+        now = int(time.time())
+        last = request.session.get(LAST_ACTIVITY_KEY)
+        if isinstance(last, int) and now - last > settings.TOLKDESK_SESSION_IDLE_MINUTES * 60:
+            logout(request)
+            if polling or request.path.startswith("/api/"):
+                return _signed_out(request)
+            return redirect_to_login(request.get_full_path())
+        # Written at most once a minute: a session save on every request would cost a query each.
+        if not isinstance(last, int) or (not polling and now - last >= ACTIVITY_GRANULARITY_SECONDS):
+            request.session[LAST_ACTIVITY_KEY] = now
+        return None
+
+
+def _signed_out(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"detail": _("Signed out."), "login_url": resolve_url(settings.LOGIN_URL)}, status=401)

@@ -2,6 +2,7 @@
 booking is 404). The agency webhook authenticates by HMAC signature, not by session."""
 
 import json
+import logging
 from typing import Any
 
 import django_filters
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from interpreters.agency_safety import connection_url_validate
 from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
 from interpreters.events import CALLBACK_EVENT_TYPES, AgencyEventType
@@ -52,6 +54,8 @@ from interpreters.throttling import AgencyCallbackRateThrottle
 from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
 from visits.permissions import Action, office_permission, visit_for_request_or_404
+
+logger = logging.getLogger(__name__)
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -130,7 +134,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
         """How to reach the interpreter: only once the agency has confirmed."""
         if booking.status not in REACHABLE_BOOKING_STATUSES:
             return None
-        return {"phone": str(booking.connection_phone or ""), "url": booking.connection_url}
+        return {"phone": str(booking.connection_phone or ""), "url": booking.connection_link}
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
@@ -268,7 +272,9 @@ class CallbackInterpreterSerializer(serializers.Serializer):
 
 class CallbackConnectionSerializer(serializers.Serializer):
     phone = PhoneNumberField(required=False, allow_blank=True, default="")
-    url = serializers.URLField(required=False, allow_blank=True, max_length=200, default="")
+    url = serializers.URLField(
+        required=False, allow_blank=True, max_length=200, default="", validators=[connection_url_validate]
+    )
 
 
 class AgencyCallbackSerializer(serializers.Serializer):
@@ -318,6 +324,9 @@ def _storable(payload: Any) -> bool:
     return True
 
 
+CALLBACK_REFUSED = {"detail": "Bad signature or timestamp."}
+
+
 class AgencyCallbackApi(APIView):
     """Callbacks from an HTTP agency. Headers: X-Tolkdesk-Timestamp (unix seconds) and
     X-Tolkdesk-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>" with the agency's secret).
@@ -348,15 +357,18 @@ class AgencyCallbackApi(APIView):
                 },
             ),
             400: OpenApiResponse(description="Malformed callback"),
-            401: OpenApiResponse(description="Bad signature or timestamp"),
-            404: OpenApiResponse(description="Unknown agency"),
+            401: OpenApiResponse(description="Bad signature or timestamp, or no such agency (not told apart)"),
             409: OpenApiResponse(description="The event contradicts the booking's state"),
             413: TOO_LARGE,
             429: OpenApiResponse(description="The agency's callback budget is used up; see Retry-After"),
         },
     )
     def post(self, request: Request, agency_slug: str) -> Response:
-        agency = get_object_or_404(InterpreterAgency, slug=agency_slug)
+        # An unknown slug answers exactly like a bad signature: the answer tells no one which agencies exist.
+        agency = InterpreterAgency.objects.filter(slug=agency_slug).first()
+        if agency is None:
+            logger.info("agency callback refused: unknown agency slug")
+            return Response(CALLBACK_REFUSED, status=status.HTTP_401_UNAUTHORIZED)
         body = request._request.body  # raw bytes, as signed
         try:
             agency_callback_verify(
@@ -366,7 +378,9 @@ class AgencyCallbackApi(APIView):
                 body=body,
             )
         except CallbackRejected as exc:
-            return Response({"detail": exc.reason}, status=status.HTTP_401_UNAUTHORIZED)
+            # The reason goes to the log only: "no webhook secret configured" would confirm the slug.
+            logger.info("agency callback refused for %s: %s", agency.slug, exc.reason)
+            return Response(CALLBACK_REFUSED, status=status.HTTP_401_UNAUTHORIZED)
         budget = AgencyCallbackRateThrottle(agency)
         if not budget.allow_request(request, self):
             self.throttled(request, budget.wait() or 1.0)

@@ -7,11 +7,13 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from interpreters.agency_safety import backend_settings_errors, connection_url_clean, connection_url_validate
 from visits.models import County, Visit
 
 
@@ -63,6 +65,12 @@ class InterpreterAgency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The admin's check; the HTTP backend checks again before every request.
+        errors = backend_settings_errors(self.backend_settings, needs_base_url=self.backend == AgencyBackend.HTTP_JSON)
+        if errors:
+            raise ValidationError({"backend_settings": errors})
 
 
 class AgencyRanking(models.Model):
@@ -330,6 +338,17 @@ class InterpreterBooking(models.Model):
 
     def __str__(self) -> str:
         return f"booking {self.pk} ({self.status})"
+
+    def clean(self) -> None:
+        try:
+            connection_url_validate(self.connection_url)
+        except ValidationError as exc:
+            raise ValidationError({"connection_url": exc.messages}) from exc
+
+    @property
+    def connection_link(self) -> str:
+        """The video link to render: https only, whatever an older row holds."""
+        return connection_url_clean(self.connection_url)
 
 
 class BookingEvent(models.Model):

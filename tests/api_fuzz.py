@@ -48,7 +48,7 @@ from visits.models import Authority, County, Office, OfficeMembership, VisitOutc
 from visits.services import LanguageNeedInput, visit_check_in, visit_set_status
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
-WEBHOOK_SECRET_ENV = "TOLKDESK_FUZZ_WEBHOOK_SECRET"
+WEBHOOK_SECRET_ENV = "TOLKDESK_AGENCY_FUZZ_WEBHOOK_SECRET"
 FUZZ_AGENCY = "fuzz-agency"
 # A header the harness reads (and strips) to sign a callback body exactly as sent: see SigningApp.
 SIGN_HEADER = "HTTP_X_FUZZ_SIGN"

@@ -86,10 +86,10 @@ class KioskTokenAdmin(admin.ModelAdmin):
     """Tokens are created with `manage.py kiosk_token_create` (the key is shown once); here they are
     listed and revoked."""
 
-    list_display = ["name", "office", "key_prefix", "active", "created_at", "last_used_at"]
+    list_display = ["name", "office", "key_prefix", "active", "created_at", "expires_at", "last_used_at"]
     list_filter = ["active"]
     search_fields = ["name", "office__name", "key_prefix"]
-    readonly_fields = ["office", "name", "key_prefix", "created_at", "created_by", "last_used_at"]
+    readonly_fields = ["office", "name", "key_prefix", "created_at", "created_by", "expires_at", "last_used_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

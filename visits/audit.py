@@ -11,12 +11,10 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
-from auditlog.signals import post_log
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
-from django.dispatch import receiver
 
 from visits.models import Visit
 
@@ -39,12 +37,18 @@ def redact(value: Any) -> str:
 
 
 def register_audited_models() -> None:
-    """Called from VisitsConfig.ready(): every create/change/delete of these models is logged."""
+    """Called from VisitsConfig.ready(): every create/change/delete of these models is logged.
+
+    Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
+    auditlog would query each of them on every save to diff them. The office goes into the entry
+    when it is created (auditlog calls ``get_additional_data``), not by an UPDATE afterwards."""
     for label, personal in PERSONAL_FIELDS.items():
         model = apps.get_model(label)
         if auditlog.contains(model):
             continue
-        auditlog.register(model, mask_fields=list(personal), exclude_fields=["updated_at"])
+        reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+        auditlog.register(model, mask_fields=list(personal), exclude_fields=["updated_at", *reverse])
+        model.get_additional_data = _office_stamp
 
 
 def _office_id_for(instance: Any) -> int | None:
@@ -60,18 +64,11 @@ def _office_id_for(instance: Any) -> int | None:
     return Visit.objects.filter(pk=visit_id).values_list("office_id", flat=True).first()
 
 
-@receiver(post_log)
-def _stamp_office_on_change(sender: Any, instance: Any, log_entry: LogEntry | None = None, **kwargs: Any) -> None:
-    """Record which office a logged change belongs to, so a log can be searched per office."""
-    if log_entry is None or not auditlog.contains(type(instance)):
-        return
+def _office_stamp(instance: Any) -> dict[str, Any] | None:
+    """auditlog's per-entry ``additional_data``: which office the logged change belongs to, so a log
+    can be searched per office."""
     office_id = _office_id_for(instance)
-    if office_id is None:
-        return
-    data = dict(log_entry.additional_data or {})
-    data["office_id"] = office_id
-    LogEntry.objects.filter(pk=log_entry.pk).update(additional_data=data)
-    log_entry.additional_data = data
+    return None if office_id is None else {"office_id": office_id}
 
 
 def audit_visit_read(

@@ -7,6 +7,7 @@ interpreter is ever booked: it is the denominator of the under-use measure (För
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -261,6 +262,8 @@ class KioskToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # Set at creation (TOLKDESK_KIOSK_TOKEN_DAYS); a token without one is treated as expired.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         ordering = ["office", "name"]
@@ -269,6 +272,27 @@ class KioskToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+
+class UsageDirtyDay(models.Model):
+    """An office-day whose usage rollups are stale. Written by visits.hooks.office_day_changed in the
+    same transaction as the change (so a rolled-back write marks nothing, and it works without a
+    broker); consumed by the reports' periodic refresh (visits.reports.services.usage_dirty_days_refresh),
+    which recomputes each marked office-day once however many writes marked it."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    # When the office-day was first marked since its last refresh: the age of the oldest mark is how
+    # far behind the reports are.
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "day"], name="usage_dirty_day_unique")]
+        verbose_name = _("office-day to refresh")
+        verbose_name_plural = _("office-days to refresh")
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.day}"
 
 
 class StaffingDay(models.Model):

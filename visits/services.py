@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from visits.errors import DomainError, validate_choice
+from visits.hooks import office_day_changed
 from visits.languages import normalize_language_tag
 from visits.models import (
     Authority,
@@ -26,7 +27,6 @@ from visits.models import (
     VisitOutcome,
     VisitStatus,
 )
-from visits.reports.services import usage_rollup_touch
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,15 @@ def visit_check_in(
             visitor_phone=visitor_phone or "",
             note=note.strip(),
         )
-        visit.full_clean(exclude=["checked_in_by", "served_by"])
+        # Field checks only (lengths, phone format, choices): they cost no query. The rest of
+        # full_clean would repeat, with 6 more statements, what is already guaranteed: the office
+        # and authority rows exist (loaded above, the office locked), the queue number is unique
+        # (the office lock, backed by the unique constraint) and a new visit has not ended.
+        visit.full_clean(
+            exclude=["office", "authority", "checked_in_by", "served_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         visit.save()
         if language_need is not None and language is not None:
             LanguageNeed.objects.create(
@@ -96,7 +104,7 @@ def visit_check_in(
                 recorded_by=checked_in_by,
                 recorded_at=now,
             )
-        usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
+        office_day_changed(office_id=visit.office_id, day=visit.service_date)
     return visit
 
 
@@ -111,18 +119,19 @@ def language_need_record(
     language = normalize_language_tag(need.language)
     validate_choice(need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
     validate_choice(need.identified_by, NeedIdentifiedBy, "identified_by")
-    need_row, _created = LanguageNeed.objects.update_or_create(
-        visit=visit,
-        defaults={
-            "language": language,
-            "dialect": need.dialect.strip(),
-            "interpreter_wanted": need.interpreter_wanted,
-            "identified_by": need.identified_by,
-            "recorded_by": recorded_by,
-            "recorded_at": now or timezone.now(),
-        },
-    )
-    usage_rollup_touch(office_id=visit.office_id, service_date=visit.service_date)
+    with transaction.atomic():
+        need_row, _created = LanguageNeed.objects.update_or_create(
+            visit=visit,
+            defaults={
+                "language": language,
+                "dialect": need.dialect.strip(),
+                "interpreter_wanted": need.interpreter_wanted,
+                "identified_by": need.identified_by,
+                "recorded_by": recorded_by,
+                "recorded_at": now or timezone.now(),
+            },
+        )
+        office_day_changed(office_id=visit.office_id, day=visit.service_date)
     return need_row
 
 
@@ -165,7 +174,7 @@ def visit_set_status(
             locked.served_by = by
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
-        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
     return locked
 
 
@@ -245,7 +254,7 @@ def visit_outcome_record(
             outcome.recorded_by = recorded_by
             outcome.recorded_at = now
             outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
-        usage_rollup_touch(office_id=locked.office_id, service_date=locked.service_date)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
     if reason_not_used in DISCOURAGED_NOT_USED_REASONS:
         logger.warning("visit %s: outcome recorded with discouraged reason %s", locked.pk, reason_not_used)
     return outcome
@@ -307,7 +316,7 @@ def staffing_day_set(
             date=day,
             defaults={"officer_hours": hours, "updated_by": by, "updated_at": now or timezone.now()},
         )
-        usage_rollup_touch(office_id=office.pk, service_date=day)
+        office_day_changed(office_id=office.pk, day=day)
     return row, created
 
 
@@ -316,7 +325,7 @@ def staffing_day_delete(*, office: Office, day: date) -> bool:
     with transaction.atomic():
         deleted, _by_model = StaffingDay.objects.filter(office=office, date=day).delete()
         if deleted:
-            usage_rollup_touch(office_id=office.pk, service_date=day)
+            office_day_changed(office_id=office.pk, day=day)
     return bool(deleted)
 
 
@@ -354,7 +363,7 @@ def staffing_week_set(
                 changed += 1
             else:
                 continue
-            usage_rollup_touch(office_id=office.pk, service_date=day)
+            office_day_changed(office_id=office.pk, day=day)
     return changed
 
 
@@ -469,6 +478,6 @@ def staffing_import(
             update_fields=["officer_hours", "updated_by", "updated_at"],
         )
         for office_id, day in seen:
-            usage_rollup_touch(office_id=office_id, service_date=day)
+            office_day_changed(office_id=office_id, day=day)
     result.saved = len(result.accepted)
     return result

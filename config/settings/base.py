@@ -28,7 +28,7 @@ DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.NationalAdminConfig",  # django.contrib.admin, for national admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,7 +67,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # Shared desks: idle sessions end; the pages' polling is not activity (issue 14, item 5).
+    "config.middleware.IdleSessionMiddleware",
+    "config.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a 429 page.
@@ -113,6 +115,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def cache_from_url(url: str) -> dict:
+    """CACHES["default"] from a URL: locmem:// (one process; the default), redis://host:port/db or
+    rediss://… (shared by every web and worker process: what production uses, so the API throttles
+    count across processes). Short socket timeouts: a Redis outage must fail fast (the throttles
+    then let requests through, visits.throttling), not hang the request."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": url.split("://", 1)[1]}
+    if scheme in ("redis", "rediss"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    raise ValueError(f"CACHE_URL: unsupported scheme {scheme!r} (use locmem:// or redis://)")
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,6 +206,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
 }
+
+# The OpenAPI schema and docs page without signing in (config/api_docs.py): yes here, no in production.
+TOLKDESK_API_DOCS_PUBLIC = env_bool("TOLKDESK_API_DOCS_PUBLIC", True)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "tolkdesk API",
@@ -267,7 +292,14 @@ CELERY_TIMEZONE = TIME_ZONE
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE: dict = {
-    # Usage rollups (visits.reports): today and yesterday every 10 minutes, the last 35 days nightly.
+    # Usage rollups (visits.reports): every minute the office-days that writes marked dirty (each once;
+    # expires so a slow worker never gets a backlog of identical runs), today and yesterday every 10
+    # minutes as a safety net, the last 35 days nightly.
+    "usage-rollups-dirty": {
+        "task": "reports.usage_dirty_days_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "usage-rollups-recent": {"task": "reports.usage_rollups_refresh_recent", "schedule": 600.0, "args": (2,)},
     "usage-rollups-nightly": {
         "task": "reports.usage_rollups_refresh_recent",
@@ -299,6 +331,9 @@ BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", 
 BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
 BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
 BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+# Hosts an agency's base_url may reach over plain http (issue 14): none in production; the test and
+# demo settings allow their own machine for the fake and simulated agencies. Everything else is https.
+TOLKDESK_AGENCY_HTTP_HOSTS: list[str] = []
 AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
     "task": "interpreters.booking_sweep_stuck",
@@ -321,16 +356,23 @@ LOGGING = logging_config(
 )
 
 # --- Security, audit and retention (issue 5) -------------------------------------------------
-# Login rate limiting: after AXES_FAILURE_LIMIT failed logins for one username from one address,
-# that pair is locked out for AXES_COOLOFF_TIME (answered 429).
+# Login rate limiting (config/login_lockout.py): a username is locked after AXES_FAILURE_LIMIT failed
+# logins from any address, a client address after TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT failures for any
+# usernames; either lock lasts AXES_COOLOFF_TIME hours (answered 429).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_FAILURE_LIMIT", "5"))
+TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately; order used by config.login_lockout
+AXES_HANDLER = "config.login_lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The client's address (lockout, anonymous throttle, audit log): config/client_ip.py. The number of
+# reverse proxies in front of the app; X-Forwarded-For is only read when it is above 0.
+TOLKDESK_TRUSTED_PROXY_COUNT = int(os.environ.get("TOLKDESK_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip_address"
 
 # Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
 CONTENT_SECURITY_POLICY = {
@@ -350,6 +392,10 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Reception desks are shared: a session ends when the browser closes, and after this many minutes
+# without use (config.middleware.IdleSessionMiddleware; background polling is not use).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+TOLKDESK_SESSION_IDLE_MINUTES = int(os.environ.get("TOLKDESK_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -357,6 +403,9 @@ X_FRAME_OPTIONS = "DENY"
 # Audit trail (django-auditlog): personal values never enter the log, only the fact of a change.
 AUDITLOG_MASK_CALLABLE = "visits.audit.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# Kiosk API tokens expire this many days after creation (issue 14, item 14).
+TOLKDESK_KIOSK_TOKEN_DAYS = int(os.environ.get("TOLKDESK_KIOSK_TOKEN_DAYS", "365"))
 
 # GDPR retention: visitors' personal fields are erased this many days after check-in.
 TOLKDESK_RETENTION_DAYS = int(os.environ.get("TOLKDESK_RETENTION_DAYS", "90"))

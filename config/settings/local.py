@@ -5,3 +5,6 @@ from .base import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = SECRET_KEY or "local-only-insecure-key-do-not-use-in-production"  # noqa: F405  # nosec B105
+
+# Agencies on this machine (tests' fake agency, the demo) may be reached over plain http.
+TOLKDESK_AGENCY_HTTP_HOSTS = ["127.0.0.1", "localhost"]

@@ -17,3 +17,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Login lockout needs the request in authenticate(); the suite's client.login() passes none. The
 # lockout itself is tested with AXES_ENABLED switched on (tests/test_hardening.py).
 AXES_ENABLED = False
+
+# Agencies on this machine (tests' fake agency, the demo) may be reached over plain http.
+TOLKDESK_AGENCY_HTTP_HOSTS = ["127.0.0.1", "localhost"]

@@ -11,15 +11,17 @@ Every request carries the booking's idempotency key (header Idempotency-Key), so
 (a retried or re-delivered task) is booked once. Timeouts, connection errors and 5xx are transient
 (retry); other 4xx are permanent (fall back to the next agency). backend_settings:
 base_url, connect_timeout, read_timeout, api_key_env (name of the env var holding a bearer token),
-webhook_secret_env (name of the env var holding the callback HMAC secret).
+webhook_secret_env (name of the env var holding the callback HMAC secret). Both names must match
+TOLKDESK_AGENCY_*, base_url must be https (interpreters.agency_safety), and a redirect is never
+followed: a 3xx answer is a permanent failure.
 """
 
-import os
 from typing import Any
 
 import requests
 from django.conf import settings as django_settings
 
+from interpreters.agency_safety import agency_secret, base_url_error
 from interpreters.backends.base import (
     AgencyBackendBase,
     AgencyEvent,
@@ -57,16 +59,19 @@ class HttpJsonBackend(AgencyBackendBase):
         return connect + read + 5.0
 
     def _url(self, path: str) -> str:
-        base = str(self.settings.get("base_url", "")).rstrip("/")
-        if not base:
-            raise PermanentAgencyError("agency has no base_url")
+        # Checked before every request as well as in the admin: a row written any other way (shell,
+        # fixture, an older release) must not send a booking, or a token, anywhere but https.
+        problem = base_url_error(self.settings.get("base_url"))
+        if problem:
+            raise PermanentAgencyError(f"agency base_url refused: {problem}")
+        base = str(self.settings["base_url"]).rstrip("/")
         return f"{base}/{path.lstrip('/')}"
 
     def _headers(self, booking: InterpreterBooking) -> dict[str, str]:
         headers = {"Idempotency-Key": str(booking.idempotency_key), "Accept": "application/json"}
-        token_env = self.settings.get("api_key_env")
-        if token_env and os.environ.get(token_env):
-            headers["Authorization"] = f"Bearer {os.environ[token_env]}"
+        token = agency_secret(self.settings, "api_key_env")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         return headers
 
     def _call(self, method: str, path: str, booking: InterpreterBooking, payload: dict | None = None) -> Any:
@@ -77,7 +82,7 @@ class HttpJsonBackend(AgencyBackendBase):
                 json=payload,
                 headers=self._headers(booking),
                 timeout=self._timeouts(),
-                allow_redirects=False,
+                allow_redirects=False,  # never to another host: a 3xx is refused below
             )
         except requests.Timeout as exc:
             raise TransientAgencyError(f"timeout: {exc.__class__.__name__}") from exc

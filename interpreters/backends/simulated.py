@@ -127,7 +127,8 @@ class SimulatedBackend(AgencyBackendBase):
         if event_type != AgencyEventType.CONFIRMED:
             return AgencyEvent(type=event_type, reference=self.reference_for(booking))
         interp = interpreter_choose(agency=self.agency, booking=booking)
-        digits = int(uuid.UUID(str(booking.idempotency_key)).int % 10_000_000)
+        # 010-1xx xx xx: a number phonenumbers accepts (the confirmation path drops invalid ones).
+        digits = int(uuid.UUID(str(booking.idempotency_key)).int % 1_000_000)
         return AgencyEvent(
             type=AgencyEventType.CONFIRMED,
             reference=self.reference_for(booking),
@@ -135,7 +136,7 @@ class SimulatedBackend(AgencyBackendBase):
             interpreter_name=interp.name if interp else "Tolk " + self.agency.name.split()[0],
             interpreter_gender=interp.gender if interp else "",
             interpreter_competence=interp.competence if interp else "",
-            connection_phone=f"+4610{digits:07d}" if booking.modality == Modality.PHONE else "",
+            connection_phone=f"+46101{digits:06d}" if booking.modality == Modality.PHONE else "",
             connection_url=(
                 f"https://video.example.se/{self.agency.slug}/{booking.idempotency_key}"
                 if booking.modality != Modality.PHONE

@@ -8,7 +8,6 @@ row lock or (on SQLite) the write lock.
 import hashlib
 import hmac
 import logging
-import os
 import random
 import re
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from config.outbox.counters import ops_counter_add
 from config.outbox.selectors import outbox_keys_waiting
 from config.outbox.services import outbox_enqueue
+from interpreters.agency_safety import agency_secret, connection_phone_clean, connection_url_clean
 from interpreters.backends import (
     AgencyEvent,
     PermanentAgencyError,
@@ -51,7 +51,7 @@ from interpreters.services.bookings import (
 )
 from interpreters.services.requisitions import requisition_correct, requisition_report
 from visits.errors import DomainError
-from visits.reports.services import usage_rollup_touch
+from visits.hooks import office_day_changed
 
 logger = logging.getLogger(__name__)
 S = BookingStatus
@@ -87,10 +87,14 @@ def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> di
         changes["interpreter_name"] = event.interpreter_name[:120]
     if event.interpreter_competence in CompetenceLevel.values:
         changes["interpreter_competence"] = event.interpreter_competence
-    if event.connection_phone:
-        changes["connection_phone"] = event.connection_phone
-    if event.connection_url:
-        changes["connection_url"] = event.connection_url
+    # Every path (book()/status() answers, webhooks) comes through here: an invalid number or a link
+    # that is not https (javascript:, http:) is dropped, never stored.
+    phone = connection_phone_clean(event.connection_phone)
+    if phone:
+        changes["connection_phone"] = phone
+    url = connection_url_clean(event.connection_url)
+    if url:
+        changes["connection_url"] = url
     return changes
 
 
@@ -270,8 +274,7 @@ class CallbackRejected(Exception):
 
 
 def agency_webhook_secret(agency: InterpreterAgency) -> bytes | None:
-    env_name = (agency.backend_settings or {}).get("webhook_secret_env")
-    value = os.environ.get(env_name) if env_name else None
+    value = agency_secret(agency.backend_settings, "webhook_secret_env")
     return value.encode() if value else None
 
 
@@ -378,21 +381,24 @@ def _claim(
     agency = booking.agency or chain[0]
     lease = get_backend(agency).lease_seconds()
     # Conditional update, row count checked: the claim and the check are one statement.
-    claimed = (
-        InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency_reference="")
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)))
-        .update(next_attempt_at=now + timedelta(seconds=lease), agency=agency, updated_at=now)
-    )
+    with transaction.atomic():
+        claimed = (
+            InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency_reference="")
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)))
+            .update(next_attempt_at=now + timedelta(seconds=lease), agency=agency, updated_at=now)
+        )
+        if claimed == 1 and booking.agency_id != agency.pk:
+            _rollup_follows_agency(booking)  # the rollups count bookings per agency
     if claimed != 1:
         return None
     return InterpreterBooking.objects.select_related("visit__office", "agency").get(pk=booking.pk)
 
 
 def _rollup_follows_agency(booking: InterpreterBooking) -> None:
-    """A fallback or an escalation moves a pending booking to another agency with a plain update
-    (the status stays, so no transition refreshes anything): the rollups count bookings per
-    agency, so their office-day is refreshed too, once this commits."""
-    usage_rollup_touch(office_id=booking.visit.office_id, service_date=booking.visit.service_date)
+    """A claim, a fallback or an escalation moves a pending booking to another agency with a plain
+    update (the status stays, so no transition marks anything): the rollups count bookings per
+    agency, so their office-day is marked dirty too, in the caller's transaction."""
+    office_day_changed(office_id=booking.visit.office_id, day=booking.visit.service_date)
 
 
 def _fail(booking: InterpreterBooking, reason: str, source: str, now: datetime, errors: list[dict]) -> DispatchOutcome:
@@ -713,11 +719,12 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
             get_backend(current).cancel(booking)
         except (TransientAgencyError, PermanentAgencyError) as exc:
             logger.warning("withdrawing booking %s from %s failed: %s", booking.pk, current.slug, exc.message)
-    moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=current).update(
-        agency=next_agency, agency_reference="", agency_attempts=0, next_attempt_at=None, updated_at=now
-    )
-    if moved:
-        _rollup_follows_agency(booking)
+    with transaction.atomic():
+        moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=current).update(
+            agency=next_agency, agency_reference="", agency_attempts=0, next_attempt_at=None, updated_at=now
+        )
+        if moved:
+            _rollup_follows_agency(booking)
     return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")
 
 

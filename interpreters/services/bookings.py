@@ -29,9 +29,9 @@ from interpreters.models import (
 from interpreters.selectors import agencies_for
 from interpreters.services.pricing import booking_cancellation_fee, booking_estimate, check_minutes
 from visits.errors import DomainError, validate_choice
+from visits.hooks import office_day_changed
 from visits.languages import normalize_language_tag
 from visits.models import LanguageNeed, Visit, VisitStatus
-from visits.reports.services import usage_rollup_touch
 
 S = BookingStatus
 
@@ -131,7 +131,7 @@ def booking_transition(
         )
         # The visit is read, not locked: the desk locks visit then booking, workers only the booking.
         visit = Visit.objects.values("office_id", "service_date").get(pk=locked.visit_id)
-        usage_rollup_touch(office_id=visit["office_id"], service_date=visit["service_date"])
+        office_day_changed(office_id=visit["office_id"], day=visit["service_date"])
     booking.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 
@@ -269,7 +269,7 @@ def booking_request(
             at=now,
             detail={"modality": modality, "language": language, "scheduled_for": _iso(scheduled_for)},
         )
-        usage_rollup_touch(office_id=locked_visit.office_id, service_date=locked_visit.service_date)
+        office_day_changed(office_id=locked_visit.office_id, day=locked_visit.service_date)
         _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
     return booking
 

@@ -18,8 +18,8 @@ from interpreters.models import BookingStatus, InterpreterBooking, Requisition, 
 from interpreters.services.bookings import booking_event_record
 from interpreters.services.pricing import booking_billed_minutes, booking_price, check_minutes
 from visits.errors import DomainError
+from visits.hooks import office_day_changed
 from visits.models import Visit
-from visits.reports.services import usage_rollup_touch
 
 R = RequisitionStatus
 DECISIONS = ("confirm", "dispute")
@@ -199,4 +199,4 @@ def requisition_decide(
 
 def _touch(booking: InterpreterBooking) -> None:
     visit = Visit.objects.values("office_id", "service_date").get(pk=booking.visit_id)
-    usage_rollup_touch(office_id=visit["office_id"], service_date=visit["service_date"])
+    office_day_changed(office_id=visit["office_id"], day=visit["service_date"])

@@ -44,11 +44,21 @@
     }
   }
 
+  function goToLogin(data) {
+    var next = window.location.pathname + window.location.search;
+    window.location.assign((data && data.login_url || "/login/") + "?next=" + encodeURIComponent(next));
+  }
+
   function poll() {
     timer = null;
     if (document.hidden) { schedule(); return; }
     fetch(statusUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (r) {
+        // Signed out (in another tab, or idle too long): go to the login page, as every tab should.
+        if (r.status === 401) { return r.json().then(function (data) { goToLogin(data); return new Promise(function () {}); }); }
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.json();
+      })
       .then(apply)
       .catch(function () {
         var box = errorBox();

@@ -63,7 +63,17 @@
     function refresh() {
       if (document.hidden) return;
       fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (response) {
+          // Signed out (in another tab, or idle too long): go to the login page.
+          if (response.status === 401) {
+            return response.json().then(function (data) {
+              var next = window.location.pathname + window.location.search;
+              window.location.assign((data.login_url || "/login/") + "?next=" + encodeURIComponent(next));
+              return null;
+            });
+          }
+          return response.ok ? response.text() : null;
+        })
         .then(function (html) { if (html !== null) queue.innerHTML = html; })
         .catch(function () { /* keep the last queue; try again next round */ });
     }

@@ -53,7 +53,7 @@ def http_agency(db, fake_agencies):
                 "base_url": server.base_url,
                 "connect_timeout": 1,
                 "read_timeout": read_timeout,
-                "webhook_secret_env": "TOLKDESK_TEST_WEBHOOK_SECRET",
+                "webhook_secret_env": "TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET",
             },
         )
         if rank is not None:

@@ -4,6 +4,8 @@ It speaks the protocol of interpreters.backends.http_json, books once per Idempo
 every request with its arrival time, and can be told to misbehave for the next requests:
 
     agency.script = ["500", "timeout", "ok"]   # per POST /bookings, in order; then "ok"
+    agency.script = ["redirect:https://elsewhere.example/"]   # a 307 to there
+    agency.connection = {"url": "javascript:alert(1)"}       # what a confirmation carries instead
     agency.hold = threading.Event()            # "hold": block until set (or hold_max seconds)
 """
 
@@ -23,6 +25,7 @@ class Arrival:
     path: str
     idempotency_key: str
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,6 +42,7 @@ class FakeAgency:
     hold: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    connection: dict[str, Any] | None = None
 
     @property
     def base_url(self) -> str:
@@ -82,13 +86,19 @@ class FakeAgency:
                 body = self._read()
                 key = self.headers.get("Idempotency-Key", "")
                 with agency.lock:
-                    agency.arrivals.append(Arrival(time.time(), "POST", self.path, key, body))
+                    agency.arrivals.append(Arrival(time.time(), "POST", self.path, key, body, dict(self.headers)))
                     action = agency.script.pop(0) if agency.script and self.path == "/bookings" else "ok"
                 if self.path == "/bookings":
                     if action == "timeout":
                         time.sleep(agency.timeout_sleep)
                     elif action == "hold":
                         agency.hold.wait(agency.hold_max)
+                    elif action.startswith("redirect:"):
+                        self.send_response(307)
+                        self.send_header("Location", action.removeprefix("redirect:"))
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
                     elif action.isdigit():
                         self._json(int(action), {"error": f"scripted {action}"})
                         return
@@ -113,7 +123,7 @@ class FakeAgency:
                             "gender": "female",
                             "competence": "auktoriserad",
                         }
-                        answer["connection"] = (
+                        answer["connection"] = agency.connection or (
                             {"phone": "+46101112233"}
                             if body.get("modality") == "phone"
                             else {"url": "https://video.example.se/r/abc"}

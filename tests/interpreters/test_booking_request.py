@@ -9,7 +9,7 @@ from interpreters.services import booking_cancel, booking_request, booking_trans
 from tests.factories import MembershipFactory, OfficeFactory, UserFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.errors import DomainError
-from visits.models import StaffRole, VisitStatus
+from visits.models import StaffRole, UsageDirtyDay, VisitStatus
 
 S = BookingStatus
 
@@ -23,8 +23,9 @@ def test_request_takes_language_from_the_visits_need_and_dispatches_after_commit
     assert booking.urgent is True
     event = BookingEvent.objects.get(booking=booking)
     assert (event.from_status, event.to_status, event.actor) == ("", S.REQUESTED, officer)
-    # The dispatch task and the usage-rollup refresh, sent only once the row is committed.
-    assert len(callbacks) == 2
+    # The dispatch task, sent only once the row is committed; the rollups only get a dirty mark.
+    assert len(callbacks) == 1
+    assert UsageDirtyDay.objects.filter(office=visit.office, day=visit.service_date).exists()
 
 
 def test_a_rolled_back_request_sends_nothing(visit, officer, django_capture_on_commit_callbacks):

@@ -109,7 +109,7 @@ def test_the_same_dispatch_task_running_twice_at_once_calls_the_agency_once(http
 def test_the_same_callback_delivered_twice_at_once_is_applied_once(http_agency, monkeypatch):
     if not _shared_database():
         pytest.skip("needs a database shared between connections")
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", "concurrent-secret")
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", "concurrent-secret")
     row, _server = http_agency("alfa")
     booking = BookingFactory(
         visit=VisitFactory(office=OfficeFactory()), agency=row, status="pending", agency_reference="FA-1"

@@ -19,6 +19,7 @@ from tests.factories import LanguageNeedFactory, OfficeFactory, VisitFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory, InterpreterFactory, RankingFactory
 from visits.models import OfficeMembership, StaffRole
 from visits.reports.models import DailyBookingUsage
+from visits.reports.services import usage_dirty_days_refresh
 
 S = BookingStatus
 
@@ -132,32 +133,28 @@ def test_falls_back_through_the_chain_and_fails_with_the_reason(db, officer, htt
     assert booking.events.last().to_status == S.FAILED
 
 
-def test_fallback_lands_on_the_next_agency_that_books(
-    arabic_visit, officer, http_agency, django_capture_on_commit_callbacks
-):
+def test_fallback_lands_on_the_next_agency_that_books(arabic_visit, officer, http_agency):
     http_agency("alfa", rank=1, script=["400"])
     beta, server_b = http_agency("beta", rank=2)
     booking = booking_request(visit=arabic_visit, requested_by=officer, modality="phone")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert booking_dispatch_step(booking_id=booking.pk).action == "accepted"
+    assert booking_dispatch_step(booking_id=booking.pk).action == "accepted"
+    usage_dirty_days_refresh()
     booking.refresh_from_db()
     assert booking.agency == beta and len(server_b.bookings) == 1 and booking.agency_attempts == 1
     # The reports' per-agency counts follow the move.
     assert list(DailyBookingUsage.objects.values_list("agency", "bookings")) == [(beta.pk, 1)]
 
 
-def test_a_booking_waiting_at_the_fallback_agency_is_counted_there(
-    arabic_visit, officer, http_agency, django_capture_on_commit_callbacks
-):
+def test_a_booking_waiting_at_the_fallback_agency_is_counted_there(arabic_visit, officer, http_agency):
     alfa, _server_a = http_agency("alfa", rank=1, script=["503", "400"])
     beta, _server_b = http_agency("beta", rank=2, script=["503"])
     booking = booking_request(visit=arabic_visit, requested_by=officer, modality="phone")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert booking_dispatch_step(booking_id=booking.pk).action == "retry"
+    assert booking_dispatch_step(booking_id=booking.pk).action == "retry"
+    usage_dirty_days_refresh()
     assert list(DailyBookingUsage.objects.values_list("agency", "bookings")) == [(alfa.pk, 1)]
     # Refused at alfa, moved to beta, which asks for a retry: no status change, still counted at beta.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert booking_dispatch_step(booking_id=booking.pk, now=later()).action == "retry"
+    assert booking_dispatch_step(booking_id=booking.pk, now=later()).action == "retry"
+    usage_dirty_days_refresh()
     booking.refresh_from_db()
     assert booking.agency == beta and booking.status == S.PENDING
     assert list(DailyBookingUsage.objects.values_list("agency", "bookings")) == [(beta.pk, 1)]

@@ -20,6 +20,7 @@ from interpreters.tasks import booking_escalate_unconfirmed, booking_sweep_stuck
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.reports.models import DailyBookingUsage
+from visits.reports.services import usage_dirty_days_refresh
 
 S = BookingStatus
 
@@ -97,6 +98,7 @@ def test_unconfirmed_prebooking_is_escalated_to_the_next_agency_once(
     assert bookings_due_for_escalation() == [booking.pk]
     with django_capture_on_commit_callbacks(execute=True):
         assert booking_escalate_unconfirmed.apply().get() == [f"{booking.pk}:escalated"]
+    usage_dirty_days_refresh()
     # The reports count the booking at the agency it moved to.
     assert list(DailyBookingUsage.objects.values_list("agency", "bookings")) == [(second.pk, 1)]
     booking.refresh_from_db()

@@ -16,7 +16,7 @@ SECRET = "s3cret-for-tests"
 
 @pytest.fixture(autouse=True)
 def webhook_secret(monkeypatch):
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", SECRET)
 
 
 @pytest.fixture
@@ -143,14 +143,19 @@ def test_a_body_changed_after_signing_is_refused(client, booked):
 
 def test_agency_without_a_configured_secret_cannot_call_back(client, booked, monkeypatch):
     agency, booking = booked
-    monkeypatch.delenv("TOLKDESK_TEST_WEBHOOK_SECRET")
+    monkeypatch.delenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET")
     assert post(client, agency, confirmed(booking)).status_code == 401
 
 
-def test_unknown_agency_is_404(client, booked):
-    _agency, booking = booked
-    response = client.post("/api/v1/agency-callbacks/nobody/", data=b"{}", content_type="application/json")
-    assert response.status_code == 404
+def test_an_unknown_agency_is_answered_exactly_like_a_bad_signature(client, booked, monkeypatch):
+    # Issue 14, item 13: the answer must not tell which agency slugs exist.
+    agency, booking = booked
+    unknown = client.post("/api/v1/agency-callbacks/nobody/", data=b"{}", content_type="application/json")
+    bad_signature = post(client, agency, confirmed(booking), signature="0" * 64)
+    monkeypatch.delenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET")
+    no_secret = post(client, agency, confirmed(booking))
+    assert unknown.status_code == bad_signature.status_code == no_secret.status_code == 401
+    assert unknown.json() == bad_signature.json() == no_secret.json()
 
 
 @pytest.mark.parametrize(

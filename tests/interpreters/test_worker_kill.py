@@ -34,7 +34,7 @@ def signed_post(client, slug, payload):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_booking_survives_a_killed_worker_and_completes_exactly_once(tmp_path, fake_agencies, client, monkeypatch):
-    monkeypatch.setenv("TOLKDESK_TEST_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET", SECRET)
     database_url = database_url_for_current_connection()
     server = fake_agencies(script=["hold"], hold_max=30)
     agency = AgencyFactory(
@@ -44,7 +44,7 @@ def test_booking_survives_a_killed_worker_and_completes_exactly_once(tmp_path, f
             "base_url": server.base_url,
             "connect_timeout": 1,
             "read_timeout": 3,  # lease = 1 + 3 + 5 s
-            "webhook_secret_env": "TOLKDESK_TEST_WEBHOOK_SECRET",
+            "webhook_secret_env": "TOLKDESK_AGENCY_TEST_WEBHOOK_SECRET",
         },
     )
     seed_price_lists()

@@ -289,7 +289,7 @@ def test_visit_list_shows_only_the_users_offices_without_personal_fields(recepti
     response = reception_api.get(VISITS)
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
+    assert len(body["results"]) == 1
     row = body["results"][0]
     assert row["id"] == mine.pk
     assert row["language_need"]["name_en"] == "Somali"
@@ -310,12 +310,12 @@ def test_visit_list_filters(reception_api, office, receptionist):
         assert response.status_code == 200, response.content
         return {row["id"] for row in response.json()["results"]}
 
-    assert ids("") == {needs.pk, plain.pk, old.pk, elsewhere.pk}
+    assert ids("") == {needs.pk, plain.pk, elsewhere.pk}  # today's: no date means today
     assert ids(f"?office={second.pk}") == {elsewhere.pk}
     assert ids("?status=in_service") == {plain.pk}
     assert ids(f"?service_date={timezone.localdate(yesterday).isoformat()}") == {old.pk}
     assert ids("?has_language_need=true") == {needs.pk}
-    assert ids(f"?has_language_need=0&office={office.pk}") == {plain.pk, old.pk}
+    assert ids(f"?has_language_need=0&office={office.pk}") == {plain.pk}
 
 
 # --- One visit -----------------------------------------------------------------------------------
@@ -446,10 +446,44 @@ def test_visit_list_query_count_does_not_grow_with_the_page(reception_api, offic
     for code in ["ar", "so", "ti", "prs", "uk"]:
         LanguageNeedFactory(visit__office=office, language=code)
     VisitFactory.create_batch(5, office=office)
-    # session + user + count + page + the catalogue's name overrides, whatever the page size
-    with django_assert_max_num_queries(6):
+    # session + user + page + the catalogue's name overrides, whatever the page size (no count)
+    with django_assert_max_num_queries(5):
         response = reception_api.get(VISITS)
-    assert response.json()["count"] == 10
+    assert len(response.json()["results"]) == 10
+
+
+def test_the_visit_list_without_a_date_is_todays_in_stockholm(reception_api, office, monkeypatch):
+    # 23:30 UTC on 14 January is 00:30 on the 15th in Stockholm: "today" is the 15th there.
+    late = dt.datetime(2026, 1, 14, 23, 30, tzinfo=dt.UTC)
+    today = VisitFactory(office=office, checked_in_at=late, service_date=dt.date(2026, 1, 15))
+    VisitFactory(office=office, checked_in_at=late - dt.timedelta(hours=2), service_date=dt.date(2026, 1, 14))
+    monkeypatch.setattr(timezone, "now", lambda: late + dt.timedelta(minutes=5))
+    response = reception_api.get(VISITS)
+    assert [row["id"] for row in response.json()["results"]] == [today.pk]
+
+
+def test_the_visit_list_pages_by_cursor_newest_first_without_repeats(reception_api, office):
+    base = timezone.localtime().replace(hour=8)
+    visits = [VisitFactory(office=office, checked_in_at=base + dt.timedelta(minutes=i)) for i in range(7)]
+    seen, url, pages = [], VISITS + "?limit=3", 0
+    while url:
+        response = reception_api.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert "count" not in body
+        seen += [row["id"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+        if pages == 1:
+            assert "cursor=" in url
+            VisitFactory(office=office, checked_in_at=base + dt.timedelta(minutes=30))  # a newer arrival
+    assert pages == 3
+    # Every visit once, newest first; the newcomer sorts before page 1, so no later page repeats a row.
+    assert seen == [v.pk for v in reversed(visits)]
+
+
+def test_a_garbled_cursor_is_a_404_not_a_500(reception_api, office):
+    VisitFactory(office=office)
+    assert reception_api.get(VISITS + "?cursor=not-a-cursor").status_code == 404
 
 
 # --- Kiosk tokens (visits.authentication): check-in at the token's office only --------------------

@@ -241,9 +241,24 @@ def test_the_task_is_scheduled_by_celery_beat(settings):
     assert entry["task"] == purge_personal_data.name
 
 
-def test_scrub_json_keeps_non_personal_values():
-    value = {"minutes": 3, "list": [{"phone": "+4670"}, {"status": "ok"}], "name": ""}
-    assert scrub_json(value) == ({"minutes": 3, "list": [{"phone": REDACTED}, {"status": "ok"}], "name": ""}, True)
+def test_scrub_json_keeps_only_allow_listed_keys():
+    value = {
+        "minutes": 3,
+        "list": [{"phone": "+4670"}, {"status": "ok"}],
+        "name": "",
+        "surprise": "Amal Haddad 070-123 45 67",
+        "event": {"type": "confirmed", "by": "Amal"},
+    }
+    assert scrub_json(value) == (
+        {
+            "minutes": 3,
+            "list": REDACTED,
+            "name": "",
+            "surprise": REDACTED,
+            "event": {"type": "confirmed", "by": REDACTED},
+        },
+        True,
+    )
 
 
 def report_snapshot(date_from, date_to, *, source):

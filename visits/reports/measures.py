@@ -66,17 +66,26 @@ Z_95 = 1.959963984540054
 # --- step 1: counters -------------------------------------------------------------------------------
 
 
-def _used_q() -> Q:
-    """An interpreter was used: the officer recorded it, or a booking of the visit completed."""
-    completed = InterpreterBooking.objects.filter(visit=OuterRef("pk"), status=BookingStatus.COMPLETED)
-    return Q(outcome__interpreter_used=True) | Q(Exists(completed))
+def completed_visit_ids(visits: Any) -> Any:
+    """The ids of the visits in ``visits`` (a Visit queryset) that have a completed booking: the
+    booking half of "an interpreter was used", bounded by the caller's own visit filter (its window
+    of service dates), never every completed booking in history."""
+    return (
+        InterpreterBooking.objects.filter(status=BookingStatus.COMPLETED, visit__in=visits.order_by().values("pk"))
+        .order_by()
+        .values("visit_id")
+    )
 
 
-def visit_counter_expressions() -> dict[str, Any]:
-    """Aggregates over a Visit queryset. Each is a count of visits (hence additive)."""
+def visit_counter_expressions(*, completed_visits: Any) -> dict[str, Any]:
+    """Aggregates over a Visit queryset. Each is a count of visits (hence additive).
+
+    ``completed_visits``: the ids of those visits with a completed booking, as a subquery (see
+    ``completed_visit_ids``; the rollup refresh passes a CTE computed once per window)."""
     has_need = Q(language_need__isnull=False)
     wanted = Q(language_need__interpreter_wanted__in=WANTED_VALUES)
-    used = _used_q()
+    # An interpreter was used: the officer recorded it, or a booking of the visit completed.
+    used = Q(outcome__interpreter_used=True) | Q(pk__in=completed_visits)
     not_used = wanted & ~used
     exprs: dict[str, Any] = {
         "visits": Count("pk"),

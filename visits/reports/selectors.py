@@ -27,6 +27,7 @@ from visits.reports.measures import (
     Measures,
     annotate_connect,
     booking_counter_expressions,
+    completed_visit_ids,
     derive,
     is_outlier,
     visit_counter_expressions,
@@ -204,7 +205,7 @@ def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         keys["g"] = _VISIT_KEYS[q.group_by]
     if q.period:
         keys["p"] = _period_expr(q.period, "service_date")
-    return _collect(qs, keys, visit_counter_expressions())
+    return _collect(qs, keys, visit_counter_expressions(completed_visits=completed_visit_ids(qs)))
 
 
 def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:

@@ -1,9 +1,14 @@
 """Writes of the usage rollups. The counters are the SQL expressions of visits.reports.measures,
 run as INSERT ... SELECT so a rebuild of millions of visits never goes through Python objects.
 
-A refresh replaces whole office-days (delete + insert) under a row lock on the offices involved, so
-two refreshes of the same office-day (a write-triggered task and the beat task) serialise instead of
-inserting twice."""
+A refresh replaces whole office-days (delete + insert). Rollup writers (the dirty office-day refresh,
+the 10-minute and the nightly rebuild) serialise among themselves on a lock of the rollup table
+(``_lock_rollup_writers``), never on the office rows: a check-in locks its office row and never
+waits for a refresh, and a refresh never waits for a check-in.
+
+Which office-days to refresh: every write a report depends on marks its office-day dirty through
+visits.hooks.office_day_changed, in the write's own transaction; ``usage_dirty_days_refresh`` (a beat
+task every minute) claims the marks and recomputes each office-day once."""
 
 from __future__ import annotations
 
@@ -13,16 +18,17 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 
-from config.outbox.services import outbox_enqueue
 from interpreters.models import InterpreterBooking
-from visits.models import Office, Visit
+from visits.models import UsageDirtyDay, Visit
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     VISIT_COUNTER_NAMES,
     annotate_connect,
     booking_counter_expressions,
+    completed_visit_ids,
     visit_counter_expressions,
 )
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
@@ -52,9 +58,21 @@ def _aliased(dims: dict[str, Any]) -> dict[str, Any]:
     return {f"d_{name}": expr for name, expr in dims.items()}
 
 
-def visit_counter_rows(visits: QuerySet[Visit]) -> QuerySet:
+# The ids of the refreshed visits that have a completed booking, computed ONCE per window as a
+# materialised CTE in front of the INSERT (``_insert_select``): the 11 counters that ask "was an
+# interpreter used?" each read this small set instead of each scanning the bookings.
+USED_CTE = "rollup_completed_visits"
+USED_CTE_IDS = "SELECT visit_id FROM rollup_completed_visits"
+
+
+def visit_counter_rows(visits: QuerySet[Visit], completed_visits: Any = None) -> QuerySet:
+    """The visit counters per dimension row. ``completed_visits`` defaults to a subquery over
+    ``visits`` (for callers reading the rows directly rather than through ``_insert_select``)."""
     dims = _aliased(VISIT_DIMS)
-    return visits.order_by().annotate(**dims).values(*dims).annotate(**visit_counter_expressions())
+    if completed_visits is None:
+        completed_visits = completed_visit_ids(visits)
+    counters = visit_counter_expressions(completed_visits=completed_visits)
+    return visits.order_by().annotate(**dims).values(*dims).annotate(**counters)
 
 
 def booking_counter_rows(bookings: QuerySet[InterpreterBooking]) -> QuerySet:
@@ -64,14 +82,21 @@ def booking_counter_rows(bookings: QuerySet[InterpreterBooking]) -> QuerySet:
     )
 
 
-def _insert_select(table: str, dims: list[str], counters: tuple[str, ...], qs: QuerySet) -> None:
+def _insert_select(
+    table: str, dims: list[str], counters: tuple[str, ...], qs: QuerySet, cte: QuerySet | None = None
+) -> None:
+    """INSERT the rows of ``qs``; ``cte``, if given, is computed once in front as USED_CTE."""
     sql, params = qs.query.sql_with_params()
+    with_sql = ""
+    if cte is not None:
+        cte_sql, cte_params = cte.query.sql_with_params()
+        with_sql, params = f"WITH {USED_CTE} AS MATERIALIZED ({cte_sql}) ", (*cte_params, *params)
     columns = [*dims, *counters]
     select = ", ".join([*(f"s.d_{d}" for d in dims), *(f"s.{c}" for c in counters)])
     column_list = ", ".join(columns)
     with connection.cursor() as cursor:
         # Identifiers come from the rollup models and the ORM's own SQL; every value is a bound param.
-        cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {select} FROM ({sql}) s", params)  # noqa: S608  # nosec B608
+        cursor.execute(f"{with_sql}INSERT INTO {table} ({column_list}) SELECT {select} FROM ({sql}) s", params)  # noqa: S608  # nosec B608
 
 
 def _insert_office_rows(where: str, params: list[Any]) -> None:
@@ -99,7 +124,10 @@ def _replace(*, visits: QuerySet[Visit], bookings: QuerySet[InterpreterBooking],
              where: str, params: list[Any]) -> None:  # fmt: skip
     for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
         model.objects.filter(rollup_filter)._raw_delete(connection.alias)
-    _insert_select(DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, visit_counter_rows(visits))
+    counters = visit_counter_rows(visits, RawSQL(USED_CTE_IDS, ()))  # noqa: S611  # nosec B611 - a constant
+    _insert_select(
+        DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, counters, cte=completed_visit_ids(visits)
+    )
     _insert_select(
         DailyBookingUsage._meta.db_table, list(BOOKING_DIMS), BOOKING_COUNTER_NAMES, booking_counter_rows(bookings)
     )
@@ -125,12 +153,22 @@ def _replace_months(*, first: date, last: date, office_id: int | None = None) ->
     _insert_select(MonthlyOfficeUsage._meta.db_table, ["month", "office_id"], names, sums)
 
 
+def _lock_rollup_writers() -> None:
+    """Serialise rollup writers: two refreshes of one office-day must not both delete and insert it
+    (DailyBookingUsage has no unique key to stop a double insert). SHARE ROW EXCLUSIVE conflicts
+    with itself and with other writers of this table, but not with readers (reports take ACCESS
+    SHARE) and not with anything a check-in does (it never touches the rollups). Released at commit.
+    One table stands for all four: only the functions in this module write them, all through here.
+    SQLite serialises every writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {DailyOfficeUsage._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
 def usage_rollup_refresh(*, office_id: int, day: date) -> None:
     """Recompute one office-day of every rollup from the raw rows. Idempotent."""
     with transaction.atomic():
-        # The lock serialises refreshes of this office; check-in holds it only for an instant.
-        if not list(Office.objects.select_for_update().filter(pk=office_id).values_list("pk", flat=True)):
-            return
+        _lock_rollup_writers()
         _replace(
             visits=Visit.objects.filter(office_id=office_id, service_date=day),
             bookings=InterpreterBooking.objects.filter(visit__office_id=office_id, visit__service_date=day),
@@ -139,6 +177,44 @@ def usage_rollup_refresh(*, office_id: int, day: date) -> None:
             params=[office_id, day],
         )
         _replace_months(first=day, last=day, office_id=office_id)
+
+
+def usage_dirty_days_claim(*, limit: int) -> list[tuple[int, date]]:
+    """Take up to ``limit`` dirty office-days off the list, oldest mark first, and commit at once.
+
+    Races, and why each ends right:
+    - Two refresh tasks claiming at once: SKIP LOCKED hands each mark to one of them only.
+    - A write marking an office-day after the claim commits: the mark was deleted, so its INSERT
+      creates a new one, which the next run refreshes (this run may or may not already see the write).
+    - A write marking it while the claim is open: its INSERT waits for the claim's commit (the
+      unique key), then inserts a new mark, as above. The claim is two short statements, so the
+      wait is as short as a check-in's own.
+    The mark is deleted BEFORE the recompute (not after) so no write can slip between the
+    recompute's read and the mark's deletion. A crash between claim and recompute loses the marks;
+    the 10-minute beat refresh of today and yesterday (and the nightly rebuild) repair that."""
+    with transaction.atomic():
+        rows = list(
+            UsageDirtyDay.objects.select_for_update(skip_locked=True)
+            .order_by("marked_at", "pk")
+            .values_list("pk", "office_id", "day")[:limit]
+        )
+        UsageDirtyDay.objects.filter(pk__in=[pk for pk, _office, _day in rows])._raw_delete(connection.alias)
+    return [(office_id, day) for _pk, office_id, day in rows]
+
+
+def usage_dirty_days_refresh(*, limit: int = 1000) -> int:
+    """Recompute every dirty office-day once (each in its own short transaction). Returns how many."""
+    claimed = usage_dirty_days_claim(limit=limit)
+    for done, (office_id, day) in enumerate(claimed):
+        try:
+            usage_rollup_refresh(office_id=office_id, day=day)
+        except Exception:
+            # Put the unfinished marks back so the retry (or the next run) does them.
+            UsageDirtyDay.objects.bulk_create(
+                [UsageDirtyDay(office_id=o, day=d) for o, d in claimed[done:]], ignore_conflicts=True
+            )
+            raise
+    return len(claimed)
 
 
 def usage_rollups_rebuild(*, since: date | None = None, until: date | None = None, progress: bool = False) -> int:
@@ -162,7 +238,7 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
         iterator = tqdm(chunks, unit="month", desc="rollups")
     for lo, hi in iterator:
         with transaction.atomic():
-            list(Office.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+            _lock_rollup_writers()
             _replace(
                 visits=Visit.objects.filter(service_date__range=(lo, hi)),
                 bookings=InterpreterBooking.objects.filter(visit__service_date__range=(lo, hi)),
@@ -176,12 +252,3 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
             for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     return (last - first).days + 1
-
-
-def usage_rollup_touch(*, office_id: int, service_date: date) -> None:
-    """Refresh an office-day's rollups once the caller's transaction commits (nothing is enqueued if
-    it rolls back)."""
-    day = service_date.isoformat()
-    outbox_enqueue(
-        task="reports.usage_rollup_refresh", args=[office_id, day], dedupe_key=f"rollup:{office_id}:{day}"
-    )

@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from visits.models import Visit
-from visits.reports.services import usage_rollup_refresh, usage_rollups_rebuild
+from visits.reports.services import usage_dirty_days_refresh, usage_rollup_refresh, usage_rollups_rebuild
 
 
 @shared_task(
@@ -24,6 +24,19 @@ def usage_rollup_refresh_task(office_id: int, day: str) -> None:
 
 
 @shared_task(
+    name="reports.usage_dirty_days_refresh",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def usage_dirty_days_refresh_task() -> int:
+    """Beat, every minute: recompute each office-day some write marked dirty, once."""
+    return usage_dirty_days_refresh()
+
+
+@shared_task(
     name="reports.usage_rollups_refresh_recent",
     acks_late=True,
     autoretry_for=(OperationalError,),
@@ -32,8 +45,8 @@ def usage_rollup_refresh_task(office_id: int, day: str) -> None:
     max_retries=3,
 )
 def usage_rollups_refresh_recent_task(days: int = 2) -> int:
-    """Beat: recompute the last ``days`` days for every office, catching writes that no hook touched
-    (bookings and outcomes changed by the agency's callbacks, late corrections)."""
+    """Beat: recompute the last ``days`` days for every office, a safety net for marks lost between
+    a claim and its recompute (a worker killed mid-run) and for writes that call no hook."""
     today = timezone.localdate()
     since = today - timedelta(days=max(1, days) - 1)
     offices = set(Visit.objects.filter(service_date__range=(since, today)).values_list("office_id", flat=True))

@@ -1,6 +1,8 @@
-"""The rollups stay current: every write a report depends on refreshes its office-day once the write
-commits, and a refresh or rebuild always leaves the rows a full rebuild would write."""
+"""The rollups stay current: every write a report depends on marks its office-day dirty, the periodic
+refresh recomputes it, and a refresh or rebuild always leaves the rows a full rebuild would write."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -12,9 +14,9 @@ from interpreters.services.bookings import booking_request, booking_transition
 from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory, RankingFactory
 from tests.visits.reports.data import DAY, B, local, visit_with
-from visits.models import County, VisitStatus
+from visits.models import County, UsageDirtyDay, VisitStatus
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage
-from visits.reports.services import usage_rollup_refresh, usage_rollups_rebuild
+from visits.reports.services import usage_dirty_days_refresh, usage_rollup_refresh, usage_rollups_rebuild
 from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_outcome_record
 
 ROLLUPS = (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage)
@@ -38,6 +40,15 @@ def rebuilt() -> dict[str, list[tuple]]:
     return rows
 
 
+@contextmanager
+def refreshed() -> Iterator[None]:
+    """Run the writes in the block, then the periodic refresh of the office-days they marked."""
+    yield
+    assert UsageDirtyDay.objects.exists(), "the write marked nothing"
+    usage_dirty_days_refresh()
+    assert not UsageDirtyDay.objects.exists()
+
+
 def office_day(office) -> DailyOfficeUsage:
     return DailyOfficeUsage.objects.get(office=office, day=DAY)
 
@@ -50,12 +61,12 @@ def desk(db):
     return {"office": office, "authority": AuthorityFactory(), "agency": agency}
 
 
-def test_a_check_in_and_a_language_need_refresh_their_office_day(desk, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def test_a_check_in_and_a_language_need_refresh_their_office_day(desk):
+    with refreshed():
         visit = visit_check_in(**desk_args(desk), checked_in_by=None, now=local(DAY, 9))
     assert (office_day(desk["office"]).visits, office_day(desk["office"]).need) == (1, 0)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with refreshed():
         language_need_record(visit=visit, need=LanguageNeedInput(language="so"), recorded_by=None)
     row = office_day(desk["office"])
     assert (row.visits, row.need, row.wanted, row.gap_unrecorded) == (1, 1, 1, 1)
@@ -67,24 +78,24 @@ def desk_args(desk) -> dict:
     return {"office": desk["office"], "authority": desk["authority"]}
 
 
-def test_recording_the_outcome_refreshes_the_gap(desk, django_capture_on_commit_callbacks):
+def test_recording_the_outcome_refreshes_the_gap(desk):
     visit = visit_with(**desk_args(desk), at=local(DAY, 9), need=("ar", "yes"))
     usage_rollups_rebuild()
     assert office_day(desk["office"]).gap_unrecorded == 1
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with refreshed():
         visit_outcome_record(visit=visit, interpreter_used=False, reason_not_used="relative", recorded_by=None)
     row = office_day(desk["office"])
     assert (row.gap_unrecorded, row.gap_relative, row.wanted_used) == (0, 1, 0)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with refreshed():
         visit_outcome_record(visit=visit, interpreter_used=True, recorded_by=None)
     row = office_day(desk["office"])
     assert (row.gap_relative, row.wanted_used) == (0, 1)
     assert snapshot() == rebuilt()
 
 
-def test_booking_transitions_refresh_the_booking_counters(desk, django_capture_on_commit_callbacks):
+def test_booking_transitions_refresh_the_booking_counters(desk):
     visit = visit_with(**desk_args(desk), at=local(DAY, 9), need=("ar", "yes"))
     booking = BookingFactory(
         visit=visit, agency=desk["agency"], status=BookingStatus.PENDING, requested_at=local(DAY, 9, 5)
@@ -98,7 +109,7 @@ def test_booking_transitions_refresh_the_booking_counters(desk, django_capture_o
         (BookingStatus.COMPLETED, {"minutes_used": 20, "cost_ore": 32800}, local(DAY, 9, 30)),
     ]
     for to_status, changes, now in steps:
-        with django_capture_on_commit_callbacks(execute=True):
+        with refreshed():
             booking_transition(booking=booking, to_status=to_status, source="agency", changes=changes, now=now)
         assert snapshot() == rebuilt(), to_status
 
@@ -108,29 +119,29 @@ def test_booking_transitions_refresh_the_booking_counters(desk, django_capture_o
     assert row.connect_b05 == 1  # confirmed 120 s after the request
 
 
-def test_requesting_a_booking_and_closing_the_visit_refresh_the_rollups(desk, django_capture_on_commit_callbacks):
+def test_requesting_a_booking_and_closing_the_visit_refresh_the_rollups(desk):
     visit = visit_with(**desk_args(desk), at=local(DAY, 9), need=("ar", "yes"))
     visit.status = VisitStatus.IN_SERVICE
     visit.save(update_fields=["status"])
     usage_rollups_rebuild()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with refreshed():
         booking_request(visit=visit, requested_by=None, modality=Modality.PHONE, now=local(DAY, 9, 5))
     assert office_day(desk["office"]).bookings == 1
     assert snapshot() == rebuilt()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with refreshed():
         visit_close(visit=visit, status=VisitStatus.LEFT, by=None, now=local(DAY, 9, 20))
     assert snapshot() == rebuilt()
     assert office_day(desk["office"]).bookings == 1
 
 
-def test_nothing_is_refreshed_when_the_write_rolls_back(desk, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            visit_check_in(**desk_args(desk), checked_in_by=None, now=local(DAY, 9))
-            raise RuntimeError("the caller fails after the check-in")
-    assert callbacks == []
+def test_nothing_is_marked_when_the_write_rolls_back(desk):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        visit_check_in(**desk_args(desk), checked_in_by=None, now=local(DAY, 9))
+        raise RuntimeError("the caller fails after the check-in")
+    assert not UsageDirtyDay.objects.exists()
+    assert usage_dirty_days_refresh() == 0
     assert not DailyOfficeUsage.objects.exists()
 
 

@@ -1,0 +1,240 @@
+"""bench/checkin.py --server: start gunicorn, drive it from threads, print the figures."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from visits.models import Authority, Office, OfficeMembership, StaffRole
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TARGET_RATIO = 0.50
+CHECK_IN, BARE = "/api/v1/visits/", "/bench/bare/"
+
+
+@dataclass
+class Sample:
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def database_ready() -> str | None:
+    """Why the database cannot be used, or None."""
+    if connection.vendor != "postgresql":
+        return "--server needs PostgreSQL: set DATABASE_URL=postgres://…"
+    try:
+        plan = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    except Exception as exc:  # noqa: BLE001 - no server, no database: say so
+        return f"cannot reach the database: {exc}"
+    if plan:
+        return f"{len(plan)} migrations not applied: run manage.py migrate"
+    if not Office.objects.filter(active=True).exists() or not Authority.objects.filter(active=True).exists():
+        return "no active office or authority: run manage.py seed_demo --no-visits (or generate_visits)"
+    return None
+
+
+def prepare() -> tuple[dict[str, str], dict]:
+    """A receptionist at one office, signed in (a session row) with a CSRF token: the headers and body
+    every check-in sends."""
+    office = Office.objects.filter(active=True).order_by("pk").first()
+    authority = Authority.objects.filter(active=True).order_by("pk").first()
+    user, _created = get_user_model().objects.get_or_create(username="bench-reception")
+    OfficeMembership.objects.get_or_create(user=user, office=office, role=StaffRole.RECEPTIONIST)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session.create()
+    csrf = secrets.token_hex(16)  # 32 characters, as Django's CSRF cookie
+    headers = {
+        "Content-Type": "application/json",
+        "Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}",
+        "X-CSRFToken": csrf,
+        # Behind the TLS proxy production expects: no redirect to https, and CSRF checks the Referer.
+        "X-Forwarded-Proto": "https",
+    }
+    body = {
+        "office": office.pk,
+        "authority": authority.code,
+        "language_need": {"language": "ar", "interpreter_wanted": "yes"},
+    }
+    return headers, body
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(args: argparse.Namespace, port: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.server.settings",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DJANGO_DEBUG": "0",
+        # The budget is for real clients; here it would only answer 429 to the bench.
+        "TOLKDESK_THROTTLE_USER": "1000000/min",
+    }
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--chdir", str(ROOT),
+        "--workers", str(args.workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", BARE, headers={"X-Forwarded-Proto": "https"})
+            conn.getresponse().read()
+            return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def run(port: int, path: str, headers: dict[str, str], body: bytes, requests: int, concurrency: int) -> Sample:
+    """``requests`` POSTs to ``path`` from ``concurrency`` threads, each with its own connection."""
+    sample = Sample()
+    lock = threading.Lock()
+    per_thread = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
+    start = threading.Barrier(concurrency + 1)
+
+    def worker(count: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        own = Sample()
+        start.wait()
+        for _ in range(count):
+            began = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                content = response.read()
+            except OSError as exc:
+                own.errors.append(str(exc))
+                conn.close()
+                continue
+            own.latencies_ms.append((time.perf_counter() - began) * 1000)
+            if response.status != 201:
+                own.errors.append(f"{response.status}: {content[:200]!r}")
+            own.statements.append(int(response.getheader("X-Statements", "-1")))
+        conn.close()
+        with lock:
+            sample.latencies_ms += own.latencies_ms
+            sample.statements += own.statements
+            sample.errors += own.errors
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    sample.seconds = time.perf_counter() - began
+    return sample
+
+
+def summary(label: str, samples: list[Sample]) -> str:
+    latencies = [ms for s in samples for ms in s.latencies_ms]
+    statements = [n for s in samples for n in s.statements]
+    return (
+        f"    {label:<9} p50 {percentile(latencies, 0.50):7.1f} ms  p95 {percentile(latencies, 0.95):7.1f} ms  "
+        f"p99 {percentile(latencies, 0.99):7.1f} ms  median {statistics.median(s.rate for s in samples):6.1f} req/s  "
+        f"statements/request {statistics.median(statements):.0f}"
+    )
+
+
+def run_server_bench(args: argparse.Namespace) -> int:
+    problem = database_ready()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    headers, payload = prepare()
+    body = json.dumps(payload).encode()
+    port = free_port()
+    headers = {**headers, "Referer": f"https://127.0.0.1:{port}/"}
+    log = Path(tempfile.mkdtemp(prefix="bench-checkin-")) / "gunicorn.log"
+    server = start_gunicorn(args, port, log)
+    try:
+        if not wait_until_up(port, server):
+            print(f"gunicorn did not start; see {log}", file=sys.stderr)
+            return 2
+        print(
+            f"database: {connection.settings_dict['NAME']}; gunicorn {args.workers} sync workers, production "
+            f"settings, cache {args.cache_url or 'local memory'}; {args.requests} requests per round and target; "
+            f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        for path in (CHECK_IN, BARE):  # warm every worker (connections, imports, CLDR names)
+            run(port, path, headers, body, args.workers * 4, args.workers)
+        results: dict[tuple[int, str], list[Sample]] = {}
+        ratios: dict[int, list[float]] = {1: [], 16: []}
+        failed = False
+        for round_no in range(1, args.rounds + 1):
+            for concurrency in (1, 16):
+                order = (CHECK_IN, BARE) if round_no % 2 else (BARE, CHECK_IN)
+                got = {path: run(port, path, headers, body, args.requests, concurrency) for path in order}
+                for path, sample in got.items():
+                    results.setdefault((concurrency, path), []).append(sample)
+                    if sample.errors:
+                        failed = True
+                        print(f"    {path} c={concurrency}: {len(sample.errors)} failed, e.g. {sample.errors[0]}")
+                ratio = got[CHECK_IN].rate / got[BARE].rate if got[BARE].rate else 0.0
+                ratios[concurrency].append(ratio)
+                print(
+                    f"round {round_no} c={concurrency:<2}  check-in {got[CHECK_IN].rate:6.1f} req/s  "
+                    f"bare {got[BARE].rate:6.1f} req/s  ratio {ratio:.3f}  load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
+        for concurrency in (1, 16):
+            print(f"c={concurrency}: ratio check-in/bare, median of {args.rounds} rounds: "
+                  f"{statistics.median(ratios[concurrency]):.3f}")  # fmt: skip
+            print(summary("check-in", results[(concurrency, CHECK_IN)]))
+            print(summary("bare", results[(concurrency, BARE)]))
+        print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        met = statistics.median(ratios[16]) >= TARGET_RATIO
+        print(f"target: ratio at 16 connections >= {TARGET_RATIO:.2f} {'met' if met else 'MISSED'}")
+        return 0 if met and not failed else 1
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
