@@ -8,15 +8,16 @@ busy queue. Prints median / p95 and queries per request.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tolkdesk_x .venv/bin/python bench/checkin.py
 
 Server (--server): gunicorn (sync workers) with the production settings on the PostgreSQL database
-in DATABASE_URL, as it is (migrated; any history in it stays: check-ins are added to today's queue
-of one office). The API check-in with a language need (POST /api/v1/visits/) is measured against a
-bare DRF view (same middleware, authentication, permission, throttles and parser, no work) in the
-same run: interleaved rounds, each at 1 and 16 connections. Prints per round req/s and the ratio
+in DATABASE_URL, as it is (migrated; any history in it stays: check-ins are added to today's queues
+of --offices offices, connection i at office i mod n). The API check-in with a language need
+(POST /api/v1/visits/) is measured against a bare DRF view (same middleware, authentication,
+permission, throttles and parser, no work) in the same run: interleaved rounds, each at 1 and 16
+connections. Prints per round req/s and the ratio
 check-in/bare, then p50/p95/p99 and SQL statements per request (counted in the server) and the load
 average, since the machine may be shared. Target (issue 16): ratio >= 0.50 at 16 connections.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tolkdesk_bench .venv/bin/python bench/checkin.py \
-        --server [--rounds 8] [--requests 160] [--workers 4] [--cache-url redis://127.0.0.1:6379/11]
+        --server [--rounds 8] [--requests 160] [--workers 4] [--offices 16] [--cache-url redis://127.0.0.1:6379/11]
 
 Exit codes: 0 target met, 1 target missed or requests failed, 2 the database is not ready.
 """
@@ -76,9 +77,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=8, help="--server: interleaved rounds")
     parser.add_argument("--workers", type=int, default=4, help="--server: gunicorn sync workers")
     parser.add_argument("--cache-url", default="", help="--server: CACHE_URL for the server (default local memory)")
+    parser.add_argument("--offices", type=int, default=16, help="--server: offices the connections check in at")
     args = parser.parse_args()
-    if args.requests < 16 or args.rounds < 1 or args.workers < 1:
-        parser.error("--requests must be at least 16, --rounds and --workers at least 1")
+    if args.requests < 16 or args.rounds < 1 or args.workers < 1 or args.offices < 1:
+        parser.error("--requests must be at least 16, --rounds, --workers and --offices at least 1")
     if args.server:
         from bench.server.run import run_server_bench
 

@@ -76,13 +76,20 @@ def logging_config(*, fmt: str, level: str, request_level: str) -> dict[str, Any
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "config.logs.RequestIdFilter"},
+            "client_errors": {"()": "config.log_filters.ClientErrorsWithoutTraceback"},
+        },
         "formatters": {
             "plain": {"format": plain},
             "json": {"()": "config.logs.JsonFormatter"},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["request_id"]},
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": fmt,
+                "filters": ["request_id", "client_errors"],
+            },
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {

@@ -231,6 +231,15 @@ SPECS: list[Spec] = [
         api=False,
         ok=(302,),
     ),
+    # The world's visits are open: an allowed role is told there is nothing to reopen (400).
+    Spec(
+        "reopen visit page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/reopen/",
+        action=Action.VISIT_STATUS,
+        api=False,
+        ok=(400,),
+    ),
     # Money issue
     Spec(
         "price estimate",

@@ -370,6 +370,7 @@ def test_the_pages_go_to_login_when_a_poll_answers_401():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    for script in ("static/js/checkin.js", "static/interpreters/visit.js"):
+    # The queues poll from static/js/queue-refresh.js (both queue pages), the visit page from visit.js.
+    for script in ("static/js/queue-refresh.js", "static/interpreters/visit.js"):
         text = (root / script).read_text()
         assert "status === 401" in text and "login_url" in text, script

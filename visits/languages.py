@@ -84,6 +84,11 @@ def _display_name(parsed: langcodes.Language, in_locale: Locale, base_name: str 
     return f"{base_name} ({', '.join(qualifiers)})" if qualifiers else base_name
 
 
+def cldr_knows(code: str) -> bool:
+    """Whether CLDR (or our list of its gaps) names this language subtag itself."""
+    return code in CLDR_GAPS or bool(Locale.parse("sv").languages.get(code))
+
+
 @lru_cache(maxsize=2048)
 def language_names(tag: str) -> LanguageNames:
     """Swedish, English and native names of a normalised tag. Falls back to the tag itself
@@ -92,8 +97,14 @@ def language_names(tag: str) -> LanguageNames:
     base = parsed.language or tag
     gap = CLDR_GAPS.get(base, {})
     sv, en = Locale.parse("sv"), Locale.parse("en")
-    name_sv = _display_name(parsed, sv, sv.languages.get(base) or gap.get("sv")) or tag
-    name_en = _display_name(parsed, en, en.languages.get(base) or gap.get("en")) or tag
+    if not (sv.languages.get(base) or gap):
+        # A three-letter code CLDR files under its two-letter twin (kur -> ku, fas -> fa, zho -> zh).
+        twin = langcodes.Language.get(base).language
+        if twin and twin != base and sv.languages.get(twin):
+            base = twin
+    # A valid code nobody has named still gets a readable label, not the bare code twice.
+    name_sv = _display_name(parsed, sv, sv.languages.get(base) or gap.get("sv")) or f"språkkod {tag}"
+    name_en = _display_name(parsed, en, en.languages.get(base) or gap.get("en")) or f"language code {tag}"
 
     endonym: str | None = None
     own = None if gap else _babel_locale(tag) or _babel_locale(base)
@@ -106,6 +117,6 @@ def language_names(tag: str) -> LanguageNames:
         code=tag,
         name_sv=name_sv,
         name_en=name_en,
-        endonym=endonym or name_en,
+        endonym=endonym or (name_en if name_en != f"language code {tag}" else tag),
         rtl=script in RTL_SCRIPTS,
     )

@@ -92,6 +92,16 @@ class Language(models.Model):
     name_sv_override = models.CharField(_("Swedish name override"), max_length=80, blank=True)
     name_en_override = models.CharField(_("English name override"), max_length=80, blank=True)
     endonym_override = models.CharField(_("endonym override"), max_length=80, blank=True)
+    # Catalogue data, not display names (those come from CLDR): what people say at the desk.
+    search_aliases = models.CharField(
+        _("search words"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Other names people use for it, comma-separated (e.g. farsi, sorani, kurdiska). "
+            "The picker's search finds them; they are never shown."
+        ),
+    )
 
     class Meta:
         ordering = ["rank", "code"]

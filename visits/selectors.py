@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from visits.models import Authority, Language, Office, OfficeMembership, StaffingDay, Visit, VisitStatus
+from visits.models import Authority, Language, LanguageNeed, Office, OfficeMembership, StaffingDay, Visit, VisitStatus
 
 
 def offices_for_user(user: User | AnonymousUser, *, roles: Sequence[str] | None = None) -> QuerySet[Office]:
@@ -73,3 +73,20 @@ def picker_languages() -> QuerySet[Language]:
 def staffing_days(*, office: Office, since: dt.date, until: dt.date) -> QuerySet[StaffingDay]:
     """One office's officer hours between two dates (inclusive), by date."""
     return StaffingDay.objects.filter(office=office, date__range=(since, until)).order_by("date")
+
+
+# How many languages the check-in page shows before the receptionist searches.
+FEATURED_LANGUAGES = 8
+
+
+def office_top_languages(*, office: Office, limit: int = FEATURED_LANGUAGES, days: int = 90) -> list[str]:
+    """The language tags flagged most often at this office lately, most frequent first: the
+    check-in page shows these first and the rest behind search."""
+    since = timezone.localdate() - dt.timedelta(days=days)
+    return list(
+        LanguageNeed.objects.filter(visit__office=office, visit__service_date__gte=since)
+        .values("language")
+        .annotate(visits=Count("pk"))
+        .order_by("-visits", "language")
+        .values_list("language", flat=True)[:limit]
+    )

@@ -2,7 +2,7 @@
 
 import csv
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -56,8 +56,11 @@ def visit_check_in(
     visitor_phone: str = "",
     note: str = "",
     now: datetime | None = None,
+    also: Callable[[Visit], object] | None = None,
 ) -> Visit:
-    """Register a visitor at the desk and, when flagged, the language need, in one transaction."""
+    """Register a visitor at the desk and, when flagged, the language need, in one transaction.
+    `also(visit)` runs inside that transaction, last: the page stores its one-time form token
+    there (config.idempotency), so the token and the visit commit or roll back together."""
     if not office.active:
         raise DomainError(_("This office is not active."), field="office", code="inactive")
     if not authority.active:
@@ -105,6 +108,8 @@ def visit_check_in(
                 recorded_at=now,
             )
         office_day_changed(office_id=visit.office_id, day=visit.service_date)
+        if also is not None:
+            also(visit)
     return visit
 
 
@@ -175,6 +180,30 @@ def visit_set_status(
             update_fields.append("served_by")
         locked.save(update_fields=update_fields)
         office_day_changed(office_id=locked.office_id, day=locked.service_date)
+    return locked
+
+
+def visit_reopen(*, visit: Visit, by: User | None, now: datetime | None = None) -> Visit:
+    """Undo closing a visit by mistake (the wrong row, "visitor left" clicked too soon): back to in
+    service, or to waiting if service never started. The outcome recorded at closing goes too, so
+    it is asked again when the visit really ends. Only on the visit's own day, while its report day
+    is still open. django-auditlog records the change with the officer as actor."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.status not in (VisitStatus.DONE, VisitStatus.LEFT):
+            raise DomainError(
+                _("This visit is not closed, so there is nothing to reopen."), field="status", code="open"
+            )
+        if locked.service_date != timezone.localdate(now):
+            raise DomainError(_("Only today's visits can be reopened."), field="visit", code="not_today")
+        locked.status = VisitStatus.IN_SERVICE if locked.started_at else VisitStatus.WAITING
+        locked.ended_at = None
+        locked.save(update_fields=["status", "ended_at", "updated_at"])
+        for outcome in VisitOutcome.objects.filter(visit=locked):
+            outcome.delete()  # one by one: each deletion is in the audit log
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+    logger.info("visit %s reopened by user %s", locked.pk, getattr(by, "pk", None))
     return locked
 
 

@@ -58,7 +58,9 @@ class StaffingDayApi(APIView):
             max_digits=6, decimal_places=2, min_value=Decimal("0"), max_value=MAX_OFFICER_HOURS
         )
 
-    @extend_schema(responses={200: StaffingDayOutputSerializer, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND})
+    @extend_schema(
+        responses={200: StaffingDayOutputSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS}
+    )
     def get(self, request: Request, office_id: int, day: str) -> Response:
         office = _office_for_staffing(request, office_id)
         row = get_object_or_404(StaffingDay, office=office, date=_parse_day(day))
@@ -83,7 +85,7 @@ class StaffingDayApi(APIView):
             StaffingDayOutputSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @extend_schema(responses={204: None, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND})
+    @extend_schema(responses={204: None, 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND})
     def delete(self, request: Request, office_id: int, day: str) -> Response:
         office = _office_for_staffing(request, office_id)
         if not staffing_day_delete(office=office, day=_parse_day(day)):

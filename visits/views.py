@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,20 +16,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.idempotency.forms import form_claim, form_replay, form_result_save
+from config.idempotency.selectors import idempotency_record_find
 from config.request_types import AuthenticatedHttpRequest
 from visits.errors import DomainError
 from visits.forms import CheckInForm
 from visits.models import InterpreterWanted, Language, LanguageNeed, Office, Visit, VisitStatus
 from visits.permissions import Action, offices_for_action
-from visits.picker import LanguageLabel, label_for_tag, picker_tiles
+from visits.picker import LanguageLabel, featured_first, label_for_tag, picker_tiles
 from visits.selectors import (
+    FEATURED_LANGUAGES,
     active_authorities,
     default_office_for_user,
     most_common_authority,
     office_queue_today,
+    office_top_languages,
     picker_languages,
 )
-from visits.services import visit_check_in
+from visits.services import LanguageNeedInput, visit_check_in
 
 SESSION_OFFICE_KEY = "checkin_office_id"
 
@@ -108,32 +113,46 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     form_kwargs: dict[str, Any] = {"authorities": active_authorities(), "languages": languages}
     if request.method == "POST":
         form = CheckInForm(request.POST, **form_kwargs)
+        claim = form_claim(request)
+        if claim is not None and (record := idempotency_record_find(claim)) is not None:
+            # The Back button or a double click sent this form again: show what the first did.
+            return form_replay(request, record)
         if form.is_valid():
+            done_url = f"{reverse('visits:check-in')}?office={office.pk}"
+            need = form.cleaned_data["need"]
+
+            def remember(visit: Visit) -> None:
+                if claim is not None:
+                    message = (messages.SUCCESS, _read_back(visit, need), "queue-number")
+                    form_result_save(claim, location=done_url, shown=[message])
+
             try:
                 visit = visit_check_in(
                     office=office,
                     authority=form.cleaned_data["authority"],
                     checked_in_by=request.user,
-                    language_need=form.cleaned_data["need"],
+                    language_need=need,
                     visitor_name=form.cleaned_data["visitor_name"],
                     visitor_phone=form.cleaned_data["visitor_phone"] or "",
+                    also=remember,
                 )
+            except IntegrityError:
+                # A twin submission of this form won the race: its visit is the one.
+                if claim is None or (record := idempotency_record_find(claim)) is None:
+                    raise
+                return form_replay(request, record)
             except (DomainError, ValidationError) as err:
                 form.add_domain_error(err)
             else:
-                text = _("Checked in. Queue number: %(number)s") % {"number": visit.queue_number}
-                if (need := form.cleaned_data["need"]) is not None:
-                    # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
-                    text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
-                        "language": label_for_tag(visit.language_need.language).name,
-                        "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
-                    }
-                messages.success(request, text, extra_tags="queue-number")
-                return redirect(f"{reverse('visits:check-in')}?office={office.pk}")
+                messages.success(request, _read_back(visit, need), extra_tags="queue-number")
+                return redirect(done_url)
     else:
         authority = most_common_authority(office=office)
         form = CheckInForm(initial={"authority": authority.pk if authority else None}, **form_kwargs)
 
+    tiles, featured = featured_first(
+        picker_tiles(languages), top=office_top_languages(office=office), count=FEATURED_LANGUAGES
+    )
     return render(
         request,
         "visits/check_in.html",
@@ -141,13 +160,26 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "office": office,
             "offices": _desk_offices(request),
-            "tiles": picker_tiles(languages),
+            "tiles": tiles,
+            "featured": featured,
             "swedish": label_for_tag("sv"),
             "selected_language": form["language"].value() or "",
             "queue": _queue_rows(office),
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _read_back(visit: Visit, need: LanguageNeedInput | None) -> str:
+    text = _("Checked in. Queue number: %(number)s") % {"number": visit.queue_number}
+    if need is not None:
+        # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
+        text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
+            "language": label_for_tag(visit.language_need.language).name
+            + (f" ({visit.language_need.dialect})" if visit.language_need.dialect else ""),
+            "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
+        }
+    return text
 
 
 @login_required

@@ -62,13 +62,15 @@ def database_ready() -> str | None:
     return None
 
 
-def prepare() -> tuple[dict[str, str], dict]:
-    """A receptionist at one office, signed in (a session row) with a CSRF token: the headers and body
-    every check-in sends."""
-    office = Office.objects.filter(active=True).order_by("pk").first()
+def prepare(offices: int) -> tuple[dict[str, str], list[dict]]:
+    """A receptionist at ``offices`` offices, signed in (a session row) with a CSRF token: the headers
+    every request sends, and one check-in body per office (connection i checks in at office i mod n:
+    check-ins at ONE office queue on its row lock, which numbers the queue)."""
+    chosen = list(Office.objects.filter(active=True).order_by("pk")[:offices])
     authority = Authority.objects.filter(active=True).order_by("pk").first()
     user, _created = get_user_model().objects.get_or_create(username="bench-reception")
-    OfficeMembership.objects.get_or_create(user=user, office=office, role=StaffRole.RECEPTIONIST)
+    for office in chosen:
+        OfficeMembership.objects.get_or_create(user=user, office=office, role=StaffRole.RECEPTIONIST)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -82,12 +84,15 @@ def prepare() -> tuple[dict[str, str], dict]:
         # Behind the TLS proxy production expects: no redirect to https, and CSRF checks the Referer.
         "X-Forwarded-Proto": "https",
     }
-    body = {
-        "office": office.pk,
-        "authority": authority.code,
-        "language_need": {"language": "ar", "interpreter_wanted": "yes"},
-    }
-    return headers, body
+    bodies = [
+        {
+            "office": office.pk,
+            "authority": authority.code,
+            "language_need": {"language": "ar", "interpreter_wanted": "yes"},
+        }
+        for office in chosen
+    ]
+    return headers, bodies
 
 
 def free_port() -> int:
@@ -100,7 +105,8 @@ def start_gunicorn(args: argparse.Namespace, port: int, log: Path) -> subprocess
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.server.settings",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        # The key that signed the bench's session (prepare()): the server must accept it.
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_DEBUG": "0",
         # The budget is for real clients; here it would only answer 429 to the bench.
         "TOLKDESK_THROTTLE_USER": "1000000/min",
@@ -130,14 +136,15 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> b
     return False
 
 
-def run(port: int, path: str, headers: dict[str, str], body: bytes, requests: int, concurrency: int) -> Sample:
-    """``requests`` POSTs to ``path`` from ``concurrency`` threads, each with its own connection."""
+def run(port: int, path: str, headers: dict[str, str], bodies: list[bytes], requests: int, concurrency: int) -> Sample:
+    """``requests`` POSTs to ``path`` from ``concurrency`` threads, each with its own connection
+    (thread i sends bodies[i mod len(bodies)])."""
     sample = Sample()
     lock = threading.Lock()
     per_thread = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
     start = threading.Barrier(concurrency + 1)
 
-    def worker(count: int) -> None:
+    def worker(count: int, body: bytes) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         own = Sample()
         start.wait()
@@ -161,7 +168,7 @@ def run(port: int, path: str, headers: dict[str, str], body: bytes, requests: in
             sample.statements += own.statements
             sample.errors += own.errors
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
+    threads = [threading.Thread(target=worker, args=(n, bodies[i % len(bodies)])) for i, n in enumerate(per_thread)]
     for thread in threads:
         thread.start()
     start.wait()
@@ -187,8 +194,8 @@ def run_server_bench(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    headers, payload = prepare()
-    body = json.dumps(payload).encode()
+    headers, payloads = prepare(args.offices)
+    body = [json.dumps(payload).encode() for payload in payloads]
     port = free_port()
     headers = {**headers, "Referer": f"https://127.0.0.1:{port}/"}
     log = Path(tempfile.mkdtemp(prefix="bench-checkin-")) / "gunicorn.log"
@@ -200,6 +207,7 @@ def run_server_bench(args: argparse.Namespace) -> int:
         print(
             f"database: {connection.settings_dict['NAME']}; gunicorn {args.workers} sync workers, production "
             f"settings, cache {args.cache_url or 'local memory'}; {args.requests} requests per round and target; "
+            f"check-ins spread over {len(payloads)} offices; "
             f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
         for path in (CHECK_IN, BARE):  # warm every worker (connections, imports, CLDR names)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "visits",
     "interpreters",
     "visits.reports",
+    "config.idempotency",
     "config.outbox",
 ]
 
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     # Shared desks: idle sessions end; the pages' polling is not activity (issue 14, item 5).
     "config.middleware.IdleSessionMiddleware",
     "config.middleware.AuditlogMiddleware",
+    # Idempotency-Key on API POSTs (config.idempotency): after the user is known.
+    "config.idempotency.middleware.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a 429 page.
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "visits.context_processors.navigation",
+                "config.idempotency.forms.form_token",
             ],
         },
     },
@@ -323,6 +327,9 @@ READYZ_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("TOLKDESK_READYZ_HEARTBEAT
 CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
+# Write-once requests (config.idempotency): forget answers older than 24 h, hourly.
+CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {"task": "idempotency.records_purge", "schedule": 60 * 60}
+
 # Interpreter bookings (interpreters app). Seconds unless named otherwise.
 BOOKING_AGENCY_MAX_ATTEMPTS = int(os.environ.get("BOOKING_AGENCY_MAX_ATTEMPTS", "3"))
 BOOKING_RETRY_BASE_SECONDS = float(os.environ.get("BOOKING_RETRY_BASE_SECONDS", "2"))
@@ -346,6 +353,7 @@ CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
 
 # Plain text by default (the demo console), JSON lines in production (production.py); every line
 # carries the request or task id (config/logs.py). The per-request line is quiet unless asked for.
+# An ordinary 403/404 is one line, not a traceback (config.log_filters.ClientErrorsWithoutTraceback).
 TOLKDESK_LOG_FORMAT = os.environ.get("TOLKDESK_LOG_FORMAT", "plain")
 if TOLKDESK_LOG_FORMAT not in ("plain", "json"):
     raise ValueError(f"TOLKDESK_LOG_FORMAT must be plain or json, not {TOLKDESK_LOG_FORMAT!r}")
@@ -369,6 +377,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25")
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately; order used by config.login_lockout
 AXES_HANDLER = "config.login_lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The styled 429 page that says when to try again (config.views.login_locked_out).
+AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
 # The client's address (lockout, anonymous throttle, audit log): config/client_ip.py. The number of
 # reverse proxies in front of the app; X-Forwarded-For is only read when it is above 0.
 TOLKDESK_TRUSTED_PROXY_COUNT = int(os.environ.get("TOLKDESK_TRUSTED_PROXY_COUNT", "0"))

@@ -12,10 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
-from interpreters.services.bookings import booking_cancel
+from interpreters.services.bookings import booking_cancel, booking_request
 from visits.errors import DomainError
 from visits.models import NotUsedReason, Visit, VisitOutcome, VisitStatus
-from visits.services import visit_outcome_record, visit_outcome_required, visit_set_status
+from visits.services import (
+    LanguageNeedInput,
+    language_need_record,
+    visit_outcome_record,
+    visit_outcome_required,
+    visit_set_status,
+)
 
 # Bookings that closing the visit withdraws: the interpreter has not started, so nobody should call.
 WITHDRAWN_ON_CLOSE = (BookingStatus.REQUESTED, BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -72,3 +78,20 @@ def visit_close(
                 now=now,
             )
     return locked
+
+
+def booking_request_at_desk(
+    *,
+    visit: Visit,
+    need: LanguageNeedInput | None,
+    requested_by: User | None,
+    modality: str,
+    scheduled_for: datetime | None,
+) -> InterpreterBooking:
+    """The officer's "book an interpreter" button: records the language need first when the visit
+    had none (the officer noticed it mid-visit), and requests the booking, together or not at all.
+    Returns the live booking, which is an earlier one if the visit already had one."""
+    with transaction.atomic():
+        if need is not None:
+            language_need_record(visit=visit, need=need, recorded_by=requested_by)
+        return booking_request(visit=visit, requested_by=requested_by, modality=modality, scheduled_for=scheduled_for)

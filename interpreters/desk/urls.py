@@ -11,6 +11,7 @@ urlpatterns = [
     path("visits/<int:pk>/start/", views.visit_start, name="visit-start"),
     path("visits/<int:pk>/end/", views.visit_end, name="visit-end"),
     path("visits/<int:pk>/left/", views.visit_left, name="visit-left"),
+    path("visits/<int:pk>/reopen/", views.visit_reopen_view, name="visit-reopen"),
     path("visits/<int:pk>/interpreter/", views.visit_booking_request, name="visit-booking-request"),
     path(
         "visits/<int:pk>/interpreter/<int:booking_pk>/cancel/",

@@ -6,22 +6,28 @@ the action's role there (visits.permissions.ROLE_MATRIX, 403 otherwise)."""
 
 import hashlib
 import json
+from collections.abc import Callable, Collection
+from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.idempotency.forms import form_once
+from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
 from interpreters.desk.forms import BookingRequestForm, OutcomeForm
-from interpreters.desk.services import visit_close
+from interpreters.desk.services import booking_request_at_desk, visit_close
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
@@ -30,7 +36,7 @@ from interpreters.models import (
     InterpreterBooking,
 )
 from interpreters.selectors import visit_bookings
-from interpreters.services import booking_cancel, booking_request
+from interpreters.services import booking_cancel, booking_cancellation_fee
 from visits.audit import audit_visit_read
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
@@ -38,9 +44,9 @@ from visits.permissions import Action, user_can
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
-    language_need_record,
     outcome_warnings,
     visit_outcome_required,
+    visit_reopen,
     visit_set_status,
 )
 
@@ -95,6 +101,7 @@ def _panel_context(
         "can_act": can_act,
         "can_cancel": user_can(request.user, Action.BOOKING_CANCEL, visit.office_id),
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
+        "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
         "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
     }
 
@@ -128,10 +135,12 @@ def _status_version(visit: Visit, booking: dict[str, Any] | None) -> str:
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _status_payload(request: HttpRequest, visit: Visit, **panel: Any) -> dict[str, Any]:
+def _status_payload(request: HttpRequest, visit: Visit, *, message: str = "", **panel: Any) -> dict[str, Any]:
     context = _panel_context(request, visit, **panel)
     booking = _booking_data(context["booking"])
     return {
+        # What happened to the officer's last action, when it is not what they asked for.
+        "message": message,
         "visit": {"id": visit.pk, "status": visit.status, "status_label": str(visit.get_status_display())},
         "booking": booking,
         "version": _status_version(visit, booking),
@@ -213,16 +222,70 @@ def visit_booking_status(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
+def _visit_url(visit: Visit) -> str:
+    return reverse("interpreters:visit-detail", args=[visit.pk])
+
+
+def _moved_on_message(visit: Visit) -> str:
+    """What to tell an officer whose page was out of date (another tab, another officer): what
+    happened, and what the page shows now. Never the state machine's wording."""
+    texts = {
+        VisitStatus.WAITING: _("This visit is waiting again. The page now shows it as waiting."),
+        VisitStatus.IN_SERVICE: _(
+            "This visit had already been started (in another tab or by another officer). "
+            "The page now shows it in service."
+        ),
+        VisitStatus.DONE: _("This visit had already been ended. The page now shows how it ended."),
+        VisitStatus.LEFT: _("This visit had already been closed: the visitor left. The page now shows how it ended."),
+    }
+    return str(texts[VisitStatus(visit.status)])
+
+
+def _stale(request: HttpRequest, visit: Visit, *, expected: Collection[str]) -> HttpResponse | None:
+    """If the visit is no longer in a status the action was offered for, say so plainly and show
+    the visit as it is now (400: nothing was done), instead of a refusal about impossible moves."""
+    visit.refresh_from_db()
+    if visit.status in expected:
+        return None
+    return _refused(request, visit, _moved_on_message(visit))
+
+
+def _refused(request: HttpRequest, visit: Visit, message: str) -> HttpResponse:
+    if _wants_json(request):
+        # The panel as it is now, and the message for the page's alert box.
+        payload = _status_payload(request, visit, message=message)
+        payload["errors"] = {"__all__": [{"message": message, "code": "stale"}]}
+        return JsonResponse(payload, status=400)
+    return _render_visit(request, visit, status=400, errors=[message])
+
+
+def _json_replay(request: HttpRequest, visit: Visit) -> Callable[[IdempotencyRecord], HttpResponse]:
+    """A resubmitted fetch form: answer with the visit's state now (the first answer's effect)."""
+
+    def answer(record: IdempotencyRecord) -> HttpResponse:
+        if _wants_json(request):
+            return JsonResponse(_status_payload(request, visit))
+        return redirect(record.response["location"])
+
+    return answer
+
+
 @login_required
 @require_POST
 def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS)
-    try:
-        visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user)
-    except DomainError as exc:
-        return _render_visit(request, visit, status=400, errors=[exc.message])
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+    def write() -> HttpResponse:
+        try:
+            visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user)
+        except DomainError as exc:
+            return _stale(request, visit, expected={VisitStatus.WAITING}) or _render_visit(
+                request, visit, status=400, errors=[exc.message]
+            )
+        return redirect(_visit_url(visit))
+
+    return form_once(request, write, location=_visit_url(visit))
 
 
 @login_required
@@ -230,36 +293,58 @@ def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.BOOKING_REQUEST)
+    return form_once(
+        request,
+        lambda: _booking_request(request, visit),
+        location=_visit_url(visit),
+        replay=_json_replay(request, visit),
+    )
+
+
+def _booking_request(request: AuthenticatedHttpRequest, visit: Visit) -> HttpResponse:
     need = _need(visit)
     form = BookingRequestForm(request.POST, need_language=need.language if need else None)
+    message = ""
+    before = _current_booking(visit)
     if form.is_valid():
+        modality = form.cleaned_data["modality"]
         try:
-            with transaction.atomic():
-                if need is None:
-                    language_need_record(
-                        visit=visit,
-                        need=LanguageNeedInput(
-                            language=form.cleaned_data["language"],
-                            interpreter_wanted=InterpreterWanted.YES,
-                            identified_by=NeedIdentifiedBy.OFFICER_JUDGED,
-                        ),
-                        recorded_by=request.user,
-                    )
-                booking_request(
-                    visit=visit,
-                    requested_by=request.user,
-                    modality=form.cleaned_data["modality"],
-                    scheduled_for=form.cleaned_data["scheduled_for"],
-                )
+            booking = booking_request_at_desk(
+                visit=visit,
+                need=None
+                if need is not None
+                else LanguageNeedInput(
+                    language=form.cleaned_data["language"],
+                    interpreter_wanted=InterpreterWanted.YES,
+                    identified_by=NeedIdentifiedBy.OFFICER_JUDGED,
+                ),
+                requested_by=request.user,
+                modality=modality,
+                scheduled_for=form.cleaned_data["scheduled_for"],
+            )
         except DomainError as exc:
+            if (stale := _stale(request, visit, expected=OPEN_VISIT_STATUSES)) is not None:
+                return stale
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if before is not None and before.pk == booking.pk:
+                # Another tab or officer had already asked: nothing new was booked.
+                message = _already_requested_message(booking)
+                messages.info(request, message)
     if form.errors:
         if _wants_json(request):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
         return _render_visit(request, visit, status=400, booking_form=form)
     if _wants_json(request):
-        return JsonResponse(_status_payload(request, visit))
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+        return JsonResponse(_status_payload(request, visit, message=message))
+    return redirect(_visit_url(visit))
+
+
+def _already_requested_message(booking: InterpreterBooking) -> str:
+    return _(
+        "An interpreter by %(modality)s was already being booked for this visit (status: %(status)s), "
+        "so no new booking was made. The page now shows that booking; cancel it first to book another way."
+    ) % {"modality": str(booking.get_modality_display()).lower(), "status": booking.get_status_display()}
 
 
 @login_required
@@ -268,15 +353,28 @@ def visit_booking_cancel(request: AuthenticatedHttpRequest, pk: int, booking_pk:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.BOOKING_CANCEL)
     booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
-    try:
-        booking_cancel(booking=booking, by=request.user)
-    except DomainError as exc:
+
+    def write() -> HttpResponse:
+        try:
+            booking_cancel(booking=booking, by=request.user)
+        except DomainError as exc:
+            booking.refresh_from_db()
+            if booking.status in ACTIVE_BOOKING_STATUSES:
+                return _refused(request, visit, exc.message)
+            return _refused(
+                request,
+                visit,
+                _(
+                    "This interpreter booking had already ended (status: %(status)s), so there was nothing "
+                    "to cancel. The page now shows its current state."
+                )
+                % {"status": booking.get_status_display()},
+            )
         if _wants_json(request):
-            return JsonResponse({"errors": {"__all__": [{"message": exc.message, "code": exc.code}]}}, status=400)
-        return _render_visit(request, visit, status=400, errors=[exc.message])
-    if _wants_json(request):
-        return JsonResponse(_status_payload(request, visit))
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+            return JsonResponse(_status_payload(request, visit))
+        return redirect(_visit_url(visit))
+
+    return form_once(request, write, location=_visit_url(visit), replay=_json_replay(request, visit))
 
 
 @login_required
@@ -286,23 +384,29 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
-    form = OutcomeForm(request.POST)
-    if form.is_valid():
-        answered = request.POST.get("interpreter_used") in ("yes", "no")
-        used = form.cleaned_data["interpreter_used"] if answered else None
-        try:
-            visit_close(
-                visit=visit,
-                status=VisitStatus.DONE,
-                by=request.user,
-                interpreter_used=used,
-                reason_not_used="" if used else form.cleaned_data["reason_not_used"],
-            )
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    if form.errors:
-        return _render_visit(request, visit, status=400, outcome_form=form)
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+    def write() -> HttpResponse:
+        form = OutcomeForm(request.POST)
+        if form.is_valid():
+            answered = request.POST.get("interpreter_used") in ("yes", "no")
+            used = form.cleaned_data["interpreter_used"] if answered else None
+            try:
+                visit_close(
+                    visit=visit,
+                    status=VisitStatus.DONE,
+                    by=request.user,
+                    interpreter_used=used,
+                    reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+                )
+            except DomainError as exc:
+                if (stale := _stale(request, visit, expected={VisitStatus.IN_SERVICE})) is not None:
+                    return stale
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if form.errors:
+            return _render_visit(request, visit, status=400, outcome_form=form)
+        return redirect(_visit_url(visit))
+
+    return form_once(request, write, location=_visit_url(visit))
 
 
 @login_required
@@ -311,8 +415,44 @@ def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The visitor left without (finishing) service: counted as "not used, visitor left"."""
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS)
-    try:
-        visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
-    except DomainError as exc:
-        return _render_visit(request, visit, status=400, errors=[exc.message])
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+
+    def write() -> HttpResponse:
+        try:
+            visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
+        except DomainError as exc:
+            return _stale(request, visit, expected=OPEN_VISIT_STATUSES) or _render_visit(
+                request, visit, status=400, errors=[exc.message]
+            )
+        return redirect(_visit_url(visit))
+
+    return form_once(request, write, location=_visit_url(visit))
+
+
+@login_required
+@require_POST
+def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An officer undoes closing the visit by mistake (logged in the audit trail)."""
+    visit = _visit_for(request, pk)
+    _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
+
+    def write() -> HttpResponse:
+        try:
+            visit_reopen(visit=visit, by=request.user)
+        except DomainError as exc:
+            return _stale(request, visit, expected={VisitStatus.DONE, VisitStatus.LEFT}) or _render_visit(
+                request, visit, status=400, errors=[exc.message]
+            )
+        messages.success(request, _("The visit is open again. End it when the visitor has been served."))
+        return redirect(_visit_url(visit))
+
+    return form_once(request, write, location=_visit_url(visit))
+
+
+def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
+    """What cancelling this booking now costs the office, for the confirm step: the same function
+    that writes the fee when it is cancelled (interpreters.services.pricing, issue 9)."""
+    fee = booking_cancellation_fee(booking=booking)
+    if not fee.total_ore:
+        return str(_("Cancelling now costs nothing."))
+    amount = number_format(Decimal(fee.total_ore) / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return str(_("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount})

@@ -69,6 +69,9 @@ class StaleBookingError(DomainError):
     Workers treat this as "nothing to do"; users get it as a 400 on field "status"."""
 
 
+# How far ahead an interpreter can be booked.
+MAX_BOOKING_AHEAD = timedelta(days=366)
+
 def _status_label(status: str) -> str:
     return str(BookingStatus(status).label) if status in BookingStatus.values else status
 
@@ -211,6 +214,11 @@ def booking_request(
             raise DomainError(_("Give the time with a time zone."), field="scheduled_for", code="naive")
         if scheduled_for < now - timedelta(minutes=5):
             raise DomainError(_("The time is in the past."), field="scheduled_for", code="past")
+        if scheduled_for > now + MAX_BOOKING_AHEAD:
+            # A typo such as year 9999 must not reach the agency as a real booking.
+            raise DomainError(
+                _("Book at most a year ahead: check the date."), field="scheduled_for", code="too_far_ahead"
+            )
     county = visit.office.county
     if not agencies_for(language=language, county=county):
         raise DomainError(

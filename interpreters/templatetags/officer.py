@@ -1,14 +1,19 @@
 from django import template
-from django.utils.translation import get_language
 
-from visits.languages import LanguageNames, language_names
+from visits.picker import label_for_tag
 
 register = template.Library()
 
 
 @register.simple_tag
 def language_label(tag: str) -> dict[str, object]:
-    """The language's name in the UI language, plus its endonym (own script, direction) from CLDR."""
-    names: LanguageNames = language_names(tag)
-    local = names.name_en if (get_language() or "sv").startswith("en") else names.name_sv
-    return {"code": names.code, "name": local, "endonym": names.endonym, "rtl": names.rtl}
+    """The language's name in the UI language, its endonym (own script, direction) and the tag for
+    an HTML lang attribute: all from visits.picker, the one place language names are worked out."""
+    label = label_for_tag(tag)
+    return {
+        "code": label.code,
+        "name": label.name,
+        "endonym": label.endonym,
+        "rtl": label.rtl,
+        "html_lang": label.html_lang,
+    }

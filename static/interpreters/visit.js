@@ -17,10 +17,22 @@
 
   function errorBox() { return document.getElementById("booking-errors"); }
 
+  var KEPT = "tolkdesk-visit-message-" + statusUrl;
+
+  function say(text, kind) {
+    var box = errorBox();
+    if (!box || !text) { return; }
+    var p = document.createElement("p");
+    p.className = kind === "info" ? "message message--info" : "errors";
+    p.textContent = text;
+    box.appendChild(p);
+  }
+
   function showErrors(errors) {
     var box = errorBox();
     if (!box) { return; }
     box.textContent = "";
+    box.removeAttribute("data-transient");
     Object.keys(errors || {}).forEach(function (field) {
       (errors[field] || []).forEach(function (err) {
         var p = document.createElement("p");
@@ -40,6 +52,9 @@
     if (box && box.getAttribute("data-transient") === "1") { box.textContent = ""; box.removeAttribute("data-transient"); }
     if (data.visit && data.visit.status !== visitStatus) {
       // The visit itself moved on (another officer started or ended it): its sections differ.
+      // What the officer was told survives the reload.
+      var kept = box ? box.textContent : "";
+      try { if (kept) { window.sessionStorage.setItem(KEPT, kept); } } catch (e) { /* private mode */ }
       window.location.reload();
     }
   }
@@ -90,7 +105,15 @@
     })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (result) {
-        if (result.ok) { apply(result.data); } else { showErrors(result.data.errors); }
+        if (result.ok) {
+          apply(result.data);
+          var box = errorBox();
+          if (box) { box.textContent = ""; }
+          say(result.data.message, "info");
+        } else {
+          showErrors(result.data.errors);
+          if (result.data.html) { apply(result.data); }
+        }
       })
       .catch(function () { showErrors({ "__all__": [root.getAttribute("data-error-text")] }); })
       .then(function () {
@@ -115,6 +138,11 @@
     endForm.addEventListener("change", sync);
     sync();
   }
+
+  try {
+    var kept = window.sessionStorage.getItem(KEPT);
+    if (kept) { window.sessionStorage.removeItem(KEPT); say(kept, "info"); }
+  } catch (e) { /* private mode */ }
 
   schedule();
 }());

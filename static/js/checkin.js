@@ -1,4 +1,5 @@
-/* Check-in page: filter the language picker, switch office, refresh today's queue.
+/* Check-in page: filter the language picker, switch office (the queue refreshes itself through
+   static/js/queue-refresh.js).
    The page works without this script: tiles are radio inputs and the forms submit normally. */
 (function () {
   "use strict";
@@ -19,12 +20,18 @@
     // Fold once, here, so the page text and the query are folded by the same function.
     tiles.forEach(function (tile) { tile._haystack = fold(tile.getAttribute("data-search")); });
 
+    // The office's most used languages show at once; the rest (data-more) come up by search.
+    var more = document.querySelector("[data-picker-more]");
+    if (more && grid.querySelector(".tile[data-more]")) more.hidden = false;
+
     function filter() {
       var words = fold(input.value.trim()).split(/\s+/).filter(Boolean);
       var shown = 0;
       tiles.forEach(function (tile) {
         var haystack = tile._haystack;
-        var match = words.every(function (word) { return haystack.indexOf(word) !== -1; });
+        var match = words.length === 0
+          ? !tile.hasAttribute("data-more")
+          : words.every(function (word) { return haystack.indexOf(word) !== -1; });
         // A checked tile stays visible so the choice is never hidden from the receptionist.
         var keep = match || tile.querySelector("input").checked;
         tile.hidden = !keep;
@@ -33,7 +40,9 @@
       if (empty) empty.hidden = shown > 0 || words.length === 0;
     }
 
+    filter();
     input.addEventListener("input", filter);
+    grid.addEventListener("change", filter);
     // Enter in the search box picks the only match instead of submitting the check-in form.
     input.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
@@ -56,35 +65,10 @@
     form.addEventListener("change", function () { form.submit(); });
   }
 
-  function setUpQueueRefresh() {
-    var queue = document.getElementById("queue");
-    if (!queue || !window.fetch) return;
-    var url = queue.getAttribute("data-refresh-url");
-    function refresh() {
-      if (document.hidden) return;
-      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-        .then(function (response) {
-          // Signed out (in another tab, or idle too long): go to the login page.
-          if (response.status === 401) {
-            return response.json().then(function (data) {
-              var next = window.location.pathname + window.location.search;
-              window.location.assign((data.login_url || "/login/") + "?next=" + encodeURIComponent(next));
-              return null;
-            });
-          }
-          return response.ok ? response.text() : null;
-        })
-        .then(function (html) { if (html !== null) queue.innerHTML = html; })
-        .catch(function () { /* keep the last queue; try again next round */ });
-    }
-    window.setInterval(refresh, 15000);
-  }
-
   // After a refused check-in, take keyboard and screen-reader users straight to what to fix.
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 
   setUpPicker();
   setUpOfficeSwitch();
-  setUpQueueRefresh();
 })();

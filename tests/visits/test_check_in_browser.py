@@ -73,7 +73,7 @@ def test_receptionist_finds_languages_by_name_or_script_and_checks_in_with_the_p
     page.click("#check-in-submit")
 
     expect(page.locator(".message.queue-number")).to_contain_text("Könummer: F001")
-    expect(page.locator(".message.queue-number")).to_contain_text("Språk: tigrinja, vill ha tolk: ja")
+    expect(page.locator(".message.queue-number")).to_contain_text("Språk: tigrinja (Asmara), vill ha tolk: ja")
     item = page.locator(".queue-item", has_text="F001")
     expect(item.locator(".badge__endonym")).to_have_text("ትግርኛ")
     expect(item.locator(".badge__flag")).to_have_text("Vill ha tolk")
@@ -107,6 +107,7 @@ def test_swedish_speaking_visitor_is_checked_in_in_two_clicks(page, desk_data):
 
 def test_bad_free_entry_code_shows_the_error_next_to_the_field(page):
     expect = playwright_sync.expect
+    page.click("#need-details details.more summary")  # the free-entry code sits behind "not in the grid?"
     page.fill("#id_language_other", "klingon")
     page.click(f"label.choice:has(input[name=interpreter_wanted][value={InterpreterWanted.UNSURE}])")
     page.click("#check-in-submit")

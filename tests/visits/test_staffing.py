@@ -161,3 +161,9 @@ def test_officers_cannot_open_the_week_grid_and_other_offices_are_404(client, of
     client.force_login(manager)
     assert client.get(reverse("visits:staffing"), {"office": OfficeFactory().pk}).status_code == 404
     assert client.get(reverse("visits:staffing"), {"week": "nonsense"}).status_code == 404
+
+
+def test_a_bad_date_is_400_on_every_method(office, manager_api):
+    for method in ("get", "delete"):
+        response = getattr(manager_api, method)(url(office.pk, "not-a-date"))
+        assert response.status_code == 400 and "date" in response.json()

@@ -82,7 +82,8 @@ def test_language_need_is_recorded_from_the_picker(desk, office, authority, rece
     assert need.recorded_by == receptionist
     assert str(need.visit.visitor_phone) == "+46701234567"
     message = str(next(iter(desk.get(response["Location"]).context["messages"])))
-    assert message == f"Incheckad. Könummer: {need.visit.queue_number} · Språk: tigrinja, vill ha tolk: ja"
+    # The read-back names the dialect too, so a wrong one is noticed while the visitor is there.
+    assert message == f"Incheckad. Könummer: {need.visit.queue_number} · Språk: tigrinja (Asmara), vill ha tolk: ja"
 
 
 def test_free_entry_tag_beats_the_grid_and_is_normalised(desk, office, authority):

@@ -54,6 +54,22 @@ class UsageReportRowSerializer(serializers.Serializer):
     cancellation_fees_ore = serializers.IntegerField()
     cancellations_billable = serializers.IntegerField()
     cost_per_need_visit_ore = serializers.FloatField(allow_null=True)
+    left_before_service = serializers.IntegerField(allow_null=True)
+    wait_median_s = serializers.IntegerField(allow_null=True, help_text="Check-in to service start (bucket edge).")
+    wait_p90_s = serializers.IntegerField(allow_null=True)
+    service_median_s = serializers.IntegerField(allow_null=True, help_text="Service start to end (bucket edge).")
+    service_p90_s = serializers.IntegerField(allow_null=True)
+    times_by_group = serializers.DictField(
+        allow_null=True, help_text="Wait and service times for interpreted / need without interpreter / no need."
+    )
+    extra_service_minutes_interpreted = serializers.FloatField(allow_null=True)
+    cost_per_visit_ore = serializers.FloatField(allow_null=True)
+    gap_cost_ore = serializers.FloatField(
+        allow_null=True, help_text="Gap x cost per interpreted visit in the same slice (an estimate)."
+    )
+    officer_hours = serializers.FloatField(allow_null=True, help_text="Null when sliced narrower than an office.")
+    visits_per_officer_hour = serializers.FloatField(allow_null=True)
+    served_minutes_per_officer_hour = serializers.FloatField(allow_null=True)
     outlier = serializers.BooleanField()
 
 

@@ -10,6 +10,28 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ("#1f5fa8", "#c2410c", "#15803d", "#7c3aed")
+# Series differ by more than colour (WCAG 1.4.1): each has its own dash pattern and marker shape.
+DASHES = ("", "7 4", "2 3", "10 3 2 3")
+MARKERS = ("circle", "square", "triangle", "diamond")
+
+
+def _marker(shape: str, cx: float, cy: float, colour: str, title: str) -> str:
+    r = 3.5
+    if shape == "circle":
+        body = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{colour}">'
+        end = "</circle>"
+    elif shape == "square":
+        body = f'<rect x="{cx - r:.1f}" y="{cy - r:.1f}" width="{2 * r}" height="{2 * r}" fill="{colour}">'
+        end = "</rect>"
+    else:
+        if shape == "triangle":
+            points = [(cx, cy - r - 1), (cx - r - 1, cy + r), (cx + r + 1, cy + r)]
+        else:
+            points = [(cx, cy - r - 1), (cx + r + 1, cy), (cx, cy + r + 1), (cx - r - 1, cy)]
+        coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        body = f'<polygon points="{coords}" fill="{colour}">'
+        end = "</polygon>"
+    return f"{body}<title>{title}</title>{end}" if title else f"{body}{end}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,9 @@ def line_chart(
             )
     for si, s in enumerate(series):
         colour = PALETTE[si % len(PALETTE)]
+        dash = DASHES[si % len(DASHES)]
+        shape = MARKERS[si % len(MARKERS)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         segment: list[str] = []
         segments: list[list[str]] = []
         for i, v in enumerate(s.values):
@@ -65,16 +90,20 @@ def line_chart(
                 continue
             segment.append(f"{x(i):.1f},{y(v):.1f}")
             parts.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{colour}">'
-                f"<title>{escape(s.name)} {escape(x_labels[i])}: {_pct(v)}</title></circle>"
+                _marker(shape, x(i), y(v), colour, f"{escape(s.name)} {escape(x_labels[i])}: {_pct(v)}")
             )
         if segment:
             segments.append(segment)
         for seg in segments:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(seg)}"/>')
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash_attr} points="{" ".join(seg)}"/>'
+            )
+        legend_x = left + 10 + si * 170
         parts.append(
-            f'<rect x="{left + 10 + si * 170}" y="{height - 14}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{left + 24 + si * 170}" y="{height - 5}" font-size="11">{escape(s.name)}</text>'
+            f'<g class="legend"><line x1="{legend_x - 4}" x2="{legend_x + 18}" y1="{height - 9}" y2="{height - 9}" '
+            f'stroke="{colour}" stroke-width="2"{dash_attr}/>'
+            + _marker(shape, legend_x + 7, height - 9, colour, "")
+            + f'<text x="{legend_x + 24}" y="{height - 5}" font-size="11">{escape(s.name)}</text></g>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped  # nosec B308 B703

@@ -24,12 +24,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Count,
     DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     Sum,
@@ -37,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from interpreters.models import BookingStatus, InterpreterBooking, Requisition, RequisitionStatus
-from visits.models import InterpreterWanted, NotUsedReason
+from visits.models import InterpreterWanted, NotUsedReason, VisitStatus
 
 # --- the choices the definitions rest on ------------------------------------------------------------
 
@@ -59,6 +61,22 @@ CONNECT_EDGES_S: tuple[int, ...] = (
     15, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 14400,
 )  # fmt: skip
 CONNECT_BUCKETS = tuple(f"connect_b{i:02d}" for i in range(len(CONNECT_EDGES_S) + 1))
+
+#: Wait (check-in -> service start) and service time (service start -> end of a visit that was
+#: served to the end), as histograms like the connect time's, per group of visits (the workload
+#: model, RiR 2022:28): "interpreted" (an interpreter was used, see ``_used_q``), "need" (a language
+#: need was recorded and no interpreter used) and "none" (neither). Upper bucket edges in seconds;
+#: the last bucket is open (more than 2 h).
+DURATION_EDGES_S: tuple[int, ...] = (60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200)
+TIME_GROUPS: tuple[str, ...] = ("interpreted", "need", "none")
+WAIT_BUCKETS: dict[str, tuple[str, ...]] = {
+    g: tuple(f"wait_{g}_b{i:02d}" for i in range(len(DURATION_EDGES_S) + 1)) for g in TIME_GROUPS
+}
+SERVICE_BUCKETS: dict[str, tuple[str, ...]] = {
+    g: tuple(f"service_{g}_b{i:02d}" for i in range(len(DURATION_EDGES_S) + 1)) for g in TIME_GROUPS
+}
+#: Seconds of service summed per group (for means and served minutes per officer hour).
+SERVICE_SECONDS: dict[str, str] = {g: f"service_s_{g}" for g in TIME_GROUPS}
 
 Z_95 = 1.959963984540054
 
@@ -100,6 +118,61 @@ def visit_counter_expressions(*, completed_visits: Any) -> dict[str, Any]:
             exprs["gap_unrecorded"] = Count("pk", filter=not_used & Q(outcome__isnull=True))
         else:
             exprs[f"gap_{reason}"] = Count("pk", filter=not_used & Q(outcome__reason_not_used=reason))
+    exprs.update(_time_counter_expressions(has_need=has_need, used=used))
+    return exprs
+
+
+class SecondsBetween(Func):
+    """Whole seconds from the first datetime to the second, as an integer on every backend (Django's
+    Extract cannot read a duration on SQLite)."""
+
+    output_field = BigIntegerField()
+
+    POSTGRESQL = "CAST(ROUND(EXTRACT(EPOCH FROM ({end} - {start}))) AS BIGINT)"
+    SQLITE = "CAST(ROUND((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return self._sql(compiler, connection, self.POSTGRESQL)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self._sql(compiler, connection, self.SQLITE)
+
+    def _sql(self, compiler: Any, connection: Any, template: str) -> tuple[str, list[Any]]:
+        start, end = self.get_source_expressions()
+        start_sql, start_params = compiler.compile(start)
+        end_sql, end_params = compiler.compile(end)
+        return template.format(start=start_sql, end=end_sql), [*end_params, *start_params]
+
+
+def _bucket_conditions(start: str, end: str) -> list[Q]:
+    """Q per duration bucket for end - start (both set): lower edge < duration <= upper edge."""
+    conditions = []
+    lower: int | None = None
+    for edge in (*DURATION_EDGES_S, None):
+        cond = Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
+        if lower is not None:
+            cond &= Q(**{f"{end}__gt": F(start) + timedelta(seconds=lower)})
+        if edge is not None:
+            cond &= Q(**{f"{end}__lte": F(start) + timedelta(seconds=edge)})
+        conditions.append(cond)
+        lower = edge
+    return conditions
+
+
+def _time_counter_expressions(*, has_need: Q, used: Q) -> dict[str, Any]:
+    groups = {"interpreted": used, "need": has_need & ~used, "none": ~has_need & ~used}
+    served = Q(status=VisitStatus.DONE)
+    exprs: dict[str, Any] = {
+        "left_before_service": Count("pk", filter=Q(status=VisitStatus.LEFT, started_at__isnull=True)),
+    }
+    for group, in_group in groups.items():
+        for name, cond in zip(WAIT_BUCKETS[group], _bucket_conditions("checked_in_at", "started_at"), strict=True):
+            exprs[name] = Count("pk", filter=in_group & cond)
+        for name, cond in zip(SERVICE_BUCKETS[group], _bucket_conditions("started_at", "ended_at"), strict=True):
+            exprs[name] = Count("pk", filter=in_group & served & cond)
+        exprs[SERVICE_SECONDS[group]] = Coalesce(
+            Sum(SecondsBetween("started_at", "ended_at"), filter=in_group & served & Q(started_at__isnull=False)), 0
+        )
     return exprs
 
 
@@ -162,6 +235,8 @@ VISIT_COUNTER_NAMES: tuple[str, ...] = (
     "wanted",
     "wanted_used",
     *(f"gap_{r}" for r in GAP_REASONS),
+    "left_before_service",
+    *(name for g in TIME_GROUPS for name in (*WAIT_BUCKETS[g], *SERVICE_BUCKETS[g], SERVICE_SECONDS[g])),
 )
 BOOKING_COUNTER_NAMES: tuple[str, ...] = (
     "bookings",
@@ -183,7 +258,7 @@ BOOKING_COUNTER_NAMES: tuple[str, ...] = (
 #: Counters in öre or minutes: big sums, stored as 64-bit integers.
 BIG_COUNTER_NAMES = frozenset(
     {"minutes", "cost_ore", "cost_estimated_ore", "cost_reported_ore", "cost_confirmed_ore", "disputed_minutes",
-     "cancellation_fees_ore"}
+     "cancellation_fees_ore", *SERVICE_SECONDS.values()}
 )  # fmt: skip
 
 
@@ -210,8 +285,8 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def percentile(histogram: list[int], p: float) -> int | None:
-    """Nearest-rank percentile from the connect-time histogram: the upper edge (seconds) of the first
+def percentile(histogram: list[int], p: float, edges: tuple[int, ...] = CONNECT_EDGES_S) -> int | None:
+    """Nearest-rank percentile from a histogram (default: the connect time's): the upper edge (seconds) of the first
     bucket whose cumulative count reaches ceil(p * n). The open last bucket reports its lower edge
     (meaning "more than 4 h"). None without observations."""
     n = sum(histogram)
@@ -222,8 +297,8 @@ def percentile(histogram: list[int], p: float) -> int | None:
     for i, count in enumerate(histogram):
         seen += count
         if seen >= rank:
-            return CONNECT_EDGES_S[min(i, len(CONNECT_EDGES_S) - 1)]
-    return CONNECT_EDGES_S[-1]  # pragma: no cover - unreachable, rank <= n
+            return edges[min(i, len(edges) - 1)]
+    return edges[-1]  # pragma: no cover - unreachable, rank <= n
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -261,6 +336,20 @@ class Measures:
     cancellation_fees_ore: int
     cancellations_billable: int
     cost_per_need_visit_ore: float | None
+    # The workload model (visit slices only; None for slices by agency or modality).
+    left_before_service: int | None = None
+    wait_median_s: int | None = None
+    wait_p90_s: int | None = None
+    service_median_s: int | None = None
+    service_p90_s: int | None = None
+    times_by_group: dict[str, dict[str, float | int | None]] | None = None
+    extra_service_minutes_interpreted: float | None = None
+    cost_per_visit_ore: float | None = None
+    gap_cost_ore: float | None = None
+    # Per office-day data: None when the slice is narrower than an office (authority, language, …).
+    officer_hours: float | None = None
+    visits_per_officer_hour: float | None = None
+    served_minutes_per_officer_hour: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -327,7 +416,48 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
         # cost_ore is the confirmed price where the office confirmed it, else the reported one.
         cost_per_need_visit_ore=_ratio(c["cost_ore"], c["need"]),
         **booking_part,
+        **_workload_part(c, wanted_used=c["wanted_used"], gap=c["wanted"] - c["wanted_used"]),
     )
+
+
+def _times(c: dict[str, int], buckets: dict[str, tuple[str, ...]], groups: tuple[str, ...]) -> list[int]:
+    return [sum(c[buckets[g][i]] for g in groups) for i in range(len(DURATION_EDGES_S) + 1)]
+
+
+def _workload_part(c: dict[str, int], *, wanted_used: int, gap: int) -> dict[str, Any]:
+    """Wait and service times, cost per visit and what closing the gap would cost."""
+    by_group: dict[str, dict[str, float | int | None]] = {}
+    for group in TIME_GROUPS:
+        wait, service = _times(c, WAIT_BUCKETS, (group,)), _times(c, SERVICE_BUCKETS, (group,))
+        served = sum(service)
+        by_group[group] = {
+            "waited": sum(wait),
+            "wait_median_s": percentile(wait, 0.5, DURATION_EDGES_S),
+            "wait_p90_s": percentile(wait, 0.9, DURATION_EDGES_S),
+            "served": served,
+            "service_median_s": percentile(service, 0.5, DURATION_EDGES_S),
+            "service_p90_s": percentile(service, 0.9, DURATION_EDGES_S),
+            "service_mean_s": _ratio(c[SERVICE_SECONDS[group]], served),
+        }
+    wait_all, service_all = _times(c, WAIT_BUCKETS, TIME_GROUPS), _times(c, SERVICE_BUCKETS, TIME_GROUPS)
+    interpreted_mean, plain_mean = by_group["interpreted"]["service_mean_s"], by_group["none"]["service_mean_s"]
+    extra = None
+    if interpreted_mean is not None and plain_mean is not None:
+        extra = (float(interpreted_mean) - float(plain_mean)) / 60
+    # Assumption (README "Measures"): every unmet want would have cost what an interpreted visit cost
+    # on average in the same slice.
+    cost_per_used = _ratio(c["cost_ore"], wanted_used)
+    return {
+        "left_before_service": c["left_before_service"],
+        "wait_median_s": percentile(wait_all, 0.5, DURATION_EDGES_S),
+        "wait_p90_s": percentile(wait_all, 0.9, DURATION_EDGES_S),
+        "service_median_s": percentile(service_all, 0.5, DURATION_EDGES_S),
+        "service_p90_s": percentile(service_all, 0.9, DURATION_EDGES_S),
+        "times_by_group": by_group,
+        "extra_service_minutes_interpreted": extra,
+        "cost_per_visit_ore": _ratio(c["cost_ore"], c["visits"]),
+        "gap_cost_ore": gap * cost_per_used if cost_per_used is not None else None,
+    }
 
 
 def is_outlier(office: Measures, national: Measures) -> bool:

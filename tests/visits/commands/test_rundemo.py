@@ -116,6 +116,9 @@ def test_rundemo_serves_the_site_with_a_ready_worker_and_stops_both_on_ctrl_c(tm
             raise
     assert process.returncode == 0, output
     assert "password for all: " + DEMO_PASSWORD in output
+    # The logins come after the server's own lines, and an ordinary run prints no traceback.
+    assert output.index("password for all") > output.index("Quit the server with")
+    assert "Traceback" not in output
     for pid in worker_pids:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
@@ -137,4 +140,28 @@ def test_rundemo_refuses_a_taken_port_before_starting_a_worker(tmp_path: Path):
         )
     assert result.returncode != 0
     assert f"Port {port} on 127.0.0.1 is in use" in result.stderr
+    assert "Celery worker with beat started" not in result.stdout
+
+
+def test_a_second_rundemo_in_the_same_folder_refuses_and_says_how_to_stop_the_first(tmp_path: Path):
+    import fcntl
+
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", TOLKDESK_RUN_DIR=str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    # The first demo holds the folder's lock (as _hold_demo_lock does) and wrote its pid.
+    with open(tmp_path / "run" / "rundemo.lock", "w") as first:
+        first.write("4242")
+        first.flush()
+        fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "rundemo", "--port", str(free_port())],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert "already running" in result.stderr and "kill 4242" in result.stderr
     assert "Celery worker with beat started" not in result.stdout

@@ -65,3 +65,12 @@ def test_counts_are_scaled_to_the_largest_value():
     widths = [float(b.get("width")) for b in root.findall(f"{SVG}rect")]
     assert widths[1] == pytest.approx(4 * widths[0], abs=0.5)  # widths are drawn to 0.1 px
     assert [t.text for t in root.findall(f"{SVG}text")][-1] == "40"
+
+
+def test_line_chart_series_differ_by_dash_and_marker_not_only_colour():
+    root = parse(line_chart("Two", ["2026-01", "2026-02"], [Series("A", [0.1, 0.2]), Series("B", [0.3, 0.4])]))
+    dashes = [p.get("stroke-dasharray") for p in root.findall(f"{SVG}polyline")]
+    assert dashes[0] is None and dashes[1]  # solid, then dashed
+    assert len(root.findall(f"{SVG}circle")) == 2 and len(root.findall(f"{SVG}rect")) == 2  # circles, squares
+    legend = root.findall(f"{SVG}g")
+    assert [g.find(f"{SVG}line").get("stroke-dasharray") for g in legend] == [None, dashes[1]]

@@ -14,11 +14,15 @@ from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, Interpre
 from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory
 from tests.visits.reports.data import B, booking_for, local, visit_with
-from visits.models import County, InterpreterWanted, NotUsedReason, Visit
+from visits.models import County, InterpreterWanted, NotUsedReason, Visit, VisitStatus
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     CONNECT_BUCKETS,
+    DURATION_EDGES_S,
+    SERVICE_BUCKETS,
+    SERVICE_SECONDS,
     VISIT_COUNTER_NAMES,
+    WAIT_BUCKETS,
     connect_bucket_index,
 )
 from visits.reports.selectors import GROUP_BY_CHOICES, PERIOD_CHOICES, UsageQuery, usage_counters, usage_report
@@ -67,6 +71,9 @@ visit_specs = st.fixed_dictionaries(
         "need": st.none() | st.tuples(st.sampled_from(LANGUAGES), st.sampled_from(InterpreterWanted.values)),
         "outcome": st.none() | st.just(True) | st.sampled_from(NotUsedReason.values),
         "bookings": st.lists(booking_specs, max_size=2),
+        # None: never served (waiting, or left if "left"); else (wait s, service s or None = still in service)
+        "times": st.none() | st.tuples(st.integers(0, 3 * 3600), st.none() | st.integers(0, 3 * 3600)),
+        "left": st.booleans(),
     }
 )
 query_specs = st.fixed_dictionaries(
@@ -92,6 +99,7 @@ def create(spec: dict, offices: list, authorities: list, agencies: list) -> None
         need=spec["need"],
         outcome=spec["outcome"],
     )
+    set_times(visit, spec.get("times"), left=spec.get("left", False))
     active = False
     for b in spec["bookings"]:
         status = b["status"]
@@ -103,6 +111,25 @@ def create(spec: dict, offices: list, authorities: list, agencies: list) -> None
         spec_b = B(status, agency, b["modality"], b["connect_s"], b["minutes"], b["cost_ore"], b["language"],
                    b["started_only"], b.get("money"))  # fmt: skip
         booking_for(visit, spec_b, requested_at=visit.checked_in_at + timedelta(minutes=3))
+
+
+def set_times(visit: Visit, times: tuple | None, *, left: bool) -> None:
+    if times is None:
+        visit.status = VisitStatus.LEFT if left else VisitStatus.WAITING
+        visit.ended_at = visit.checked_in_at + timedelta(minutes=7) if left else None
+    else:
+        wait_s, service_s = times
+        visit.started_at = visit.checked_in_at + timedelta(seconds=wait_s)
+        if service_s is None:
+            visit.status = VisitStatus.IN_SERVICE
+        else:
+            visit.status = VisitStatus.DONE
+            visit.ended_at = visit.started_at + timedelta(seconds=service_s)
+    visit.save(update_fields=["status", "started_at", "ended_at"])
+
+
+def _duration_bucket(seconds: float) -> int:
+    return next((i for i, edge in enumerate(DURATION_EDGES_S) if seconds <= edge), len(DURATION_EDGES_S))
 
 
 def to_query(spec: dict, offices: list, authorities: list, agencies: list) -> UsageQuery:
@@ -198,6 +225,14 @@ def reference_counters(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         c["wanted_used"] += wanted and used
         if wanted and not used:
             c[f"gap_{outcome.reason_not_used if outcome else 'unrecorded'}"] += 1
+        group = "interpreted" if used else "need" if need is not None else "none"
+        c["left_before_service"] += v.status == VisitStatus.LEFT and v.started_at is None
+        if v.started_at is not None:
+            c[WAIT_BUCKETS[group][_duration_bucket((v.started_at - v.checked_in_at).total_seconds())]] += 1
+            if v.status == VisitStatus.DONE:
+                served = (v.ended_at - v.started_at).total_seconds()
+                c[SERVICE_BUCKETS[group][_duration_bucket(served)]] += 1
+                c[SERVICE_SECONDS[group]] += round(served)
     for b in InterpreterBooking.objects.select_related("visit__office"):
         key = _booking_key(q, b)
         if key is None:

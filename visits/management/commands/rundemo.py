@@ -1,15 +1,18 @@
 """One command for the whole demo: migrate, load demo data, start a real Celery worker (with beat)
 on the configured broker, and serve the site. Ctrl-C stops the server and then the worker."""
 
+import fcntl
 import os
+import re
 import signal
 import socket
 import subprocess  # nosec B404: starts our own Celery worker, with a fixed argument list
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -37,6 +40,40 @@ def _ensure_runtime_dirs() -> None:
     for folder in getattr(settings, "CELERY_BROKER_FILESYSTEM_DIRS", ()):
         Path(folder).mkdir(parents=True, exist_ok=True)
     Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
+
+
+WORKER_READY = re.compile(rb"celery@\S+ ready")
+READY_TIMEOUT = 60  # seconds to wait for the worker and the web server before printing the logins
+
+
+def _hold_demo_lock() -> IO[str]:
+    """One demo per folder: the demo's worker runs beat, and two beats send every periodic task
+    twice. The lock (an flock on .run/rundemo.lock) is released by the OS when this process ends,
+    however it ends; the file says which pid holds it."""
+    path = Path(settings.RUN_DIR) / "rundemo.lock"
+    handle = open(path, "a+")  # noqa: SIM115  # held open for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        pid = handle.read().strip() or "?"
+        handle.close()
+        raise CommandError(
+            f"A demo is already running from this folder (pid {pid}), with its Celery beat; a second one "
+            "would send every periodic task twice. Stop it with Ctrl-C in its terminal, or run: "
+            f"kill {pid}"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _port_answers(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _check_port_free(port: int) -> None:
@@ -69,8 +106,9 @@ class Command(BaseCommand):
             raise CommandError(f"Invalid port: {port}")
         # runserver leaves with os._exit() when the port is taken, which would orphan the worker:
         # find out before starting one.
-        _check_port_free(port)
         _ensure_runtime_dirs()
+        self._lock = _hold_demo_lock()
+        _check_port_free(port)
         call_command("migrate", interactive=False, verbosity=1)
         call_command("seed_demo")
         if "seed_agencies" in get_commands():
@@ -84,7 +122,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, self._exit_on_signal)
         try:
-            self._print_logins(port, worker)
+            # The logins come last, once the worker's banner and the server's lines are out.
+            threading.Thread(target=self._print_logins_when_ready, args=(port, worker), daemon=True).start()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             if worker is not None:
@@ -106,20 +145,44 @@ class Command(BaseCommand):
     def _start_worker(self, log_path: str) -> subprocess.Popen:
         env = {**os.environ}
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-        out = open(log_path, "ab") if log_path else None  # noqa: SIM115  # closed with the worker
         worker = subprocess.Popen(  # noqa: S603  # nosec B603: fixed argv, no shell
             worker_command(),
             cwd=settings.BASE_DIR,
             env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT if out else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
+        out = open(log_path, "ab") if log_path else None  # noqa: SIM115  # closed with the worker
         self._worker_log = out
+        self._worker_ready = threading.Event()
+        threading.Thread(target=self._copy_worker_output, args=(worker, out), daemon=True).start()
         time.sleep(0.5)
         if worker.poll() is not None:
             raise CommandError(f"The Celery worker exited at once (code {worker.returncode}).")
         self.stdout.write(f"Celery worker with beat started (pid {worker.pid}) on {settings.CELERY_BROKER_URL}")
         return worker
+
+    def _copy_worker_output(self, worker: subprocess.Popen, out: IO[bytes] | None) -> None:
+        """The worker's output, to the console or its log file; notes when the worker is ready."""
+        assert worker.stdout is not None
+        target = out or sys.stdout.buffer
+        for line in iter(worker.stdout.readline, b""):
+            try:
+                target.write(line)
+                target.flush()
+            except (OSError, ValueError):  # the log was closed at shutdown
+                pass
+            if WORKER_READY.search(line):
+                self._worker_ready.set()
+
+    def _print_logins_when_ready(self, port: int, worker: subprocess.Popen | None) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        if worker is not None:
+            self._worker_ready.wait(timeout=READY_TIMEOUT)
+        while not _port_answers(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.3)  # let runserver finish its own lines
+        self._print_logins(port, worker)
 
     def _stop_worker(self, worker: subprocess.Popen) -> None:
         if worker.poll() is None:
@@ -149,6 +212,7 @@ class Command(BaseCommand):
             lines.append(f"    {username:<10} {role.label} at {', '.join(offices)}")
         lines.append(f"    {ADMIN_USERNAME:<10} national admin (superuser)")
         lines.append(f"  worker        : {f'running, pid {worker.pid}' if worker else 'not started'}")
-        lines.append("  Ctrl-C stops the server and the worker.")
+        lines.append("  Ctrl-C stops the server and the worker. The demo keeps this terminal:")
+        lines.append("  run the tests or other commands in a second one.")
         lines.append("")
         self.stdout.write("\n".join(lines))

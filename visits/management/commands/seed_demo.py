@@ -258,6 +258,45 @@ LANGUAGE_CODES: list[str] = [
     "tig",  # Tigre
 ]
 
+# What people say at the desk for a language, beyond its CLDR names, endonym and code: the picker's
+# search words (Language.search_aliases). "kurdiska" finds every Kurdish variety.
+LANGUAGE_SEARCH_ALIASES: dict[str, str] = {
+    "ar": "arabiska, arabic, arabi, arab",
+    "so": "somaliska, somali, af-soomaali",
+    "ti": "tigrinja, tigrinya, tigrigna",
+    "prs": "dari, farsi, persiska, persian, afghan persian, farsi-dari",
+    "fa": "farsi, persiska, persian, parsi, iranian",
+    "ckb": "sorani, soranî, kurdiska, kurdish, kurdi, central kurdish, centralkurdiska",
+    "kmr": "kurmanji, kurmancî, badini, bahdini, behdini, kurdiska, kurdish, kurdi, northern kurdish",
+    "sdh": "kurdiska, kurdish, kurdi, southern kurdish, sydkurdiska, kalhori, feyli",
+    "ku": "kurdiska, kurdish, kurdi",
+    "kur": "kurdiska, kurdish, kurdi",
+    "hbs": "bosniska, kroatiska, serbiska, bosnian, croatian, serbian, bks, serbokroatiska, serbo-croatian",
+    "zh": "mandarin, kinesiska, chinese, putonghua, zhongwen, mandarinkinesiska",
+    "yue": "kantonesiska, cantonese, kinesiska, chinese",
+    "aii": "assyriska, syriska, suryoyo, aramaic, arameiska, sureth, assyrian",
+    "am": "amhariska, amharic, amarinya",
+    "ps": "pashto, pashtu, pushtu, afghani",
+    "uk": "ukrainska, ukrainian",
+    "ru": "ryska, russian, russkij",
+    "tr": "turkiska, turkish, türkçe",
+    "th": "thai, thailändska",
+    "om": "oromo, oromiffa, afaan oromoo",
+    "rmy": "romani, romska, romanes, vlax",
+    "fil": "filippinska, tagalog, filipino",
+    "pa": "punjabi, panjabi",
+    "my": "burmesiska, burmese, myanmar",
+    "mn": "mongoliska, mongolian",
+    "uz": "uzbekiska, uzbek",
+    "ka": "georgiska, georgian, kartuli",
+    "hy": "armeniska, armenian, hayeren",
+    "sq": "albanska, albanian, shqip",
+    "bn": "bengali, bangla",
+    "ur": "urdu",
+    "sw": "swahili, kiswahili",
+    "tig": "tigré, tigre",
+}
+
 DEMO_OFFICE = "Göteborg Angered"
 SECOND_DEMO_OFFICE = "Göteborg Bergsjön"
 # username -> (role, offices). The receptionist works at two offices so switching can be tried.
@@ -315,7 +354,9 @@ class Command(BaseCommand):
         for rank, raw in enumerate(LANGUAGE_CODES, start=1):
             code = normalize_language_tag(raw)
             # Only the rank is ours; `active` and name overrides are the admins' to change.
-            Language.objects.update_or_create(code=code, defaults={"rank": rank})
+            Language.objects.update_or_create(
+                code=code, defaults={"rank": rank, "search_aliases": LANGUAGE_SEARCH_ALIASES.get(code, "")}
+            )
         return len(LANGUAGE_CODES)
 
     def _users(self) -> int:

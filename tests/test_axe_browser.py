@@ -1,0 +1,140 @@
+"""axe-core (WCAG 2.0/2.1 A and AA rules) on every page, for every role, in Swedish and English:
+no violation may be left. Runs once per CI run: CI runs the suite on SQLite and then on PostgreSQL,
+and the pages are the same on both, so these tests skip unless the database is SQLite."""
+
+import os
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from interpreters.models import BookingStatus, InterpreterBooking, Modality
+from tests.factories import (
+    AuthorityFactory,
+    LanguageFactory,
+    LanguageNeedFactory,
+    MembershipFactory,
+    OfficeFactory,
+    UserFactory,
+    VisitFactory,
+)
+from visits.management.commands.seed_demo import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
+from visits.models import StaffRole, Visit, VisitStatus
+
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+pytestmark = [pytest.mark.browser, pytest.mark.axe, pytest.mark.django_db(transaction=True)]
+
+SHOTS = os.environ.get("TOLKDESK_SCREENSHOTS", "")  # a folder: the reflow test saves what it saw
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.fixture(autouse=True)
+def _once_per_ci_run():
+    if connection.vendor != "sqlite":
+        pytest.skip("axe runs in the SQLite pass of CI only (the pages do not depend on the database)")
+
+
+@pytest.fixture
+def world(db):
+    office = OfficeFactory(name="Göteborg Angered")
+    authority = AuthorityFactory(code="forsakringskassan", name="Försäkringskassan")
+    for rank, code in enumerate(LANGUAGE_CODES, start=1):
+        LanguageFactory(code=code, rank=rank, search_aliases=LANGUAGE_SEARCH_ALIASES.get(code, ""))
+    users = {}
+    for role in (StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER):
+        users[role.value] = UserFactory(username=f"axe-{role.value}")
+        MembershipFactory(user=users[role.value], office=office, role=role)
+    users["admin"] = UserFactory(username="axe-admin", is_superuser=True, is_staff=True)
+    users["nobody"] = UserFactory(username="axe-nobody")
+    waiting = VisitFactory(office=office, authority=authority)
+    LanguageNeedFactory(visit=waiting, language="hbs", dialect="Sarajevo")
+    serving = VisitFactory(office=office, authority=authority, status=VisitStatus.IN_SERVICE, started_at=timezone.now())
+    LanguageNeedFactory(visit=serving, language="ar")
+    InterpreterBooking.objects.create(
+        visit=serving, language="ar", modality=Modality.PHONE, status=BookingStatus.PENDING, requested_at=timezone.now()
+    )
+    ended = VisitFactory(office=office, authority=authority, status=VisitStatus.LEFT)
+    Visit.objects.filter(pk=ended.pk).update(ended_at=ended.checked_in_at)
+    return {"office": office, "users": users, "visits": {"waiting": waiting, "serving": serving, "ended": ended}}
+
+
+def pages_for(world, who):
+    visits = world["visits"]
+    common = ["/", "/no-such-page/"]
+    if who == "nobody":
+        return common  # "/" is the no-office 403 page
+    pages = [*common, "/officer/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
+    if who in ("office_manager", "admin"):
+        pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
+    if who == "receptionist":
+        pages.append("/reports/")  # not allowed: the 403 page
+    return pages
+
+
+def check(page, url, axe, failures):
+    page.goto(url)
+    page.wait_for_load_state("load")
+    results = axe.run(page, options=WCAG_AA)
+    violations = results.response.get("violations", [])
+    for violation in violations:
+        targets = [" ".join(node.get("target", [])) for node in violation.get("nodes", [])][:5]
+        failures.append(f"{url}: {violation['id']} ({violation.get('impact')}) {violation['help']} -> {targets}")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("who", ["anonymous", "receptionist", "officer", "office_manager", "admin", "nobody"])
+def test_every_page_passes_axe_for_every_role(browser, live_server, world, who, lang):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    host = urlparse(live_server.url).hostname
+    cookies = [{"name": "django_language", "value": lang, "domain": host, "path": "/"}]
+    if who != "anonymous":
+        client = Client()
+        client.force_login(world["users"][who])
+        cookies.append({"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"})
+    context.add_cookies(cookies)
+    page = context.new_page()
+    axe = axe_sync.Axe()
+    failures: list[str] = []
+    urls = ["/login/", "/no-such-page/"] if who == "anonymous" else pages_for(world, who)
+    try:
+        for url in urls:
+            check(page, f"{live_server.url}{url}", axe, failures)
+    finally:
+        context.close()
+    assert not failures, "axe found WCAG 2.1 A/AA violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("who", ["receptionist", "office_manager"])
+def test_pages_reflow_at_320_px_without_sideways_scrolling(browser, live_server, world, who):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    context.set_default_timeout(15_000)
+    host = urlparse(live_server.url).hostname
+    client = Client()
+    client.force_login(world["users"][who])
+    context.add_cookies(
+        [
+            {"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"},
+            {"name": "django_language", "value": "sv", "domain": host, "path": "/"},
+        ]
+    )
+    page = context.new_page()
+    too_wide = []
+    try:
+        for url in pages_for(world, who):
+            page.goto(f"{live_server.url}{url}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if SHOTS:
+                page.screenshot(path=os.path.join(SHOTS, f"320-{who}-{url.strip('/').replace('/', '-') or 'home'}.png"))
+            if width > 320:
+                culprits = page.evaluate(
+                    "() => Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right"
+                    " > 321).slice(-3).map(e => e.tagName + '.' + e.className)"
+                )
+                too_wide.append(f"{url}: {width} px {culprits}")
+    finally:
+        context.close()
+    assert not too_wide, "pages wider than a 320 px screen:\n" + "\n".join(too_wide)
