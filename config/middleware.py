@@ -94,7 +94,12 @@ class IdleSessionMiddleware:
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         match = request.resolver_match
-        polling = match is not None and match.view_name in POLLING_VIEWS
+        # A page's own background fetch (checkin.js sends X-Requested-With, visit.js asks for JSON); the
+        # same URL opened directly keeps the usual redirect to the login page.
+        background = bool(request.headers.get("X-Requested-With")) or "application/json" in request.headers.get(
+            "Accept", ""
+        )
+        polling = match is not None and match.view_name in POLLING_VIEWS and background
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return _signed_out(request) if polling else None

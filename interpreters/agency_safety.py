@@ -61,9 +61,7 @@ def backend_settings_errors(backend_settings: Any, *, needs_base_url: bool) -> l
     for key in SECRET_ENV_KEYS:
         name = backend_settings.get(key)
         if name not in (None, "") and not (isinstance(name, str) and SECRET_ENV_PATTERN.fullmatch(name)):
-            errors.append(
-                _("%(key)s must name an environment variable starting with TOLKDESK_AGENCY_.") % {"key": key}
-            )
+            errors.append(_("%(key)s must name an environment variable starting with TOLKDESK_AGENCY_.") % {"key": key})
     if needs_base_url or "base_url" in backend_settings:
         problem = base_url_error(backend_settings.get("base_url"))
         if problem:

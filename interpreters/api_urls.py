@@ -1,5 +1,6 @@
 from django.urls import path
 
+from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 from interpreters.apis_money import BookingRequisitionApi, PriceEstimateApi
 from interpreters.desk.apis import VisitOutcomeApi
@@ -8,6 +9,17 @@ urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
     path("bookings/<int:pk>/", BookingDetailApi.as_view(), name="api-booking-detail"),
     path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="api-booking-cancel"),
+    path(
+        "bookings/<int:pk>/complaints/", apis_complaints.BookingComplaintsApi.as_view(), name="api-booking-complaints"
+    ),
+    path("complaints/", apis_complaints.ComplaintListApi.as_view(), name="api-complaints"),
+    path("complaints/<int:pk>/", apis_complaints.ComplaintDetailApi.as_view(), name="api-complaint-detail"),
+    path(
+        "complaints/<int:pk>/withdraw/", apis_complaints.ComplaintWithdrawApi.as_view(), name="api-complaint-withdraw"
+    ),
+    path(
+        "complaints/<int:pk>/escalate/", apis_complaints.ComplaintEscalateApi.as_view(), name="api-complaint-escalate"
+    ),
     path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     # The outcome the officer records at the desk (interpreters/desk/apis.py).

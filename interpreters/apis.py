@@ -23,23 +23,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
 from interpreters.agency_safety import connection_url_validate
 from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
-from interpreters.events import CALLBACK_EVENT_TYPES, AgencyEventType
+from interpreters.events import CALLBACK_EVENT_TYPES, COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     OFFICE_CANCEL_REASONS,
     REACHABLE_BOOKING_STATUSES,
     BookingEvent,
+    BookingRequirement,
     BookingStatus,
     CompetenceLevel,
     Gender,
     InterpreterAgency,
     InterpreterBooking,
     Modality,
+    RequirementKind,
 )
 from interpreters.selectors import booking_requisition, bookings_for_user
 from interpreters.services import (
@@ -50,8 +53,10 @@ from interpreters.services import (
     booking_request,
 )
 from interpreters.services.pricing import MAX_MINUTES
+from interpreters.services.requirements import MAX_REQUIREMENTS
 from interpreters.throttling import AgencyCallbackRateThrottle
 from visits.apis import StrictInputSerializer
+from visits.audit import audit_dialect_list_read
 from visits.errors import DomainError
 from visits.permissions import Action, office_permission, visit_for_request_or_404
 
@@ -70,12 +75,48 @@ class BookingAgencySerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """true or false only: not "yes", "on", 1 or "0"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class RequirementInputSerializer(StrictInputSerializer):
+    """One requirement of an order (also used in an appointment's `interpreter` body)."""
+
+    kind = serializers.ChoiceField(choices=RequirementKind.choices)
+    value = serializers.CharField(max_length=80)
+    # The serializer metaclass takes declared fields off the class, so this does not replace
+    # Field.required (the stubs cannot know that).
+    required = JsonBooleanField(required=False, default=False)  # type: ignore[assignment]
+    rank = serializers.ChoiceField(choices=[1, 2], required=False, default=1)
+
+
+class RequirementOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BookingRequirement
+        fields = ["kind", "value", "required", "rank", "met"]
+
+
+class DeliveredInterpreterSerializer(serializers.Serializer):
+    name = serializers.CharField(source="interpreter_name")
+    agency_ref = serializers.CharField(source="interpreter_agency_ref")
+    official_number = serializers.CharField(source="interpreter_official_number")
+    gender = serializers.CharField(source="interpreter_gender")
+    competence = serializers.CharField(source="interpreter_competence")
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     office = serializers.IntegerField(source="visit.office_id", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     agency = BookingAgencySerializer(read_only=True, allow_null=True)
     connection = serializers.SerializerMethodField()
     events = BookingEventSerializer(many=True, read_only=True)
+    requirements = RequirementOutputSerializer(many=True, read_only=True)
+    delivered_interpreter = DeliveredInterpreterSerializer(source="*", read_only=True)
     requisition = serializers.SerializerMethodField()
 
     class Meta:
@@ -92,12 +133,14 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "gender_preference",
             "competence_required",
             "competence_wished",
+            "requirements",
             "status",
             "status_label",
             "agency",
             "agency_reference",
             "interpreter_name",
             "interpreter_competence",
+            "delivered_interpreter",
             "connection",
             "failure_reason",
             "attempts",
@@ -165,7 +208,7 @@ class BookingFilter(django_filters.FilterSet):
 
 def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     return bookings_for_user(request.user).prefetch_related(
-        Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk"))
+        Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")), "requirements"
     )
 
 
@@ -182,6 +225,7 @@ class BookingCreateInputSerializer(serializers.Serializer):
     competence_wished = serializers.ChoiceField(
         choices=CompetenceLevel.choices, required=False, allow_blank=True, default=""
     )
+    requirements = RequirementInputSerializer(many=True, required=False, max_length=MAX_REQUIREMENTS)  # type: ignore[call-arg]
     minutes_ordered = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_MINUTES,
         help_text="Expected length: the estimate stored on the booking, and the billing floor when pre-booked.",
@@ -198,7 +242,14 @@ class BookingListCreateApi(generics.ListAPIView):
 
     @extend_schema(responses={200: BookingOutputSerializer(many=True), 400: BAD_INPUT, **READ_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # Dialect is personal data (README): a list that shows one is a logged read.
+        items = response.data.get("results", []) if isinstance(response.data, dict) else response.data
+        shown = [(item["visit"], item["office"]) for item in items if item.get("dialect")]
+        audit_dialect_list_read(
+            user=request.user, shown=shown, via="api:booking-list", remote_addr=client_ip_address(request)
+        )
+        return response
 
     @extend_schema(
         request=BookingCreateInputSerializer,
@@ -266,8 +317,15 @@ class BookingCancelApi(APIView):
 
 class CallbackInterpreterSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    id = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+    official_number = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True, default="")
     competence = serializers.ChoiceField(choices=CompetenceLevel.choices, required=False, allow_blank=True, default="")
+
+
+class CallbackRequirementSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    met = serializers.BooleanField()
 
 
 class CallbackConnectionSerializer(serializers.Serializer):
@@ -285,6 +343,9 @@ class AgencyCallbackSerializer(serializers.Serializer):
     interpreter = CallbackInterpreterSerializer(required=False)
     connection = CallbackConnectionSerializer(required=False)
     minutes = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60, allow_null=True, default=None)
+    requirements = CallbackRequirementSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
+    complaint_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, allow_null=True)
+    answer = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     # The interpreter's start and end of the call (optional; on "ended" and "requisition_corrected").
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -296,6 +357,8 @@ class AgencyCallbackSerializer(serializers.Serializer):
         needs_minutes = (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED)
         if attrs["type"] in needs_minutes and attrs.get("minutes") is None:
             raise serializers.ValidationError({"minutes": "An ended call needs its minutes."})
+        if attrs["type"] in COMPLAINT_ANSWER_TYPES and not attrs.get("complaint_id"):
+            raise serializers.ValidationError({"complaint_id": "A complaint answer names the complaint."})
         start, end = attrs.get("started_at"), attrs.get("ended_at")
         if start is not None and end is not None and end < start:
             raise serializers.ValidationError({"ended_at": "The end is before the start."})
@@ -403,6 +466,11 @@ class AgencyCallbackApi(APIView):
             type=v["type"],
             reference=v["reference"],
             interpreter_name=interp.get("name", ""),
+            interpreter_ref=interp.get("id", ""),
+            interpreter_official_number=interp.get("official_number", ""),
+            requirement_answers={a["id"]: a["met"] for a in v.get("requirements") or []},
+            complaint_id=v.get("complaint_id"),
+            answer=v.get("answer", ""),
             interpreter_gender=interp.get("gender", ""),
             interpreter_competence=interp.get("competence", ""),
             connection_phone=str(conn.get("phone") or ""),

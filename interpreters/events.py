@@ -18,6 +18,10 @@ class AgencyEventType(models.TextChoices):
     CANCELLED = "cancelled"  # the agency withdrew
     NO_SHOW = "no_show"  # the interpreter did not turn up
     FAILED = "failed"  # the agency cannot serve the request
+    # Events that move no status (issue 10):
+    INTERPRETER_CHANGED = "interpreter_changed"  # the agency replaced the interpreter of a confirmed booking
+    COMPLAINT_ACCEPTED = "complaint_accepted"  # the agency accepts a complaint (reklamation)
+    COMPLAINT_DISPUTED = "complaint_disputed"  # the agency disputes it, with an answer
     # A corrected requisition for an ended call: new minutes (and start/end) replace the reported
     # ones; the old requisition is kept with status "replaced".
     REQUISITION_CORRECTED = "requisition_corrected"
@@ -31,5 +35,10 @@ CALLBACK_EVENT_TYPES: tuple[str, ...] = (
     AgencyEventType.ENDED,
     AgencyEventType.CANCELLED,
     AgencyEventType.NO_SHOW,
+    AgencyEventType.INTERPRETER_CHANGED,
+    AgencyEventType.COMPLAINT_ACCEPTED,
+    AgencyEventType.COMPLAINT_DISPUTED,
     AgencyEventType.REQUISITION_CORRECTED,
 )
+#: The agency's answers to a complaint (interpreters.services.complaints.complaint_answer).
+COMPLAINT_ANSWER_TYPES: tuple[str, ...] = (AgencyEventType.COMPLAINT_ACCEPTED, AgencyEventType.COMPLAINT_DISPUTED)

@@ -191,6 +191,8 @@ class Interpreter(models.Model):
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     competence = models.CharField(_("competence"), max_length=16, choices=CompetenceLevel.choices)
     phone = PhoneNumberField(_("phone"), blank=True)
+    # Kammarkollegiet's number for an authorised interpreter (empty for others).
+    official_number = models.CharField(_("official interpreter number"), max_length=20, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -284,6 +286,10 @@ class InterpreterBooking(models.Model):
     interpreter_competence = models.CharField(
         _("interpreter competence"), max_length=16, choices=CompetenceLevel.choices, blank=True
     )
+    # The interpreter actually delivered, as the agency reports it.
+    interpreter_agency_ref = models.CharField(_("agency's interpreter id"), max_length=80, blank=True)
+    interpreter_official_number = models.CharField(_("official interpreter number"), max_length=20, blank=True)
+    interpreter_gender = models.CharField(_("interpreter gender"), max_length=10, choices=Gender.choices, blank=True)
     agency_reference = models.CharField(_("agency reference"), max_length=80, blank=True)
     connection_phone = PhoneNumberField(_("phone number to call"), blank=True)
     connection_url = models.URLField(_("video link"), blank=True)
@@ -430,3 +436,172 @@ class Requisition(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
+
+
+# ------------------------------------------------------------------------------------------------
+# After the call (issue 10): requirements, ratings, complaints, blocks, quarantine
+
+
+class RequirementKind(models.TextChoices):
+    GENDER = "gender", _("Gender")
+    DIALECT = "dialect", _("Dialect")
+    COMPETENCE = "competence", _("Competence level")
+    NAMED_INTERPRETER = "named_interpreter", _("Named interpreter")
+    DENIED_INTERPRETER = "denied_interpreter", _("Not this interpreter")
+
+
+class BookingRequirement(models.Model):
+    """What the office asks of the interpreter. `required`: the agency must meet it or decline;
+    otherwise it is a wish. `rank` 1 is the first choice, 2 the fallback (the framework's two ranked
+    competence levels). `met` stays empty until the agency answers (or the delivered interpreter
+    shows it)."""
+
+    booking = models.ForeignKey(InterpreterBooking, on_delete=models.CASCADE, related_name="requirements")
+    kind = models.CharField(_("kind"), max_length=20, choices=RequirementKind.choices)
+    value = models.CharField(_("value"), max_length=80)
+    required = models.BooleanField(_("required"), default=False)
+    rank = models.PositiveSmallIntegerField(_("rank"), default=1)
+    met = models.BooleanField(_("met"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["booking", "kind", "rank", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(rank__in=[1, 2]), name="requirement_rank_1_or_2")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value} ({'required' if self.required else 'wished'})"
+
+
+class RatingProblem(models.TextChoices):
+    LATE = "late", _("Late")
+    POOR_INTERPRETATION = "poor_interpretation", _("Poor interpretation")
+    POOR_SOUND_VIDEO = "poor_sound_video", _("Poor sound or video")
+    UNPROFESSIONAL = "unprofessional", _("Unprofessional")
+    OTHER = "other", _("Other")
+
+
+class BookingRating(models.Model):
+    """The officer's 1-5 stars for one call, and below 3 what went wrong."""
+
+    booking = models.OneToOneField(InterpreterBooking, on_delete=models.CASCADE, related_name="rating")
+    stars = models.PositiveSmallIntegerField(_("stars"))
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_1_to_5")]
+
+
+class ComplaintType(models.TextChoices):
+    LATE_OR_ABSENT = "late_or_absent", _("Late or absent")
+    POOR_INTERPRETATION = "poor_interpretation", _("Poor interpretation")
+    POOR_SERVICE = "poor_service", _("Poor service")
+    OTHER = "other", _("Other")
+
+
+class ComplaintStatus(models.TextChoices):
+    FILED = "filed", _("Filed")
+    ACCEPTED = "accepted", _("Accepted by the agency")
+    DISPUTED = "disputed", _("Disputed by the agency")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ESCALATED = "escalated", _("Escalated")
+
+
+OPEN_COMPLAINT_STATUSES = [ComplaintStatus.FILED, ComplaintStatus.DISPUTED, ComplaintStatus.ESCALATED]
+
+
+class Complaint(models.Model):
+    """A reklamation: the office's complaint to the agency about one booking, with the agency's answer."""
+
+    booking = models.ForeignKey(InterpreterBooking, on_delete=models.PROTECT, related_name="complaints")
+    # The agency complained to (the booking's agency when filed).
+    agency = models.ForeignKey(InterpreterAgency, on_delete=models.PROTECT, related_name="complaints")
+    type = models.CharField(_("type"), max_length=24, choices=ComplaintType.choices)
+    message = models.TextField(_("message"), max_length=2000)
+    status = models.CharField(_("status"), max_length=12, choices=ComplaintStatus.choices, default="filed")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed at"))
+    sent_at = models.DateTimeField(_("sent to the agency at"), null=True, blank=True)
+    agency_answer = models.TextField(_("agency's answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    auto_accepted = models.BooleanField(_("accepted for lack of an answer"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(status__in=OPEN_COMPLAINT_STATUSES),
+                name="complaint_one_open_per_booking",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "filed_at"])]
+
+    def __str__(self) -> str:
+        return f"complaint {self.pk} ({self.status})"
+
+
+class BlockScope(models.TextChoices):
+    OFFICE = "office", _("Office")
+    COUNTY = "county", _("County")
+    NATIONAL = "national", _("National")
+
+
+class InterpreterBlock(models.Model):
+    """An interpreter the office (county, country) does not want again until `ends_on`: sent to
+    agencies as a denied interpreter in every booking in scope."""
+
+    scope = models.CharField(_("scope"), max_length=10, choices=BlockScope.choices)
+    office = models.ForeignKey("visits.Office", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    county = models.CharField(_("county"), max_length=2, choices=County.choices, blank=True)
+    # Kammarkollegiet's official number, or the agency's own id for the interpreter.
+    interpreter = models.CharField(_("interpreter (official number or agency id)"), max_length=80)
+    reason = models.CharField(_("reason"), max_length=500)
+    ends_on = models.DateField(_("ends on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(scope="office", office__isnull=False, county="")
+                    | Q(scope="county", office__isnull=True) & ~Q(county="")
+                    | Q(scope="national", office__isnull=True, county="")
+                ),
+                name="block_scope_matches_target",
+            ),
+        ]
+
+
+class AgencyQuarantine(models.Model):
+    """A national admin's decision not to call an agency in a county for a period."""
+
+    agency = models.ForeignKey(InterpreterAgency, on_delete=models.CASCADE, related_name="quarantines")
+    county = models.CharField(_("county"), max_length=2, choices=County.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    motivation = models.CharField(_("motivation"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="quarantine_ends_after_start")
+        ]

@@ -10,6 +10,7 @@ from interpreters.models import (
     AgencyRanking,
     BookingEvent,
     CompetenceLevel,
+    Complaint,
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
@@ -94,9 +95,9 @@ def competence_preference(*, required: str = "", wished: str = "") -> list[str]:
     return ([wished] if wish >= floor else []) + below + [lvl for lvl in above if lvl in acceptable]
 
 
-def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking) -> Interpreter | None:
-    """The agency's best-matching active interpreter for the booking, or None."""
-    candidates = [
+def interpreter_candidates(*, agency: InterpreterAgency, booking: InterpreterBooking) -> list[Interpreter]:
+    """The agency's active interpreters for the booking's language and modality."""
+    return [
         interp
         for interp in Interpreter.objects.filter(agency=agency, active=True)
         if booking.modality in (interp.modalities or [])
@@ -106,6 +107,11 @@ def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking
             if isinstance(entry, dict)
         )
     ]
+
+
+def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking) -> Interpreter | None:
+    """The agency's best-matching active interpreter for the booking, or None."""
+    candidates = interpreter_candidates(agency=agency, booking=booking)
     levels = competence_preference(required=booking.competence_required, wished=booking.competence_wished)
     # Gender is a preference: a matching interpreter at any acceptable level first, then anyone.
     passes = [[i for i in candidates if i.gender == booking.gender_preference]] if booking.gender_preference else []
@@ -115,6 +121,17 @@ def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking
                 if interp.competence == level:
                     return interp
     return None
+
+
+def complaints_for_user(user: User | AnonymousUser, *, roles: list[str] | None = None) -> QuerySet[Complaint]:
+    """Complaints about bookings at the user's offices (with `roles`: only where they hold one)."""
+    return Complaint.objects.filter(booking__visit__office__in=offices_for_user(user, roles=roles)).select_related(
+        "agency", "booking__visit", "filed_by"
+    )
+
+
+def booking_complaints(*, booking: InterpreterBooking) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(booking=booking).select_related("agency", "booking__visit", "filed_by")
 
 
 def price_list_for(*, kind: str, on: date) -> PriceList | None:
@@ -135,9 +152,7 @@ def booking_requisition(booking: InterpreterBooking) -> Requisition | None:
 def disputed_requisitions_for_user(user: User | AnonymousUser) -> QuerySet[Requisition]:
     """Disputed requisitions in the user's offices, oldest first (the office manager's list)."""
     return (
-        Requisition.objects.filter(
-            status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices_for_user(user)
-        )
+        Requisition.objects.filter(status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices_for_user(user))
         .select_related("booking", "booking__visit", "booking__visit__office", "booking__agency")
         .order_by("created_at", "pk")
     )

@@ -20,6 +20,7 @@ from interpreters.services import (
     bookings_due_for_escalation,
     bookings_sweep_stuck,
 )
+from interpreters.services.complaints import complaint_send, complaints_auto_accept
 from visits.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,19 @@ def simulated_agency_event(booking_id: int, event_type: str) -> bool:
     return result.changed
 
 
+@shared_task(bind=True, name="interpreters.complaint_send", max_retries=8, **COMMON)
+def complaint_send_task(self: Task[[int], bool], complaint_id: int) -> bool:
+    try:
+        return complaint_send(complaint_id=complaint_id)
+    except AgencyError as exc:
+        raise self.retry(countdown=min(3600, 30 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(name="interpreters.complaint_auto_accept", **COMMON)
+def complaint_auto_accept_task() -> int:
+    return complaints_auto_accept()
+
+
 TASKS_BY_NAME = {
     task.name: task
     for task in (
@@ -136,5 +150,7 @@ TASKS_BY_NAME = {
         booking_sweep_stuck,
         booking_escalate_unconfirmed,
         simulated_agency_event,
+        complaint_send_task,
+        complaint_auto_accept_task,
     )
 }

@@ -10,7 +10,7 @@ writes a payload. A spec whose path does not resolve yet (its branch has not lan
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,7 +19,12 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interpreters.models import InterpreterBooking
+from interpreters.models import (
+    Complaint,
+    ComplaintStatus,
+    ComplaintType,
+    InterpreterBooking,
+)
 from interpreters.services.price_lists import price_lists_seed_demo
 from tests.factories import (
     AuthorityFactory,
@@ -48,6 +53,8 @@ class World:
     bookings: dict[str, Any]
     users: dict[str, Any]
     kiosk_key: str
+    # Complaints (issue 10): a disputed one per office, on its own completed booking.
+    complaints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class Spec:
 
 def office_param(world: World, target: str) -> str:
     return str((world.own if target == "own" else world.other).pk)
+
+
+def complaint_id(world: World, target: str) -> int:
+    return world.complaints[target].pk if world.complaints else 1
 
 
 def visit_id(world: World, target: str) -> int:
@@ -173,6 +184,40 @@ SPECS: list[Spec] = [
         action=Action.BOOKING_CANCEL,
         data=lambda w, t: {"reason": "visitor_left"},
         ok=(200,),
+    ),
+    # Complaints (issue 10)
+    Spec(
+        "booking complaints",
+        "get",
+        lambda w, t: f"/api/v1/bookings/{w.bookings.get(t + '_completed', w.bookings[t]).pk}/complaints/",
+        action=Action.COMPLAINT_VIEW,
+    ),
+    Spec(
+        "complaint file",
+        "post",
+        lambda w, t: f"/api/v1/bookings/{w.bookings.get(t + '_completed', w.bookings[t]).pk}/complaints/",
+        action=Action.COMPLAINT_FILE,
+        data=lambda w, t: {"type": "late_or_absent", "message": "Tolken kom 20 minuter för sent."},
+        ok=(201,),
+    ),
+    Spec("complaint list", "get", lambda w, t: "/api/v1/complaints/", action=Action.COMPLAINT_VIEW, scoped=False),
+    Spec(
+        "complaint detail",
+        "get",
+        lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/",
+        action=Action.COMPLAINT_VIEW,
+    ),
+    Spec(
+        "complaint withdraw",
+        "post",
+        lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/withdraw/",
+        action=Action.COMPLAINT_FILE,
+    ),
+    Spec(
+        "complaint escalate",
+        "post",
+        lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/escalate/",
+        action=Action.COMPLAINT_ESCALATE,
     ),
     # Workload issue: officer hours per office and day
     Spec(
@@ -313,7 +358,7 @@ def world(db) -> World:
     own, other = OfficeFactory(name="Servicekontor Uppsala"), OfficeFactory(name="Servicekontor Kiruna")
     authority = AuthorityFactory()
     LanguageFactory(code="ar")
-    visits, bookings = {}, {}
+    visits, bookings, complaints = {}, {}, {}
     agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
     price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
@@ -327,6 +372,24 @@ def world(db) -> World:
         bookings[target] = InterpreterBooking.objects.create(
             visit=visit, language="ar", modality="phone", agency=agency, status="pending", requested_at=timezone.now()
         )
+        done = VisitFactory(office=office, authority=authority, status=VisitStatus.DONE)
+        for name in ("completed", "disputed"):
+            bookings[f"{target}_{name}"] = InterpreterBooking.objects.create(
+                visit=done,
+                language="ar",
+                modality="phone",
+                agency=agency,
+                status="completed",
+                requested_at=timezone.now(),
+            )
+        complaints[target] = Complaint.objects.create(
+            booking=bookings[f"{target}_disputed"],
+            agency=agency,
+            type=ComplaintType.OTHER,
+            message="Dålig ljudkvalitet.",
+            status=ComplaintStatus.DISPUTED,
+            filed_at=timezone.now(),
+        )
     users = {}
     for role in (StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER):
         user = UserFactory(username=f"matrix-{role}")
@@ -334,7 +397,7 @@ def world(db) -> World:
         users[role.value] = user
     users["national_admin"] = UserFactory(username="matrix-admin", is_superuser=True, is_staff=True)
     _token, key = kiosk_token_with_key(own)
-    return World(own, other, authority, visits, bookings, users, key)
+    return World(own, other, authority, visits, bookings, users, key, complaints)
 
 
 def client_for(world: World, principal: str) -> APIClient:

@@ -329,10 +329,10 @@ def test_polling_is_not_activity(client, receptionist, office, settings):
     client.get("/")
     _idle_for(client, 20)
     before = client.session[LAST_ACTIVITY_KEY]
-    assert client.get(f"/queue/?office={office.pk}").status_code == 200
+    assert client.get(f"/queue/?office={office.pk}", HTTP_X_REQUESTED_WITH="fetch").status_code == 200
     assert client.session[LAST_ACTIVITY_KEY] == before
     _idle_for(client, 31)
-    poll = client.get(f"/queue/?office={office.pk}")
+    poll = client.get(f"/queue/?office={office.pk}", HTTP_X_REQUESTED_WITH="fetch")
     assert poll.status_code == 401
     assert poll.json()["login_url"] == "/login/"
 
@@ -351,9 +351,10 @@ def test_sign_out_ends_the_session_in_every_tab_and_their_polls_send_them_to_log
     client.force_login(officer)
     other_tab = Client()
     other_tab.cookies = client.cookies  # same browser, same session cookie
-    assert other_tab.get(f"/visits/{desk_visit.pk}/status.json").status_code == 200
+    status_url = f"/visits/{desk_visit.pk}/status.json"
+    assert other_tab.get(status_url, HTTP_ACCEPT="application/json").status_code == 200
     client.post("/logout/")
-    poll = other_tab.get(f"/visits/{desk_visit.pk}/status.json")
+    poll = other_tab.get(status_url, HTTP_ACCEPT="application/json")
     assert poll.status_code == 401
     assert poll.json()["login_url"] == "/login/"
 
@@ -374,3 +375,60 @@ def test_the_pages_go_to_login_when_a_poll_answers_401():
     for script in ("static/js/queue-refresh.js", "static/interpreters/visit.js"):
         text = (root / script).read_text()
         assert "status === 401" in text and "login_url" in text, script
+
+
+# --- item 12: dialect is personal data; lists that show one are logged reads ------------------------------
+
+
+def _dialect_reads():
+    from auditlog.models import LogEntry
+
+    return list(
+        LogEntry.objects.filter(action=LogEntry.Action.ACCESS, additional_data__fields=["dialect"]).values_list(
+            "additional_data", flat=True
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "via"),
+    [
+        ("officer", "/api/v1/visits/", "api:visit-list"),
+        ("officer", "/officer/", "page:officer-queue"),
+        ("receptionist", "/queue/?office={office}", "page:queue"),
+        ("receptionist", "/?office={office}", "page:check-in"),
+    ],
+)
+def test_a_list_showing_a_dialect_is_a_logged_read(client, office, officer, receptionist, who, url, via):
+    from tests.factories import LanguageNeedFactory, VisitFactory
+
+    with_dialect = VisitFactory(office=office)
+    LanguageNeedFactory(visit=with_dialect, language="ar", dialect="levantinsk")
+    LanguageNeedFactory(visit=VisitFactory(office=office), language="so", dialect="")
+    client.force_login(officer if who == "officer" else receptionist)
+    assert client.get(url.format(office=office.pk)).status_code == 200
+    [entry] = _dialect_reads()
+    assert entry["via"] == via and entry["visit_ids"] == [with_dialect.pk] and entry["office_id"] == office.pk
+    client.get(url.format(office=office.pk))  # the same list again (a poll): not logged twice
+    assert len(_dialect_reads()) == 1
+
+
+def test_the_booking_list_showing_a_dialect_is_a_logged_read(client, officer, office):
+    from tests.factories import VisitFactory
+    from tests.interpreters.factories import BookingFactory
+
+    booking = BookingFactory(visit=VisitFactory(office=office), dialect="herati")
+    client.force_login(officer)
+    assert client.get("/api/v1/bookings/").status_code == 200
+    [entry] = _dialect_reads()
+    assert entry["visit_ids"] == [booking.visit_id]
+
+
+def test_a_list_without_dialects_logs_nothing(client, officer, office):
+    from tests.factories import LanguageNeedFactory, VisitFactory
+
+    LanguageNeedFactory(visit=VisitFactory(office=office), language="so", dialect="")
+    client.force_login(officer)
+    client.get("/api/v1/visits/")
+    client.get("/officer/")
+    assert _dialect_reads() == []

@@ -44,10 +44,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, TOO_LARGE, UNSUPPORTED
 from config.pagination import CappedCursorPagination
 from config.parsers import BoundedJSONParser
-from visits.audit import audit_visit_read
+from visits.audit import audit_dialect_list_read, audit_visit_read
 from visits.errors import DomainError
 from visits.languages import LanguageNames, language_names, normalize_language_tag
 from visits.models import (
@@ -498,7 +499,17 @@ class VisitListCreateApi(generics.ListAPIView):
         responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED}
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # Dialect is personal data (README): a list that shows one is a logged read.
+        shown = [
+            (item["id"], item["office"]["id"])
+            for item in response.data.get("results", [])
+            if (item.get("language_need") or {}).get("dialect")
+        ]
+        audit_dialect_list_read(
+            user=request.user, shown=shown, via="api:visit-list", remote_addr=client_ip_address(request)
+        )
+        return response
 
     @extend_schema(
         request=InputSerializer,

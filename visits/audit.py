@@ -7,6 +7,7 @@ number; erasing them (visits.retention) therefore leaves nothing behind in the l
 logged by `audit_visit_read` as auditlog ACCESS entries, so admins search one log in Django admin.
 """
 
+import hashlib
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -14,6 +15,8 @@ from auditlog.registry import auditlog
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
 from visits.models import Visit
@@ -96,6 +99,57 @@ def audit_visit_read(
             "office_id": visit.office_id,
             "via": via[:120],
             "fields": list(fields if fields is not None else VISIT_PERSONAL_FIELDS),
+        },
+    )
+
+
+# A list read is logged once per reader, page and set of visits in this window: the desks' queues are
+# polled every few seconds, and the same list twice adds nothing to the trail.
+LIST_READ_REPEAT_SECONDS = 10 * 60
+
+
+def shown_dialect(visit: Visit) -> str:
+    """The dialect a list shows for `visit` (its language need's, prefetched by the list's query)."""
+    try:
+        need = visit.language_need
+    except ObjectDoesNotExist:
+        return ""
+    return need.dialect if need is not None else ""
+
+
+def audit_dialect_list_read(
+    *,
+    user: User | AnonymousUser | None,
+    shown: list[tuple[int, int]],
+    via: str,
+    remote_addr: str | None = None,
+) -> LogEntry | None:
+    """Log that `user` was shown dialects in a list (issue 14, item 12: dialect is personal data).
+    `shown` holds (visit id, office id) of the rows whose dialect the list showed. One ACCESS entry
+    naming the visits; nothing when no dialect was shown, or when the same reader saw the same visits
+    on the same page within LIST_READ_REPEAT_SECONDS."""
+    if not shown:
+        return None
+    actor = user if user is not None and user.is_authenticated else None
+    ids = sorted({visit_id for visit_id, _office in shown})
+    key = "audit-list:" + hashlib.sha256(f"{actor.pk if actor else 0}|{via}|{ids}".encode()).hexdigest()
+    if not cache.add(key, 1, LIST_READ_REPEAT_SECONDS):
+        return None
+    offices = {office_id for _visit, office_id in shown}
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Visit),
+        object_pk=str(ids[0]),
+        object_id=ids[0],
+        object_repr=f"{len(ids)} visits",
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        changes={},
+        remote_addr=remote_addr or None,
+        additional_data={
+            "office_id": offices.pop() if len(offices) == 1 else None,
+            "via": via[:120],
+            "fields": ["dialect"],
+            "visit_ids": ids,
         },
     )
 

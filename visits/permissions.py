@@ -47,6 +47,11 @@ class Action(StrEnum):
     BOOKING_CANCEL = "booking_cancel"
     OUTCOME_RECORD = "outcome_record"
     REPORT_VIEW = "report_view"
+    COMPLAINT_VIEW = "complaint_view"
+    COMPLAINT_FILE = "complaint_file"  # file and withdraw a complaint about a booking
+    COMPLAINT_ESCALATE = "complaint_escalate"
+    BOOKING_RATE = "booking_rate"  # stars and problems after a call
+    INTERPRETER_BLOCK = "interpreter_block"  # block an interpreter for the office
     STAFFING_EDIT = "staffing_edit"  # officer hours per office and day (the workload model)
     PRICE_ESTIMATE = "price_estimate"  # any staff member may see what a call would cost
     REQUISITION_VIEW = "requisition_view"
@@ -70,6 +75,12 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_CANCEL: frozenset({OFF, MGR}),
     Action.OUTCOME_RECORD: frozenset({OFF, MGR}),
     Action.REPORT_VIEW: frozenset({MGR}),
+    Action.COMPLAINT_VIEW: frozenset({OFF, MGR}),
+    Action.COMPLAINT_FILE: frozenset({OFF, MGR}),
+    Action.COMPLAINT_ESCALATE: frozenset({MGR}),
+    Action.BOOKING_RATE: frozenset({OFF, MGR}),
+    # County or national blocks and agency quarantine: national admins (superusers) only.
+    Action.INTERPRETER_BLOCK: frozenset({MGR}),
     Action.STAFFING_EDIT: frozenset({MGR}),
     Action.PRICE_ESTIMATE: frozenset({REC, OFF, MGR}),
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),

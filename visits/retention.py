@@ -92,7 +92,12 @@ NOT_VISITOR_DATA: dict[str, dict[str, str]] = {
     "visits.Office": {f: "reference data about an office" for f in ("name", "municipality", "phone")},
     "visits.Authority": {f: "reference data about an authority" for f in ("code", "name")},
     "visits.Language": {
-        f: "the language catalogue" for f in ("code", "name_sv_override", "name_en_override", "endonym_override")
+        f: "the language catalogue"
+        for f in ("code", "name_sv_override", "name_en_override", "endonym_override", "search_aliases")
+    },
+    "idempotency.IdempotencyRecord": {
+        f: "a replayable answer (may hold a visitor's name), deleted 24 h after it was written (config/idempotency)"
+        for f in ("scope", "path", "key", "fingerprint", "response")
     },
     "visits.KioskToken": {f: "a kiosk's name and key hash" for f in ("name", "key_prefix", "key_hash")},
     "interpreters.InterpreterAgency": {
@@ -100,7 +105,16 @@ NOT_VISITOR_DATA: dict[str, dict[str, str]] = {
     },
     "interpreters.PriceList": {"name": "a price list's name"},
     "interpreters.Interpreter": {
-        f: "an interpreter's professional record" for f in ("name", "languages", "modalities", "phone")
+        f: "an interpreter's professional record"
+        for f in ("name", "languages", "modalities", "phone", "official_number")
+    },
+    "interpreters.BookingRequirement": {"value": "a requirement's value (code, level or interpreter id)"},
+    "interpreters.BookingRating": {"problems": "problem codes from a fixed list"},
+    "interpreters.InterpreterBlock": {f: "about an interpreter, not a visitor" for f in ("interpreter", "reason")},
+    "interpreters.AgencyQuarantine": {"motivation": "about an agency, not a visitor"},
+    "interpreters.Complaint": {
+        f: "an open case: erased a retention period after it is closed (_purge_closed_cases)"
+        for f in ("message", "agency_answer")
     },
     "interpreters.AgencyCallback": {
         "event_id": "the agency's event id, refuses a replayed delivery",
@@ -166,10 +180,13 @@ def erasable_fields(model: type[models.Model]) -> tuple[list[models.Field], list
     return text, json
 
 
-def _erase_rows(queryset: models.QuerySet) -> int:
-    """Empty the erasable text columns and scrub the JSON ones of every row in `queryset`. Returns the
-    number of rows that held something."""
+def _erase_rows(queryset: models.QuerySet, *, fields: tuple[str, ...] = ()) -> int:
+    """Empty the erasable text columns (or just `fields`) and scrub the JSON ones of every row in
+    `queryset`. Returns the number of rows that held something."""
     text, json = erasable_fields(queryset.model)
+    if fields:
+        meta = queryset.model._meta
+        text, json = [meta.get_field(name) for name in fields], []
     touched: set[int] = set()
     if text:
         holding = Q()
@@ -259,7 +276,9 @@ def _purge_closed_cases(*, cutoff: datetime) -> int:
     closed = Requisition.objects.exclude(status__in=OPEN_REQUISITION_STATUSES).filter(
         Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff)
     )
-    return _erase_rows(closed)
+    Complaint = apps.get_model("interpreters", "Complaint")
+    closed_complaints = Complaint.objects.filter(closed_at__lt=cutoff)
+    return _erase_rows(closed) + _erase_rows(closed_complaints, fields=("message", "agency_answer"))
 
 
 def _purge_callbacks(*, cutoff: datetime, batch_size: int) -> int:

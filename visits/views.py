@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.client_ip import client_ip_address
 from config.idempotency.forms import form_claim, form_replay, form_result_save
 from config.idempotency.selectors import idempotency_record_find
 from config.request_types import AuthenticatedHttpRequest
+from visits.audit import audit_dialect_list_read, shown_dialect
 from visits.errors import DomainError
 from visits.forms import CheckInForm
 from visits.models import InterpreterWanted, Language, LanguageNeed, Office, Visit, VisitStatus
@@ -153,6 +155,8 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     tiles, featured = featured_first(
         picker_tiles(languages), top=office_top_languages(office=office), count=FEATURED_LANGUAGES
     )
+    queue_rows = _queue_rows(office)
+    _audit_dialects(request, queue_rows, via="page:check-in")
     return render(
         request,
         "visits/check_in.html",
@@ -164,7 +168,7 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             "featured": featured,
             "swedish": label_for_tag("sv"),
             "selected_language": form["language"].value() or "",
-            "queue": _queue_rows(office),
+            "queue": queue_rows,
         },
         status=400 if form.is_bound else 200,
     )
@@ -189,4 +193,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     office = _current_office(request, request.GET.get("office"))
     if office is None:
         return _no_office(request)
-    return render(request, "visits/_queue.html", {"office": office, "queue": _queue_rows(office)})
+    rows = _queue_rows(office)
+    _audit_dialects(request, rows, via="page:queue")
+    return render(request, "visits/_queue.html", {"office": office, "queue": rows})
+
+
+def _audit_dialects(request: HttpRequest, rows: list[QueueRow], *, via: str) -> None:
+    shown = [(row.visit.pk, row.visit.office_id) for row in rows if shown_dialect(row.visit)]
+    audit_dialect_list_read(user=request.user, shown=shown, via=via, remote_addr=client_ip_address(request))

@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
         "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
         "GenderEnum": "interpreters.models.Gender",
         "VisitStatusEnum": "visits.models.VisitStatus",
+        "ComplaintTypeEnum": "interpreters.models.ComplaintType",
+        "ComplaintStatusEnum": "interpreters.models.ComplaintStatus",
+        "RequirementKindEnum": "interpreters.models.RequirementKind",
+        "AgencyCallbackTypeEnum": "interpreters.events.CALLBACK_EVENT_TYPES",
     },
 }
 
@@ -349,6 +353,12 @@ CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
 CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
     "task": "interpreters.booking_escalate_unconfirmed",
     "schedule": 60.0,
+}
+# Complaints (issue 10): accepted automatically when the agency has not answered in this many months.
+COMPLAINT_AUTO_ACCEPT_MONTHS = 3
+CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {
+    "task": "interpreters.complaint_auto_accept",
+    "schedule": crontab(hour=3, minute=10),
 }
 
 # Plain text by default (the demo console), JSON lines in production (production.py); every line

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.models import Complaint, InterpreterAgency, InterpreterBooking
 
 
 @dataclass(frozen=True)
@@ -17,9 +17,15 @@ class AgencyEvent:
     interpreter_gender: str = ""
     interpreter_competence: str = ""
     interpreter_id: int | None = None  # our Interpreter row, when the agency is one we simulate
+    interpreter_ref: str = ""  # the agency's own id for the interpreter
+    interpreter_official_number: str = ""  # Kammarkollegiet's number, for an authorised interpreter
     connection_phone: str = ""
     connection_url: str = ""
     minutes: int | None = None
+    # The agency's answer per requirement: our BookingRequirement id -> met.
+    requirement_answers: dict[int, bool] = field(default_factory=dict)
+    complaint_id: int | None = None
+    answer: str = ""
     # The interpreter's own start and end of the call ("ended", "requisition_corrected").
     started_at: datetime | None = None
     ended_at: datetime | None = None
@@ -72,3 +78,6 @@ class AgencyBackendBase:
 
     def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
         raise NotImplementedError
+
+    def complaint_send(self, complaint: Complaint) -> None:
+        """Hand a complaint to the agency; its answer comes back as a callback event."""

@@ -1,6 +1,8 @@
 """An agency with an HTTP JSON API.
 
-    POST {base_url}/bookings                       -> 200/201 {"reference", "status", "interpreter", "connection"}
+    POST {base_url}/bookings                       -> 200/201 {"reference", "status", "interpreter", "connection",
+                                                              "requirements": [{"id", "met"}]}
+    POST {base_url}/complaints                     -> 200/201/202 (the answer comes later as a callback)
     POST {base_url}/bookings/{reference}/cancel    -> 200/204 (404: already gone, fine)
     POST {base_url}/bookings/cancel                -> 200/204 (404: nothing under that key, fine): cancel
                                                       by the Idempotency-Key header; the agency must also
@@ -9,7 +11,13 @@
 
 Every request carries the booking's idempotency key (header Idempotency-Key), so a re-sent booking
 (a retried or re-delivered task) is booked once. Timeouts, connection errors and 5xx are transient
-(retry); other 4xx are permanent (fall back to the next agency). backend_settings:
+(retry); other 4xx are permanent (fall back to the next agency): an agency that cannot meet a
+required requirement answers 409/422 (or status "declined") and the next agency is asked.
+
+Each booking carries `requirements` [{"id", "kind", "value", "required", "rank"}]; blocked
+interpreters are added as required `denied_interpreter` entries with "id": null. The agency answers
+each by id in "requirements": [{"id", "met"}] (in the book answer or the confirmation callback), and
+describes the interpreter as {"name", "gender", "competence", "id", "official_number"}. backend_settings:
 base_url, connect_timeout, read_timeout, api_key_env (name of the env var holding a bearer token),
 webhook_secret_env (name of the env var holding the callback HMAC secret). Both names must match
 TOLKDESK_AGENCY_*, base_url must be https (interpreters.agency_safety), and a redirect is never
@@ -20,6 +28,7 @@ from typing import Any
 
 import requests
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from interpreters.agency_safety import agency_secret, base_url_error
 from interpreters.backends.base import (
@@ -29,15 +38,33 @@ from interpreters.backends.base import (
     TransientAgencyError,
 )
 from interpreters.events import AgencyEventType
-from interpreters.models import InterpreterBooking
+from interpreters.models import Complaint, InterpreterBooking
+from interpreters.services.requirements import booking_requirements_for_agency
+
+
+def requirement_answers(value: Any) -> dict[int, bool]:
+    """[{"id": 3, "met": true}, …] -> {3: True}; entries that are not exactly that are ignored."""
+    answers: dict[int, bool] = {}
+    for entry in value if isinstance(value, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        key, met = entry.get("id"), entry.get("met")
+        if isinstance(key, int) and not isinstance(key, bool) and isinstance(met, bool):
+            answers[key] = met
+    return answers
 
 
 def event_from_payload(data: dict[str, Any], *, default_type: str = "") -> AgencyEvent:
     """Read the agency's JSON (book/status answer or callback body) into an AgencyEvent."""
     interp = data.get("interpreter") or {}
+    if not isinstance(interp, dict):
+        interp = {}
     conn = data.get("connection") or {}
     minutes = data.get("minutes")
     return AgencyEvent(
+        interpreter_ref=str(interp.get("id") or "")[:80],
+        interpreter_official_number=str(interp.get("official_number") or "")[:20],
+        requirement_answers=requirement_answers(data.get("requirements")),
         type=str(data.get("type") or data.get("status") or default_type),
         reference=str(data.get("reference") or "")[:80],
         interpreter_name=str(interp.get("name") or "")[:120] if isinstance(interp, dict) else "",
@@ -115,11 +142,15 @@ class HttpJsonBackend(AgencyBackendBase):
             "competence_required": booking.competence_required,
             "competence_wished": booking.competence_wished,
             "county": booking.visit.office.county,
+            "requirements": booking_requirements_for_agency(booking=booking, on=timezone.localdate()),
         }
         callback_base = getattr(django_settings, "TOLKDESK_PUBLIC_URL", "")
         if callback_base:
             payload["callback_url"] = f"{callback_base.rstrip('/')}/api/v1/agency-callbacks/{self.agency.slug}/"
         data = self._call("POST", "bookings", booking, payload)
+        if isinstance(data, dict) and data.get("status") == "declined":
+            # Cannot meet a required requirement: the next agency is asked.
+            raise PermanentAgencyError(f"agency declined: {str(data.get('reason') or '')[:200]}")
         if not isinstance(data, dict) or not data.get("reference"):
             raise TransientAgencyError("agency answered without a reference")
         event = event_from_payload(data, default_type=AgencyEventType.ACCEPTED)
@@ -142,6 +173,18 @@ class HttpJsonBackend(AgencyBackendBase):
         except PermanentAgencyError as exc:
             if exc.detail.get("status_code") != 404:
                 raise
+
+    def complaint_send(self, complaint: Complaint) -> None:
+        booking = complaint.booking
+        payload = {
+            "complaint_id": complaint.pk,
+            "booking_id": str(booking.idempotency_key),
+            "reference": booking.agency_reference,
+            "type": complaint.type,
+            "message": complaint.message,
+            "filed_at": complaint.filed_at.isoformat(),
+        }
+        self._call("POST", "complaints", booking, payload)
 
     def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
         if not booking.agency_reference:

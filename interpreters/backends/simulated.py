@@ -2,7 +2,13 @@
 
 backend_settings: book_latency_seconds (time book() takes), failure_rate (0..1, chance book() fails
 transiently), confirm_after_seconds (when the "agency" confirms), and optionally
-start_after_seconds / end_after_seconds / minutes to play the whole call through.
+start_after_seconds / end_after_seconds / minutes to play the whole call through;
+wished_miss_rate (0..1, default 0; the demo agencies set it): chance that the interpreter sent
+misses a wished requirement.
+
+Requirements are honoured from the agency's own Interpreter rows: book() declines (a permanent
+error, so the next agency is asked) when no interpreter meets every required one; the confirmation
+says which requirements the chosen interpreter meets.
 
 `play_through: true` (the demo agencies) plays every call to its end with a realistic plan drawn
 from the booking's idempotency key (so every event of one booking agrees): most calls last 10-40
@@ -20,13 +26,53 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from config.outbox.services import outbox_enqueue
-from interpreters.backends.base import AgencyBackendBase, AgencyEvent, TransientAgencyError
+from interpreters.backends.base import AgencyBackendBase, AgencyEvent, PermanentAgencyError, TransientAgencyError
 from interpreters.events import AgencyEventType
-from interpreters.models import InterpreterBooking, Modality
+from interpreters.models import CompetenceLevel, Interpreter, InterpreterBooking, Modality, RequirementKind
+
+K = RequirementKind
+LEVELS: list[str] = list(CompetenceLevel.values)
+
+
+def interpreter_meets(interp: Interpreter, req: dict[str, Any], language: str) -> bool:
+    """Does one of our simulated interpreters meet one requirement (as sent to agencies)?"""
+    kind, value = req["kind"], req["value"]
+    ids = {str(interp.pk), interp.official_number} - {""}
+    if kind == K.GENDER:
+        return interp.gender == value
+    if kind == K.COMPETENCE:
+        return interp.competence in LEVELS and LEVELS.index(interp.competence) >= LEVELS.index(value)
+    if kind == K.NAMED_INTERPRETER:
+        return value in ids
+    if kind == K.DENIED_INTERPRETER:
+        return value not in ids
+    if kind == K.DIALECT:
+        base = language.split("-")[0].lower()
+        return any(
+            str(entry.get("language", "")).lower() in {language.lower(), base}
+            and value.casefold() in {str(d).casefold() for d in entry.get("dialects") or []}
+            for entry in interp.languages or []
+            if isinstance(entry, dict)
+        )
+    return False
+
+
+def meets_required(interp: Interpreter, reqs: list[dict[str, Any]], language: str) -> bool:
+    """Every required requirement; of several required levels (first choice and fallback) or
+    named interpreters, meeting one is enough."""
+    required = [r for r in reqs if r["required"]]
+    for alternatives in (K.COMPETENCE, K.NAMED_INTERPRETER):
+        group = [r for r in required if r["kind"] == alternatives]
+        if group and not any(interpreter_meets(interp, r, language) for r in group):
+            return False
+    return all(
+        interpreter_meets(interp, r, language) for r in required if r["kind"] not in (K.COMPETENCE, K.NAMED_INTERPRETER)
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +107,46 @@ class SimulatedBackend(AgencyBackendBase):
             time.sleep(latency)
         if random.random() < float(self.settings.get("failure_rate", 0.0)):  # noqa: S311 - simulation only  # nosec B311
             raise TransientAgencyError("simulated agency unavailable")
+        reqs = self._requirements(booking)
+        if any(r["required"] for r in reqs) and self.choose(booking, reqs) is None:
+            missed = sorted({f"{r['kind']}={r['value']}" for r in reqs if r["required"]})
+            raise PermanentAgencyError(
+                "declined: no interpreter meets the required " + ", ".join(missed), detail={"declined": True}
+            )
         return AgencyEvent(type=AgencyEventType.ACCEPTED, reference=self.reference_for(booking))
+
+    def _requirements(self, booking: InterpreterBooking) -> list[dict[str, Any]]:
+        from interpreters.services.requirements import booking_requirements_for_agency
+
+        return booking_requirements_for_agency(booking=booking, on=timezone.localdate())
+
+    def choose(self, booking: InterpreterBooking, reqs: list[dict[str, Any]]) -> Interpreter | None:
+        """The interpreter this agency sends: one meeting every required requirement, the one
+        meeting most wishes first (first choices count double); with probability
+        wished_miss_rate one that misses a wish instead. Seeded by the booking, so book() and the
+        later confirmation agree."""
+        from interpreters.selectors import interpreter_candidates
+
+        pool = [
+            i
+            for i in interpreter_candidates(agency=self.agency, booking=booking)
+            if meets_required(i, reqs, booking.language)
+        ]
+        if not pool:
+            return None
+        wished = [r for r in reqs if not r["required"]]
+
+        def score(interp: Interpreter) -> tuple[int, int]:
+            hits = sum(3 - r["rank"] for r in wished if interpreter_meets(interp, r, booking.language))
+            return (hits, LEVELS.index(interp.competence) if interp.competence in LEVELS else -1)
+
+        pool.sort(key=lambda i: (score(i), -i.pk), reverse=True)
+        rng = random.Random(str(booking.idempotency_key))  # noqa: S311 - simulation only  # nosec B311
+        if wished and rng.random() < float(self.settings.get("wished_miss_rate", 0.0)):
+            missing = [i for i in pool if not all(interpreter_meets(i, r, booking.language) for r in wished)]
+            if missing:
+                return missing[0]
+        return pool[0]
 
     def plan(self, booking: InterpreterBooking) -> CallPlan:
         return call_plan(
@@ -120,19 +205,26 @@ class SimulatedBackend(AgencyBackendBase):
 
     def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """The callback this agency would send for the booking."""
-        from interpreters.selectors import interpreter_choose
-
         if event_type in (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED):
             return self._ended(booking, event_type)
         if event_type != AgencyEventType.CONFIRMED:
             return AgencyEvent(type=event_type, reference=self.reference_for(booking))
-        interp = interpreter_choose(agency=self.agency, booking=booking)
+        reqs = self._requirements(booking)
+        interp = self.choose(booking, reqs)
+        answers = {
+            r["id"]: interp is not None and interpreter_meets(interp, r, booking.language)
+            for r in reqs
+            if r["id"] is not None
+        }
         # 010-1xx xx xx: a number phonenumbers accepts (the confirmation path drops invalid ones).
         digits = int(uuid.UUID(str(booking.idempotency_key)).int % 1_000_000)
         return AgencyEvent(
             type=AgencyEventType.CONFIRMED,
             reference=self.reference_for(booking),
             interpreter_id=interp.pk if interp else None,
+            interpreter_ref=str(interp.pk) if interp else "",
+            interpreter_official_number=interp.official_number if interp else "",
+            requirement_answers=answers,
             interpreter_name=interp.name if interp else "Tolk " + self.agency.name.split()[0],
             interpreter_gender=interp.gender if interp else "",
             interpreter_competence=interp.competence if interp else "",

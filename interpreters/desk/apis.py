@@ -36,7 +36,6 @@ class VisitOutcomeApi(APIView):
 
     POST and PUT do the same: the visit has at most one outcome, recording again replaces it."""
 
-
     @extend_schema(
         responses={200: OutcomeOutputSerializer, 404: NOT_FOUND, **READ_ERRORS},
         description="404 also when the visit has no outcome yet.",

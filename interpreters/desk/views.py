@@ -23,6 +23,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.client_ip import client_ip_address
 from config.idempotency.forms import form_once
 from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
@@ -37,7 +38,7 @@ from interpreters.models import (
 )
 from interpreters.selectors import visit_bookings
 from interpreters.services import booking_cancel, booking_cancellation_fee
-from visits.audit import audit_visit_read
+from visits.audit import audit_dialect_list_read, audit_visit_read, shown_dialect
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
 from visits.permissions import Action, user_can
@@ -204,6 +205,11 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     if request.user.is_superuser:
         offices = offices.filter(pk__in=by_office.keys())
     entries = [{"office": office, "visits": by_office.get(office.pk, [])} for office in offices]
+    # Dialect is personal data (README): a list that shows one is a logged read.
+    shown = [(v.pk, v.office_id) for v in visits if shown_dialect(v)]
+    audit_dialect_list_read(
+        user=request.user, shown=shown, via="page:officer-queue", remote_addr=client_ip_address(request)
+    )
     return render(request, "interpreters/officer_queue.html", {"offices": entries})
 
 

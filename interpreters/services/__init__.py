@@ -11,6 +11,7 @@ from interpreters.services.agency import (
     booking_cancel_orphan,
     booking_dispatch_step,
     booking_escalate,
+    booking_interpreter_change,
     booking_sync_status,
     bookings_due_for_escalation,
     bookings_sweep_stuck,
@@ -23,6 +24,14 @@ from interpreters.services.bookings import (
     booking_request,
     booking_transition,
 )
+from interpreters.services.complaints import (
+    complaint_answer,
+    complaint_escalate,
+    complaint_file,
+    complaint_send,
+    complaint_withdraw,
+    complaints_auto_accept,
+)
 from interpreters.services.pricing import (
     Price,
     PriceRow,
@@ -33,9 +42,19 @@ from interpreters.services.pricing import (
     price_estimate,
     price_for,
 )
+from interpreters.services.requirements import RequirementInput, requirements_build
 from interpreters.services.requisitions import requisition_correct, requisition_decide, requisition_report
 
 __all__ = [
+    "RequirementInput",
+    "booking_interpreter_change",
+    "complaint_answer",
+    "complaint_escalate",
+    "complaint_file",
+    "complaint_send",
+    "complaint_withdraw",
+    "complaints_auto_accept",
+    "requirements_build",
     "TRANSITIONS",
     "CallbackRejected",
     "DispatchOutcome",

@@ -30,13 +30,14 @@ from interpreters.backends import (
     TransientAgencyError,
     get_backend,
 )
-from interpreters.events import AgencyEventType
+from interpreters.events import COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     AgencyCallback,
     BookingStatus,
     CancelReason,
     CompetenceLevel,
+    Gender,
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
@@ -49,6 +50,8 @@ from interpreters.services.bookings import (
     booking_task_key,
     booking_transition,
 )
+from interpreters.services.complaints import complaint_answer
+from interpreters.services.requirements import Delivered, requirements_answer
 from interpreters.services.requisitions import requisition_correct, requisition_report
 from visits.errors import DomainError
 from visits.hooks import office_day_changed
@@ -75,18 +78,39 @@ REQUISITION_EVENTS = frozenset({E.REQUISITION_CORRECTED})
 # Applying agency events (the one path for book() answers, status polls and webhooks)
 
 
+def delivered_from(event: AgencyEvent) -> Delivered:
+    return Delivered(
+        gender=event.interpreter_gender if event.interpreter_gender in Gender.values else "",
+        competence=event.interpreter_competence if event.interpreter_competence in CompetenceLevel.values else "",
+        agency_ref=event.interpreter_ref or (str(event.interpreter_id) if event.interpreter_id else ""),
+        official_number=event.interpreter_official_number,
+    )
+
+
+def _interpreter_changes(booking: InterpreterBooking, event: AgencyEvent) -> dict[str, Any]:
+    """The delivered interpreter's fields, from a confirmation or an interpreter_changed event.
+    Every field is replaced, so a new interpreter never keeps the previous one's number."""
+    delivered = delivered_from(event)
+    interp = None
+    if event.interpreter_id:
+        interp = Interpreter.objects.filter(pk=event.interpreter_id, agency_id=booking.agency_id).first()
+    return {
+        "interpreter": interp,
+        "interpreter_name": event.interpreter_name[:120],
+        "interpreter_competence": delivered.competence,
+        "interpreter_gender": delivered.gender,
+        "interpreter_agency_ref": delivered.agency_ref[:80],
+        "interpreter_official_number": delivered.official_number[:20]
+        or (interp.official_number if interp is not None else ""),
+    }
+
+
 def _confirmation_changes(booking: InterpreterBooking, event: AgencyEvent) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if event.reference and not booking.agency_reference:
         changes["agency_reference"] = event.reference
-    if event.interpreter_id:
-        interp = Interpreter.objects.filter(pk=event.interpreter_id, agency_id=booking.agency_id).first()
-        if interp is not None:
-            changes["interpreter"] = interp
-    if event.interpreter_name:
-        changes["interpreter_name"] = event.interpreter_name[:120]
-    if event.interpreter_competence in CompetenceLevel.values:
-        changes["interpreter_competence"] = event.interpreter_competence
+    if event.interpreter_id or event.interpreter_name or event.interpreter_ref or event.interpreter_official_number:
+        changes.update(_interpreter_changes(booking, event))
     # Every path (book()/status() answers, webhooks) comes through here: an invalid number or a link
     # that is not https (javascript:, http:) is dropped, never stored.
     phone = connection_phone_clean(event.connection_phone)
@@ -169,6 +193,7 @@ def _apply_forward(
     changes: dict[str, Any] = {}
     if target == S.CONFIRMED:
         changes = _confirmation_changes(locked, event)
+        requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
     elif target == S.COMPLETED:
         if event.minutes is None or event.minutes < 0:
             raise DomainError(_("An ended call needs its minutes."), field="minutes", code="required")
@@ -261,6 +286,44 @@ def _apply_correction(locked: InterpreterBooking, event: AgencyEvent, target: st
     return True
 
 
+def booking_interpreter_change(
+    *, booking: InterpreterBooking, event: AgencyEvent, source: str, now: datetime | None = None
+) -> bool:
+    """The agency replaced the interpreter of a confirmed (or running) booking: store the new one,
+    decide the requirements again and record an "interpreter_changed" event the officer's page
+    shows. A booking that has not been confirmed yet, or has ended, cannot change interpreter."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in (S.CONFIRMED, S.IN_PROGRESS):
+            raise DomainError(
+                _("Only a confirmed booking can change interpreter."), field="type", code="illegal_transition"
+            )
+        changes = _interpreter_changes(locked, event)
+        phone, url = connection_phone_clean(event.connection_phone), connection_url_clean(event.connection_url)
+        if phone:
+            changes["connection_phone"] = phone
+        if url:
+            changes["connection_url"] = url
+        previous = {"name": locked.interpreter_name, "agency_ref": locked.interpreter_agency_ref}
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*changes, "updated_at"])
+        requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
+        booking_event_record(
+            booking=locked,
+            kind=AgencyEventType.INTERPRETER_CHANGED,
+            source=source,
+            detail={
+                "from": previous,
+                "to": {"name": locked.interpreter_name, "agency_ref": locked.interpreter_agency_ref},
+            },
+            now=now,
+        )
+    booking.refresh_from_db()
+    return True
+
+
 # ----------------------------------------------------------------------------------------------
 # Webhook callbacks
 
@@ -335,7 +398,14 @@ def agency_callback_receive(
                 AgencyCallback.objects.create(agency=agency, event_id=event_id, received_at=now, payload=payload)
         except IntegrityError:
             return CallbackResult(booking=booking, duplicate=True, changed=False)
-        changed = booking_apply_agency_event(booking=booking, event=event, source=f"agency:{agency.slug}", now=now)
+        source = f"agency:{agency.slug}"
+        if event.type == AgencyEventType.INTERPRETER_CHANGED:
+            changed = booking_interpreter_change(booking=booking, event=event, source=source, now=now)
+        elif event.type in COMPLAINT_ANSWER_TYPES:
+            complaint_answer(booking=booking, agency=agency, event=event, now=now)
+            changed = True
+        else:
+            changed = booking_apply_agency_event(booking=booking, event=event, source=source, now=now)
     return CallbackResult(booking=booking, duplicate=False, changed=changed)
 
 
@@ -570,6 +640,8 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
         booking.refresh_from_db()
         if booking.agency is None:  # booking_dispatch_step claimed it for an agency first
             raise RuntimeError(f"booking {booking.pk} was accepted by an agency it was never sent to")
+        if recorded and event.requirement_answers:
+            requirements_answer(booking=booking, answers=event.requirement_answers, delivered=delivered_from(event))
         if recorded:
             booking_event_record(
                 booking=booking,

@@ -4,7 +4,7 @@
 against TRANSITIONS, stamps its timestamp and writes a BookingEvent in the same transaction.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,9 +25,16 @@ from interpreters.models import (
     Gender,
     InterpreterBooking,
     Modality,
+    RequirementKind,
 )
 from interpreters.selectors import agencies_for
 from interpreters.services.pricing import booking_cancellation_fee, booking_estimate, check_minutes
+from interpreters.services.requirements import (
+    RequirementInput,
+    booking_requirements_create,
+    legacy_fields,
+    requirements_build,
+)
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 from visits.languages import normalize_language_tag
@@ -171,10 +178,14 @@ def booking_request(
     gender_preference: str = "",
     competence_required: str = "",
     competence_wished: str = "",
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None = None,
     minutes_ordered: int | None = None,
     now: datetime | None = None,
 ) -> InterpreterBooking:
     """Ask for an interpreter for a visit (the officer's click).
+
+    `requirements` (see interpreters.services.requirements) are written with the booking; the
+    older gender_preference / competence_* arguments are aliases merged into them.
 
     The row is written in the caller's transaction and the dispatch task is enqueued only once it
     commits, so a worker never looks for a row that is not there yet, and a rolled-back request
@@ -194,6 +205,12 @@ def booking_request(
         raise DomainError(
             _("The wished level cannot be below the required level."), field="competence_wished", code="below_floor"
         )
+    reqs = requirements_build(
+        requirements=requirements,
+        gender_preference=gender_preference,
+        competence_required=competence_required,
+        competence_wished=competence_wished,
+    )
     if minutes_ordered is not None:
         check_minutes(minutes_ordered, field="minutes_ordered")
     if visit.status in FINISHED_VISIT_STATUSES:
@@ -209,6 +226,7 @@ def booking_request(
         language = need.language
         dialect = dialect or need.dialect
     language = normalize_language_tag(language)
+    dialect = dialect or next((r.value for r in reqs if r.kind == RequirementKind.DIALECT and r.rank == 1), "")
     if scheduled_for is not None:
         if timezone.is_naive(scheduled_for):
             raise DomainError(_("Give the time with a time zone."), field="scheduled_for", code="naive")
@@ -254,9 +272,7 @@ def booking_request(
                     modality=modality,
                     scheduled_for=scheduled_for,
                     urgent=urgent,
-                    gender_preference=gender_preference,
-                    competence_required=competence_required,
-                    competence_wished=competence_wished,
+                    **legacy_fields(reqs),
                     requested_by=requested_by,
                     status=BookingStatus.REQUESTED,
                     requested_at=now,
@@ -277,6 +293,7 @@ def booking_request(
             at=now,
             detail={"modality": modality, "language": language, "scheduled_for": _iso(scheduled_for)},
         )
+        booking_requirements_create(booking=booking, requirements=reqs)
         office_day_changed(office_id=locked_visit.office_id, day=locked_visit.service_date)
         _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
     return booking

@@ -1,4 +1,3 @@
-
 import factory
 from django.utils import timezone
 

@@ -7,6 +7,10 @@ every request with its arrival time, and can be told to misbehave for the next r
     agency.script = ["redirect:https://elsewhere.example/"]   # a 307 to there
     agency.connection = {"url": "javascript:alert(1)"}       # what a confirmation carries instead
     agency.hold = threading.Event()            # "hold": block until set (or hold_max seconds)
+    agency.unmeetable = {"gender"}             # requirement kinds it cannot meet: a required one is
+                                               # declined (422), a wished one answered "met": false
+
+It answers every requirement by id ({"id", "met"}), and takes complaints (POST /complaints).
 """
 
 import json
@@ -34,6 +38,7 @@ class FakeAgency:
     timeout_sleep: float = 3.0
     hold_max: float = 60.0
     script: list[str] = field(default_factory=list)
+    unmeetable: set[str] = field(default_factory=set)
     arrivals: list[Arrival] = field(default_factory=list)
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
     # Keys cancelled with POST /bookings/cancel before any booking arrived under them: a booking
@@ -105,6 +110,11 @@ class FakeAgency:
                     if not key:
                         self._json(400, {"error": "Idempotency-Key required"})
                         return
+                    requirements = [r for r in body.get("requirements") or [] if isinstance(r, dict)]
+                    refused = [r for r in requirements if r.get("required") and r.get("kind") in agency.unmeetable]
+                    if refused:
+                        self._json(422, {"status": "declined", "reason": f"cannot meet {refused[0].get('kind')}"})
+                        return
                     with agency.lock:
                         existing = agency.bookings.get(key)
                         if existing is None:
@@ -116,12 +126,22 @@ class FakeAgency:
                             if key in agency.cancelled_keys:
                                 existing["status"] = "cancelled"
                             agency.bookings[key] = existing
-                    answer = {"reference": existing["reference"], "status": existing["status"]}
+                    answer = {
+                        "reference": existing["reference"],
+                        "status": existing["status"],
+                        "requirements": [
+                            {"id": r["id"], "met": r.get("kind") not in agency.unmeetable}
+                            for r in requirements
+                            if r.get("id") is not None
+                        ],
+                    }
                     if existing["status"] == "confirmed":
                         answer["interpreter"] = {
                             "name": "Leyla Karimi",
                             "gender": "female",
                             "competence": "auktoriserad",
+                            "id": "LK-17",
+                            "official_number": "4711",
                         }
                         answer["connection"] = agency.connection or (
                             {"phone": "+46101112233"}
@@ -136,6 +156,9 @@ class FakeAgency:
                         if key in agency.bookings:
                             agency.bookings[key]["status"] = "cancelled"
                     self._json(200, {"status": "cancelled"})
+                    return
+                if self.path == "/complaints":
+                    self._json(202, {"received": body.get("complaint_id")})
                     return
                 if self.path.startswith("/bookings/") and self.path.endswith("/cancel"):
                     reference = self.path.split("/")[2]
