@@ -30,7 +30,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from config.outbox.services import outbox_enqueue
 from interpreters.backends.base import AgencyBackendBase, AgencyEvent, PermanentAgencyError, TransientAgencyError
 from interpreters.events import AgencyEventType
 from interpreters.models import CompetenceLevel, Interpreter, InterpreterBooking, Modality, RequirementKind
@@ -158,11 +157,12 @@ class SimulatedBackend(AgencyBackendBase):
     def accepted(self, booking: InterpreterBooking) -> None:
         """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
 
+        from interpreters import tasks
+
         def send(event: AgencyEventType, countdown: float) -> None:
-            # Through the outbox like every task: sent once the acceptance is committed.
-            outbox_enqueue(
-                task="interpreters.simulated_agency_event", args=[booking.pk, event.value], countdown=countdown
-            )
+            # Called on a worker, after the acceptance is committed (not through the outbox: the demo
+            # agency's own timers, and the suite runs them eagerly).
+            tasks.simulated_agency_event.apply_async(args=(booking.pk, event.value), countdown=countdown)
 
         delay = float(self.settings.get("confirm_after_seconds", 5))
         send(AgencyEventType.CONFIRMED, delay)
