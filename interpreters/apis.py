@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from config.serializers import StrictInputSerializer
 from interpreters.agency_safety import connection_url_validate
 from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
@@ -55,7 +56,6 @@ from interpreters.services import (
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import MAX_REQUIREMENTS
 from interpreters.throttling import AgencyCallbackRateThrottle
-from visits.apis import StrictInputSerializer
 from visits.audit import audit_dialect_list_read
 from visits.errors import DomainError
 from visits.permissions import Action, office_permission, visit_for_request_or_404
@@ -212,7 +212,7 @@ def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     )
 
 
-class BookingCreateInputSerializer(serializers.Serializer):
+class BookingCreateInputSerializer(StrictInputSerializer):
     visit = serializers.IntegerField(min_value=1)
     modality = serializers.ChoiceField(choices=Modality.choices)
     language = serializers.CharField(required=False, allow_blank=True, max_length=35)
@@ -336,6 +336,9 @@ class CallbackConnectionSerializer(serializers.Serializer):
 
 
 class AgencyCallbackSerializer(serializers.Serializer):
+    """Tolerant on purpose (not StrictInputSerializer): an agency may send keys we do not use yet,
+    and refusing its callback for that would lose the event. The whole payload is stored."""
+
     event_id = serializers.CharField(max_length=80)
     type = serializers.ChoiceField(choices=CALLBACK_EVENT_TYPES)
     booking_id = serializers.UUIDField(help_text="The idempotency key tolkdesk sent with the booking.")

@@ -23,10 +23,10 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from config.serializers import StrictInputSerializer
 from interpreters.models import Complaint, ComplaintStatus, ComplaintType
 from interpreters.selectors import booking_complaints, bookings_for_user, complaints_for_user
 from interpreters.services.complaints import MESSAGE_MAX, complaint_escalate, complaint_file, complaint_withdraw
-from visits.apis import StrictInputSerializer
 from visits.permissions import Action, check_object_access, office_permission, roles_for
 
 

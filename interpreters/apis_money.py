@@ -18,11 +18,11 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from config.serializers import StrictInputSerializer
 from interpreters.models import CompetenceLevel, InterpreterBooking, Requisition
 from interpreters.selectors import booking_requisition, bookings_for_user
 from interpreters.services.pricing import MAX_MINUTES, ROW_KINDS, price_estimate
 from interpreters.services.requisitions import DECISIONS, requisition_decide
-from visits.apis import StrictInputSerializer
 from visits.errors import DomainError
 from visits.languages import normalize_language_tag
 from visits.permissions import Action, offices_for_request

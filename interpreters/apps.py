@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class InterpretersConfig(AppConfig):
     name = "interpreters"
     verbose_name = _("Interpreters")
+
+    def ready(self) -> None:
+        # This app's part of the audit trail (visits never imports us).
+        from interpreters.models import InterpreterBooking
+        from visits.audit import audit_register
+
+        audit_register(InterpreterBooking, personal_fields=["dialect", "connection_phone", "connection_url"])

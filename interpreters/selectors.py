@@ -5,8 +5,10 @@ from datetime import date
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from interpreters.models import (
+    AgencyQuarantine,
     AgencyRanking,
     BookingEvent,
     CompetenceLevel,
@@ -45,6 +47,22 @@ def agency_serves_language(agency: InterpreterAgency, language: str) -> bool:
     return tag in offered or tag.split("-")[0] in offered
 
 
+def quarantines_in(*, county: str, on: date) -> dict[int, AgencyQuarantine]:
+    """Agencies a national admin has put in quarantine for the county on the day, by agency id."""
+    rows = AgencyQuarantine.objects.filter(county=county, starts_on__lte=on, ends_on__gte=on).order_by("ends_on")
+    return {row.agency_id: row for row in rows}
+
+
+def agencies_quarantined_for(*, language: str, modality: str, county: str, on: date) -> list[AgencyQuarantine]:
+    """The quarantines that keep an agency which would serve this order out of the county's chain."""
+    held = quarantines_in(county=county, on=on)
+    return [
+        held[agency.pk]
+        for agency in InterpreterAgency.objects.filter(active=True, pk__in=held.keys()).order_by("priority", "name")
+        if agency_serves_language(agency, language) and modality in (agency.modalities or [])
+    ]
+
+
 def agencies_for(*, language: str, modality: str | None = None, county: str | None = None) -> list[InterpreterAgency]:
     """Active agencies serving the language (and modality), in the order they are to be called:
     Kammarkollegiet's ranking for the county first, then unranked agencies by priority.
@@ -62,6 +80,8 @@ def agencies_for(*, language: str, modality: str | None = None, county: str | No
                 output_field=IntegerField(),
             )
         ).order_by("county_rank", "priority", "name")
+        # A quarantined agency is not called in the county at all (the booking's events say why).
+        agencies = agencies.exclude(pk__in=quarantines_in(county=county, on=timezone.localdate()).keys())
     else:
         agencies = agencies.order_by("priority", "name")
     return [

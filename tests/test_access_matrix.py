@@ -66,6 +66,7 @@ class Spec:
     public: bool = False
     admin_only: bool = False  # national admins only (Django admin, national reports)
     api: bool = True  # API: anonymous gets 401/403; page: redirect to login
+    poll: bool = False  # a page fragment the browser polls: without a session 401, not a redirect
     data: Callable[[World, str], dict] | None = None
     ok: tuple[int, ...] = (200,)
     scoped: bool = True  # does "other office" change anything for this endpoint?
@@ -122,6 +123,7 @@ SPECS: list[Spec] = [
         lambda w, t: f"/queue/?office={office_param(w, t)}",
         action=Action.QUEUE_VIEW,
         api=False,
+        poll=True,
     ),
     Spec("languages", "get", lambda w, t: "/api/v1/languages/", action=Action.LANGUAGES_VIEW, scoped=False),
     Spec("visit list", "get", lambda w, t: "/api/v1/visits/", action=Action.VISIT_VIEW, scoped=False),
@@ -323,7 +325,7 @@ SPECS: list[Spec] = [
 def expected(spec: Spec, principal: str, target: str) -> tuple[int, ...]:
     """The status codes this cell may answer."""
     login_redirect = (302,)
-    refused_anon = (401, 403) if spec.api else login_redirect
+    refused_anon = (401, 403) if spec.api or spec.poll else login_redirect
     if spec.public:
         return spec.ok
     if principal == "anonymous":
@@ -337,7 +339,7 @@ def expected(spec: Spec, principal: str, target: str) -> tuple[int, ...]:
         return spec.ok
     if principal == "kiosk":
         if not spec.api:
-            return login_redirect
+            return (401,) if spec.poll else login_redirect
         if spec.action not in KIOSK_ACTIONS:
             return (401, 403)
         if target == "other" and spec.scoped:

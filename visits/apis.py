@@ -17,7 +17,6 @@ Input rules, the same on every endpoint:
   with a DataError, which would be a 500.
 """
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +29,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -48,6 +46,7 @@ from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, TOO_LARGE, UNSUPPORTED
 from config.pagination import CappedCursorPagination
 from config.parsers import BoundedJSONParser
+from config.serializers import StrictInputSerializer, UnloadedPrimaryKeyField
 from visits.audit import audit_dialect_list_read, audit_visit_read
 from visits.errors import DomainError
 from visits.languages import LanguageNames, language_names, normalize_language_tag
@@ -70,71 +69,6 @@ def acting_user(request: Request) -> User | None:
     """The staff member to record as doing a write; None for a client that is no user (a kiosk)."""
     user = request.user
     return user if user is not None and user.is_authenticated else None
-
-
-# --- Shared serializer building blocks ---------------------------------------------------------
-
-
-class StrictInputSerializer(serializers.Serializer):
-    """Rejects keys the serializer does not know, reporting them with the other field errors."""
-
-    unknown_field_message = gettext_lazy("Unknown field.")
-
-    def to_internal_value(self, data: Any) -> Any:
-        unknown = sorted(str(key) for key in data if key not in self.fields) if isinstance(data, Mapping) else []
-        errors: dict[str, Any] = {}
-        value = None
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not isinstance(exc.detail, dict):
-                raise
-            errors.update(exc.detail)
-        for key in unknown:
-            errors[key] = [self.unknown_field_message]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
-
-
-class StrictInputSchema(OpenApiSerializerExtension):
-    """Documents what StrictInputSerializer enforces: a request object admits no other keys."""
-
-    target_class = StrictInputSerializer
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
-        if direction == "request":
-            schema["additionalProperties"] = False
-        return schema
-
-
-class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id must be a JSON integer: not "5", not true (a bool is an int in Python)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            return super().to_internal_value(data)
-        except OverflowError:
-            # An id beyond the database's integer range cannot exist.
-            self.fail("does_not_exist", pk_value=data)
-
-
-class UnloadedPrimaryKeyField(StrictPrimaryKeyRelatedField):
-    """An id checked for type and range only; the view loads the row through a limited selector
-    (one query that both finds the row and checks the caller may act on it)."""
-
-    MAX_ID = 2**31 - 1  # the id column's range: a larger number cannot exist (and must not reach SQL)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 1 <= data <= self.MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return data
 
 
 TRUE_VALUES = ("true", "1")

@@ -7,7 +7,7 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
-        # The audit trail covers visits, needs, outcomes and bookings (interpreters app included).
+        # The audit trail of the visits app's models (other apps register theirs in their ready()).
         from visits.audit import register_audited_models
 
         register_audited_models()

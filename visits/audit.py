@@ -17,18 +17,19 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from visits.models import Visit
 
 REDACTED = "[redacted]"
 
-# Personal data per audited model: masked in every log entry, erased by the retention purge.
+# Personal data per audited model (by model label): masked in every log entry, erased by the
+# retention purge. The visits app's own models are listed here; every other app registers its
+# models with `audit_register` from its AppConfig.ready() (interpreters/apps.py does so for bookings).
 PERSONAL_FIELDS: dict[str, list[str]] = {
     "visits.Visit": ["visitor_name", "visitor_phone", "note"],
     "visits.LanguageNeed": ["dialect"],
     "visits.VisitOutcome": [],
-    "interpreters.InterpreterBooking": ["dialect", "connection_phone", "connection_url"],
 }
 # What a visit read reveals (the fields the read log names; their values are never logged).
 VISIT_PERSONAL_FIELDS = PERSONAL_FIELDS["visits.Visit"]
@@ -39,19 +40,25 @@ def redact(value: Any) -> str:
     return REDACTED
 
 
-def register_audited_models() -> None:
-    """Called from VisitsConfig.ready(): every create/change/delete of these models is logged.
+def audit_register(model: type[Model], *, personal_fields: list[str]) -> None:
+    """Log every create/change/delete of `model`, with `personal_fields` masked (and erased from the
+    log by the retention purge). A model with a ``visit`` foreign key shows in the visit's log."""
+    PERSONAL_FIELDS[model._meta.label] = list(personal_fields)
+    if auditlog.contains(model):
+        return
+    # Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
+    # auditlog would query each of them on every save to diff them. The office goes into the entry
+    # when it is created (auditlog calls ``get_additional_data``), not by an UPDATE afterwards.
+    reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+    auditlog.register(model, mask_fields=list(personal_fields), exclude_fields=["updated_at", *reverse])
+    model.get_additional_data = _office_stamp  # type: ignore[attr-defined]
 
-    Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
-    auditlog would query each of them on every save to diff them. The office goes into the entry
-    when it is created (auditlog calls ``get_additional_data``), not by an UPDATE afterwards."""
-    for label, personal in PERSONAL_FIELDS.items():
-        model = apps.get_model(label)
-        if auditlog.contains(model):
-            continue
-        reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
-        auditlog.register(model, mask_fields=list(personal), exclude_fields=["updated_at", *reverse])
-        model.get_additional_data = _office_stamp
+
+def register_audited_models() -> None:
+    """Called from VisitsConfig.ready(): the visits app's own audited models."""
+    for label, personal in list(PERSONAL_FIELDS.items()):
+        if label.startswith("visits."):
+            audit_register(apps.get_model(label), personal_fields=personal)
 
 
 def _office_id_for(instance: Any) -> int | None:
@@ -155,10 +162,13 @@ def audit_dialect_list_read(
 
 
 def audit_log_for_visit(*, visit: Visit) -> QuerySet[LogEntry]:
-    """Every entry about a visit and the rows hanging off it (need, outcome, bookings), oldest first."""
+    """Every entry about a visit and the audited rows hanging off it (need, outcome, bookings, ...),
+    oldest first."""
     query = Q(content_type=ContentType.objects.get_for_model(Visit), object_id=visit.pk)
-    for label in ("visits.LanguageNeed", "visits.VisitOutcome", "interpreters.InterpreterBooking"):
+    for label in PERSONAL_FIELDS:
         model = apps.get_model(label)
+        if model is Visit or not any(f.name == "visit" for f in model._meta.get_fields()):
+            continue
         ids = list(model.objects.filter(visit=visit).values_list("pk", flat=True))
         if ids:
             query |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)

@@ -18,7 +18,8 @@ from rest_framework.views import APIView
 
 from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, READ_ERRORS, WRITE_ERRORS
 from config.parsers import BoundedJSONParser
-from visits.apis import StrictInputSerializer, acting_user
+from config.serializers import StrictInputSerializer
+from visits.apis import acting_user
 from visits.models import Office, StaffingDay
 from visits.permissions import Action, offices_for_action
 from visits.selectors import offices_for_user, staffing_days
@@ -58,9 +59,7 @@ class StaffingDayApi(APIView):
             max_digits=6, decimal_places=2, min_value=Decimal("0"), max_value=MAX_OFFICER_HOURS
         )
 
-    @extend_schema(
-        responses={200: StaffingDayOutputSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS}
-    )
+    @extend_schema(responses={200: StaffingDayOutputSerializer, 400: BAD_INPUT, 404: NOT_FOUND, **READ_ERRORS})
     def get(self, request: Request, office_id: int, day: str) -> Response:
         office = _office_for_staffing(request, office_id)
         row = get_object_or_404(StaffingDay, office=office, date=_parse_day(day))

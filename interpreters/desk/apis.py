@@ -9,12 +9,14 @@ from rest_framework.views import APIView
 
 from config.openapi import NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
+from config.serializers import StrictInputSerializer
+from interpreters.desk.services import visit_outcome_record
 from visits.models import NotUsedReason, VisitOutcome
 from visits.permissions import Action, visit_for_request_or_404
-from visits.services import outcome_warnings, visit_outcome_record
+from visits.services import outcome_warnings
 
 
-class OutcomeInputSerializer(serializers.Serializer):
+class OutcomeInputSerializer(StrictInputSerializer):
     interpreter_used = serializers.BooleanField()
     reason_not_used = serializers.ChoiceField(choices=NotUsedReason.choices, required=False, allow_blank=True)
 
@@ -54,15 +56,14 @@ class VisitOutcomeApi(APIView):
         visit = visit_for_request_or_404(request, pk, Action.OUTCOME_RECORD)
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        existed = VisitOutcome.objects.filter(visit=visit).exists()
-        outcome = visit_outcome_record(
+        outcome, created = visit_outcome_record(
             visit=visit,
             interpreter_used=serializer.validated_data["interpreter_used"],
             reason_not_used=serializer.validated_data.get("reason_not_used", ""),
             recorded_by=request.user,
         )
         return Response(
-            OutcomeOutputSerializer(outcome).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+            OutcomeOutputSerializer(outcome).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(

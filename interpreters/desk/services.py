@@ -1,9 +1,12 @@
-"""Closing a visit at the officer's desk: the outcome, the bookings and the visit status move
-together, in one transaction, or not at all.
+"""Write actions of the officer's desk, which work on a visit and its bookings together (so they
+live on the interpreters side: visits must not depend on interpreters).
 
-Imported as `from interpreters.desk.services import visit_close` (it uses the booking services, and
-visits must not depend on interpreters)."""
+- ``visit_outcome_record``: was an interpreter used, and if not, why (checked against the bookings).
+- ``visit_close``: the outcome, the bookings and the visit status move together, or not at all.
+- ``visit_booking_request``: the officer's one-click request, recording the language need first
+  when the visit has none."""
 
+import logging
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -13,18 +16,110 @@ from django.utils.translation import gettext as _
 
 from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
 from interpreters.services.bookings import booking_cancel, booking_request
-from visits.errors import DomainError
-from visits.models import NotUsedReason, Visit, VisitOutcome, VisitStatus
+from visits.errors import DomainError, validate_choice
+from visits.hooks import office_day_changed
+from visits.models import (
+    NotUsedReason,
+    Visit,
+    VisitOutcome,
+    VisitStatus,
+)
 from visits.services import (
+    DISCOURAGED_NOT_USED_REASONS,
+    OUTCOME_VISIT_STATUSES,
     LanguageNeedInput,
     language_need_record,
-    visit_outcome_record,
     visit_outcome_required,
     visit_set_status,
 )
 
+logger = logging.getLogger(__name__)
+
 # Bookings that closing the visit withdraws: the interpreter has not started, so nobody should call.
 WITHDRAWN_ON_CLOSE = (BookingStatus.REQUESTED, BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+def _outcome_answer_check(*, interpreter_used: bool, reason_not_used: str) -> None:
+    """The answer on its own (before the database): yes, or no with one known reason."""
+    if not isinstance(interpreter_used, bool):
+        raise DomainError(_("Answer yes or no."), field="interpreter_used", code="invalid")
+    if interpreter_used and reason_not_used:
+        raise DomainError(
+            _("Give a reason only when no interpreter was used."), field="reason_not_used", code="not_allowed"
+        )
+    if not interpreter_used:
+        if not reason_not_used:
+            raise DomainError(_("Say why no interpreter was used."), field="reason_not_used", code="required")
+        validate_choice(reason_not_used, NotUsedReason, "reason_not_used")
+
+
+def _outcome_write(
+    *, visit: Visit, interpreter_used: bool, reason_not_used: str, recorded_by: User | None, now: datetime
+) -> tuple[VisitOutcome, bool]:
+    """Create the visit's outcome, or replace a different earlier answer (same answer: untouched)."""
+    outcome = VisitOutcome.objects.filter(visit=visit).first()
+    if outcome is None:
+        outcome = VisitOutcome.objects.create(
+            visit=visit,
+            interpreter_used=interpreter_used,
+            reason_not_used=reason_not_used,
+            recorded_by=recorded_by,
+            recorded_at=now,
+        )
+        return outcome, True
+    if (outcome.interpreter_used, outcome.reason_not_used) != (interpreter_used, reason_not_used):
+        outcome.interpreter_used = interpreter_used
+        outcome.reason_not_used = reason_not_used
+        outcome.recorded_by = recorded_by
+        outcome.recorded_at = now
+        outcome.save(update_fields=["interpreter_used", "reason_not_used", "recorded_by", "recorded_at"])
+    return outcome, False
+
+
+def visit_outcome_record(
+    *,
+    visit: Visit,
+    interpreter_used: bool,
+    reason_not_used: str = "",
+    recorded_by: User | None,
+    now: datetime | None = None,
+) -> tuple[VisitOutcome, bool]:
+    """Record whether an interpreter was used at the visit and, if not, why. Returns the outcome and
+    whether it was created (False: an earlier answer was replaced or left as it was).
+
+    Recording again replaces the earlier answer (the officer corrects a slip); recording the same
+    answer twice changes nothing. An outcome that contradicts the bookings is refused: when an
+    interpreter was connected (a booking in progress or completed), "not used" cannot be true.
+    """
+    reason_not_used = (reason_not_used or "").strip()
+    _outcome_answer_check(interpreter_used=interpreter_used, reason_not_used=reason_not_used)
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the visit: two officers submitting at once must end in one outcome row, and the
+        # visit's status must not change under us (closing happens under the same lock).
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.status not in OUTCOME_VISIT_STATUSES:
+            raise DomainError(
+                _("The outcome can be recorded once service has started."), field="visit", code="not_started"
+            )
+        connected = InterpreterBooking.objects.filter(visit=locked, status__in=CONNECTED_BOOKING_STATUSES).exists()
+        if connected and not interpreter_used:
+            raise DomainError(
+                _("An interpreter was connected to this visit through a booking: answer yes."),
+                field="interpreter_used",
+                code="inconsistent",
+            )
+        outcome, created = _outcome_write(
+            visit=locked,
+            interpreter_used=interpreter_used,
+            reason_not_used=reason_not_used,
+            recorded_by=recorded_by,
+            now=now,
+        )
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+    if reason_not_used in DISCOURAGED_NOT_USED_REASONS:
+        logger.warning("visit %s: outcome recorded with discouraged reason %s", locked.pk, reason_not_used)
+    return outcome, created
 
 
 def visit_close(

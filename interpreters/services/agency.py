@@ -42,7 +42,7 @@ from interpreters.models import (
     InterpreterAgency,
     InterpreterBooking,
 )
-from interpreters.selectors import booking_agency_chain
+from interpreters.selectors import agencies_quarantined_for, booking_agency_chain
 from interpreters.services.bookings import (
     FORWARD_PATH,
     StaleBookingError,
@@ -487,6 +487,28 @@ def _fail(booking: InterpreterBooking, reason: str, source: str, now: datetime, 
     return DispatchOutcome("failed", detail=reason)
 
 
+def _record_quarantine_skips(booking: InterpreterBooking, now: datetime, source: str) -> None:
+    """Say in the booking's events which agency was left out of the chain because of a quarantine."""
+    for quarantine in agencies_quarantined_for(
+        language=booking.language,
+        modality=booking.modality,
+        county=booking.visit.office.county,
+        on=timezone.localdate(now),
+    ):
+        booking_event_record(
+            booking=booking,
+            kind="agency_skipped",
+            source=source,
+            detail={
+                "agency": quarantine.agency.slug,
+                "reason": "quarantine",
+                "motivation": quarantine.motivation,
+                "until": quarantine.ends_on.isoformat(),
+            },
+            now=now,
+        )
+
+
 def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datetime | None = None) -> DispatchOutcome:
     """One dispatch run for a booking. Idempotent: a booking that is not (still) waiting to be sent,
     or that another dispatcher holds, is left alone; re-sending to the same agency carries the same
@@ -502,6 +524,9 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
     if booking.status == S.PENDING and booking.agency_reference:
         return DispatchOutcome("noop", detail="agency already has it")
     chain = booking_agency_chain(booking=booking)
+    first_send = booking.status == S.REQUESTED
+    if first_send:
+        _record_quarantine_skips(booking, now, source)
     if not chain:
         return _fail(booking, _("No active agency offers this language and modality."), source, now, [])
     booking = _claim(booking, chain, now, source)

@@ -79,6 +79,7 @@ class StaleBookingError(DomainError):
 # How far ahead an interpreter can be booked.
 MAX_BOOKING_AHEAD = timedelta(days=366)
 
+
 def _status_label(status: str) -> str:
     return str(BookingStatus(status).label) if status in BookingStatus.values else status
 

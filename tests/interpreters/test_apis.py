@@ -141,3 +141,11 @@ def test_an_id_filter_that_no_row_can_have_is_400_not_500(api, visit, name, valu
     response = api.get("/api/v1/bookings/", {name: value})
     assert response.status_code == 400
     assert name in response.json()
+
+
+def test_booking_and_outcome_inputs_refuse_unknown_keys(api, visit):
+    response = api.post("/api/v1/bookings/", {"visit": visit.pk, "modality": "phone", "urgnet": True}, format="json")
+    assert response.status_code == 400 and "urgnet" in response.json()
+    assert not InterpreterBooking.objects.exists()
+    response = api.post(f"/api/v1/visits/{visit.pk}/outcome/", {"interpreter_used": True, "notes": "x"}, format="json")
+    assert response.status_code == 400 and "notes" in response.json()

@@ -1,12 +1,13 @@
 import pytest
 from django.utils import timezone
 
-from interpreters.desk.services import visit_close
-from interpreters.models import BookingStatus
+from interpreters.desk.services import booking_request_at_desk, visit_close
+from interpreters.models import BookingStatus, InterpreterBooking
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.errors import DomainError
-from visits.models import InterpreterWanted, VisitOutcome, VisitStatus
+from visits.models import InterpreterWanted, LanguageNeed, VisitOutcome, VisitStatus
+from visits.services import LanguageNeedInput
 
 
 @pytest.fixture
@@ -110,3 +111,26 @@ def test_a_booking_still_pending_is_withdrawn_even_if_used(serving, officer):
     visit_close(visit=serving, status=VisitStatus.DONE, by=officer, interpreter_used=True)
     pending.refresh_from_db()
     assert pending.status == BookingStatus.CANCELLED
+
+
+def test_the_desk_request_records_the_missing_need_and_the_booking_together(serving, officer, agency):
+    booking = booking_request_at_desk(
+        visit=serving, need=LanguageNeedInput(language="ar"), requested_by=officer, modality="phone", scheduled_for=None
+    )
+    need = LanguageNeed.objects.get(visit=serving)
+    assert (need.language, need.interpreter_wanted) == ("ar", InterpreterWanted.YES)
+    assert booking.language == "ar"
+
+
+def test_a_refused_desk_request_leaves_no_language_need_behind(serving, officer, agency):
+    with pytest.raises(DomainError) as err:
+        booking_request_at_desk(
+            visit=serving,
+            need=LanguageNeedInput(language="ar"),
+            requested_by=officer,
+            modality="carrier-pigeon",
+            scheduled_for=None,
+        )
+    assert err.value.field == "modality"
+    assert not LanguageNeed.objects.filter(visit=serving).exists()
+    assert not InterpreterBooking.objects.exists()

@@ -349,3 +349,46 @@ def test_an_interpreter_change_before_confirmation_is_409_and_writes_nothing(cli
     assert response.status_code == 409
     booking.refresh_from_db()
     assert booking.interpreter_name == "" and not booking.events.exists()
+
+
+# --- quarantine -------------------------------------------------------------------------------------
+
+
+def test_a_quarantined_agency_is_skipped_in_its_county_and_the_booking_says_why(visit, officer, agency, second):
+    from interpreters.models import AgencyQuarantine
+
+    today = timezone.localdate()
+    AgencyQuarantine.objects.create(
+        agency=agency,
+        county="C",
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=30),
+        motivation="Upprepade uteblivna tolkar",
+        created_at=timezone.now(),
+    )
+    booking = booking_request(visit=visit, requested_by=officer, modality="phone")
+    booking_dispatch_step(booking_id=booking.pk)
+    booking.refresh_from_db()
+    assert booking.agency == second
+    skipped = booking.events.get(detail__kind="agency_skipped")
+    assert skipped.detail["agency"] == "first" and skipped.detail["reason"] == "quarantine"
+    assert skipped.detail["motivation"] == "Upprepade uteblivna tolkar"
+
+
+def test_a_quarantine_that_has_ended_or_is_for_another_county_changes_nothing(visit, officer, agency, second):
+    from interpreters.models import AgencyQuarantine
+
+    today = timezone.localdate()
+    for county, ends in (("C", today - dt.timedelta(days=1)), ("AB", today + dt.timedelta(days=5))):
+        AgencyQuarantine.objects.create(
+            agency=agency,
+            county=county,
+            starts_on=today - dt.timedelta(days=10),
+            ends_on=ends,
+            motivation="x",
+            created_at=timezone.now(),
+        )
+    booking = booking_request(visit=visit, requested_by=officer, modality="phone")
+    booking_dispatch_step(booking_id=booking.pk)
+    booking.refresh_from_db()
+    assert booking.agency == agency and not booking.events.filter(detail__kind="agency_skipped").exists()

@@ -145,9 +145,4 @@ def test_keyboard_focus_survives_a_queue_refresh(browser, live_server, desk):
     visit_check_in(office=desk["office"], authority=desk["authority"], checked_in_by=desk["user"])
     page.evaluate("window.tolkdeskRefreshQueue()")
     page.wait_for_function("document.querySelectorAll('.queue-item').length === 15")
-    assert (
-        page.evaluate(
-            "(document.activeElement.closest('[data-visit]') || {dataset: {}}).dataset.visit"
-        )
-        == visit_id
-    )
+    assert page.evaluate("(document.activeElement.closest('[data-visit]') || {dataset: {}}).dataset.visit") == visit_id

@@ -4,11 +4,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from interpreters.desk.services import visit_outcome_record
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
 from tests.factories import LanguageNeedFactory, VisitFactory
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, NotUsedReason, VisitOutcome, VisitStatus
-from visits.services import outcome_warnings, visit_outcome_record, visit_outcome_required
+from visits.services import outcome_warnings, visit_outcome_required
 
 
 def _booking(visit, status):
@@ -23,7 +24,7 @@ def visit_in_service(db):
 
 
 def test_it_records_interpreter_used(visit_in_service, officer):
-    outcome = visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=officer)
+    outcome, _created = visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=officer)
     outcome.refresh_from_db()
     assert outcome.interpreter_used is True
     assert outcome.reason_not_used == ""
@@ -32,7 +33,7 @@ def test_it_records_interpreter_used(visit_in_service, officer):
 
 
 def test_it_records_not_used_with_reason(visit_in_service, officer):
-    outcome = visit_outcome_record(
+    outcome, _created = visit_outcome_record(
         visit=visit_in_service,
         interpreter_used=False,
         reason_not_used=NotUsedReason.TOOK_TOO_LONG,
@@ -85,17 +86,17 @@ def test_it_refuses_a_visit_still_waiting(db, officer):
 def test_it_accepts_finished_visits(db, officer, status):
     now = timezone.now()
     visit = VisitFactory(status=status, checked_in_at=now, ended_at=now)
-    outcome = visit_outcome_record(
+    outcome, _created = visit_outcome_record(
         visit=visit, interpreter_used=False, reason_not_used=NotUsedReason.VISITOR_LEFT, recorded_by=officer
     )
     assert outcome.pk is not None
 
 
 def test_recording_twice_updates_the_one_outcome(visit_in_service, officer, receptionist):
-    first = visit_outcome_record(
+    first, _created = visit_outcome_record(
         visit=visit_in_service, interpreter_used=False, reason_not_used="none_available", recorded_by=officer
     )
-    second = visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=receptionist)
+    second, _created = visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=receptionist)
     assert VisitOutcome.objects.count() == 1
     assert second.pk == first.pk
     stored = VisitOutcome.objects.get()
@@ -104,7 +105,7 @@ def test_recording_twice_updates_the_one_outcome(visit_in_service, officer, rece
 
 
 def test_recording_the_same_answer_twice_changes_nothing(visit_in_service, officer, receptionist):
-    first = visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=officer)
+    first, _created = visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=officer)
     visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=receptionist)
     stored = VisitOutcome.objects.get()
     assert stored.recorded_at == first.recorded_at
@@ -120,20 +121,20 @@ def test_not_used_contradicts_a_connected_booking(visit_in_service, officer, sta
         )
     assert err.value.field == "interpreter_used"
     assert not VisitOutcome.objects.exists()
-    assert visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=officer).interpreter_used
+    assert visit_outcome_record(visit=visit_in_service, interpreter_used=True, recorded_by=officer)[0].interpreter_used
 
 
 @pytest.mark.parametrize("status", [BookingStatus.FAILED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW])
 def test_not_used_is_fine_after_a_booking_that_never_connected(visit_in_service, officer, status):
     _booking(visit_in_service, status)
-    outcome = visit_outcome_record(
+    outcome, _created = visit_outcome_record(
         visit=visit_in_service, interpreter_used=False, reason_not_used="none_available", recorded_by=officer
     )
     assert outcome.interpreter_used is False
 
 
 def test_child_as_interpreter_is_recorded_with_a_warning(visit_in_service, officer):
-    outcome = visit_outcome_record(
+    outcome, _created = visit_outcome_record(
         visit=visit_in_service, interpreter_used=False, reason_not_used=NotUsedReason.CHILD, recorded_by=officer
     )
     assert VisitOutcome.objects.get().reason_not_used == "child"

@@ -89,9 +89,7 @@ def line_chart(
                 segment = []
                 continue
             segment.append(f"{x(i):.1f},{y(v):.1f}")
-            parts.append(
-                _marker(shape, x(i), y(v), colour, f"{escape(s.name)} {escape(x_labels[i])}: {_pct(v)}")
-            )
+            parts.append(_marker(shape, x(i), y(v), colour, f"{escape(s.name)} {escape(x_labels[i])}: {_pct(v)}"))
         if segment:
             segments.append(segment)
         for seg in segments:

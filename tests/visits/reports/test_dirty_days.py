@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
+from interpreters.desk.services import visit_outcome_record
 from interpreters.models import BookingStatus, Modality
 from interpreters.services.bookings import booking_request, booking_transition
 from tests.factories import AuthorityFactory, OfficeFactory
@@ -21,7 +22,6 @@ from visits.services import (
     LanguageNeedInput,
     language_need_record,
     visit_check_in,
-    visit_outcome_record,
     visit_set_status,
 )
 

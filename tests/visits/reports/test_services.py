@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from interpreters.desk.services import visit_close
+from interpreters.desk.services import visit_close, visit_outcome_record
 from interpreters.models import BookingStatus, Modality
 from interpreters.services.bookings import booking_request, booking_transition
 from tests.factories import AuthorityFactory, OfficeFactory
@@ -17,7 +17,7 @@ from tests.visits.reports.data import DAY, B, local, visit_with
 from visits.models import County, UsageDirtyDay, VisitStatus
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage
 from visits.reports.services import usage_dirty_days_refresh, usage_rollup_refresh, usage_rollups_rebuild
-from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_outcome_record
+from visits.services import LanguageNeedInput, language_need_record, visit_check_in
 
 ROLLUPS = (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage)
 

@@ -1,0 +1,72 @@
+"""Serializer building blocks every app's API shares. Inputs from our own clients (pages' JS, the
+kiosk, API users) use StrictInputSerializer, so an unknown key is a 400 on that key; the agency
+webhook (interpreters/apis.py:AgencyCallbackSerializer) is the one tolerant input, on purpose."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from rest_framework import serializers
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Rejects keys the serializer does not know, reporting them with the other field errors."""
+
+    unknown_field_message = gettext_lazy("Unknown field.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(str(key) for key in data if key not in self.fields) if isinstance(data, Mapping) else []
+        errors: dict[str, Any] = {}
+        value = None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors.update(exc.detail)
+        for key in unknown:
+            errors[key] = [self.unknown_field_message]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """Documents what StrictInputSerializer enforces: a request object admits no other keys."""
+
+    target_class = StrictInputSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id must be a JSON integer: not "5", not true (a bool is an int in Python)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:
+            # An id beyond the database's integer range cannot exist.
+            self.fail("does_not_exist", pk_value=data)
+
+
+class UnloadedPrimaryKeyField(StrictPrimaryKeyRelatedField):
+    """An id checked for type and range only; the view loads the row through a limited selector
+    (one query that both finds the row and checks the caller may act on it)."""
+
+    MAX_ID = 2**31 - 1  # the id column's range: a larger number cannot exist (and must not reach SQL)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= self.MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return data
