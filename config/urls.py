@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config import health, metrics
 from config.api_docs import DocsView, SchemaView
 
 api_v1 = [
@@ -12,6 +13,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # No trailing slash, no login: probes for load balancers (config/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
@@ -31,5 +36,6 @@ urlpatterns += [
 ]
 
 handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"
 
-__all__ = ["urlpatterns", "i18n_patterns", "handler404"]
+__all__ = ["urlpatterns", "i18n_patterns", "handler404", "handler500"]

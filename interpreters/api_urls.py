@@ -2,7 +2,7 @@ from django.urls import path
 
 from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
-from interpreters.apis_money import BookingRequisitionApi, PriceEstimateApi
+from interpreters.apis_money import BookingRequisitionApi, DisputedRequisitionListApi, PriceEstimateApi
 from interpreters.desk.apis import VisitOutcomeApi
 
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
         "complaints/<int:pk>/escalate/", apis_complaints.ComplaintEscalateApi.as_view(), name="api-complaint-escalate"
     ),
     path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
+    path("requisitions/disputed/", DisputedRequisitionListApi.as_view(), name="api-requisitions-disputed"),
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     # The outcome the officer records at the desk (interpreters/desk/apis.py).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),

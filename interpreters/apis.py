@@ -55,6 +55,7 @@ from interpreters.services import (
 )
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import MAX_REQUIREMENTS
+from interpreters.throttling import AgencyCallbackRateThrottle
 from visits.audit import audit_dialect_list_read
 from visits.errors import DomainError
 from visits.permissions import Action, office_permission, visit_for_request_or_404
@@ -351,6 +352,9 @@ class AgencyCallbackSerializer(serializers.Serializer):
     # The interpreter's start and end of the call (optional; on "ended" and "requisition_corrected").
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    # When the event happened (the agency's clock). Callbacks may arrive out of order: they are applied
+    # by this time, so every order ends in the same state. Absent: the time it is received.
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         needs_minutes = (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED)
@@ -397,6 +401,9 @@ class AgencyCallbackApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes: list = []  # the signature covers the raw bytes: parse them ourselves, after checking
+    # Not the anonymous per-address budget: the signature is checked first, then the agency's own
+    # budget (AgencyCallbackRateThrottle), so forged requests cannot crowd out genuine callbacks.
+    throttle_classes: list = []
 
     @extend_schema(
         # No parser classes (the raw body is verified first), so the media type is named here:
@@ -419,6 +426,7 @@ class AgencyCallbackApi(APIView):
             401: OpenApiResponse(description="Bad signature or timestamp, or no such agency (not told apart)"),
             409: OpenApiResponse(description="The event contradicts the booking's state"),
             413: TOO_LARGE,
+            429: OpenApiResponse(description="The agency's callback budget is used up; see Retry-After"),
         },
     )
     def post(self, request: Request, agency_slug: str) -> Response:
@@ -439,6 +447,9 @@ class AgencyCallbackApi(APIView):
             # The reason goes to the log only: "no webhook secret configured" would confirm the slug.
             logger.info("agency callback refused for %s: %s", agency.slug, exc.reason)
             return Response(CALLBACK_REFUSED, status=status.HTTP_401_UNAUTHORIZED)
+        budget = AgencyCallbackRateThrottle(agency)
+        if not budget.allow_request(request, self):
+            self.throttled(request, budget.wait() or 1.0)
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -470,6 +481,7 @@ class AgencyCallbackApi(APIView):
             minutes=v.get("minutes"),
             started_at=v.get("started_at"),
             ended_at=v.get("ended_at"),
+            occurred_at=v.get("occurred_at"),
             raw=payload,
         )
         try:

@@ -2,6 +2,7 @@
 
 - GET /api/v1/price-estimate/?language=&modality=phone|video&competence=&start=&minutes=
 - GET/POST /api/v1/bookings/{id}/requisition/
+- GET /api/v1/requisitions/disputed/ (office managers: disputed requisitions at their offices)
 """
 
 from typing import Any
@@ -20,7 +21,7 @@ from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
 from config.serializers import StrictInputSerializer
 from interpreters.models import CompetenceLevel, InterpreterBooking, Requisition
-from interpreters.selectors import booking_requisition, bookings_for_user
+from interpreters.selectors import booking_requisition, bookings_for_user, disputed_requisitions
 from interpreters.services.pricing import MAX_MINUTES, ROW_KINDS, price_estimate
 from interpreters.services.requisitions import DECISIONS, requisition_decide
 from visits.errors import DomainError
@@ -172,3 +173,26 @@ class BookingRequisitionApi(APIView):
             booking=booking, by=request.user, action=v["action"], minutes=v["minutes"], comment=v["comment"]
         )
         return Response(RequisitionOutputSerializer(requisition).data)
+
+
+class DisputedRequisitionSerializer(RequisitionOutputSerializer):
+    booking = serializers.IntegerField(source="booking_id", read_only=True)
+    office = serializers.IntegerField(source="booking.visit.office_id", read_only=True)
+    agency = serializers.CharField(source="booking.agency.slug", read_only=True, allow_null=True, default=None)
+
+    class Meta(RequisitionOutputSerializer.Meta):
+        fields = ["booking", "office", "agency", *RequisitionOutputSerializer.Meta.fields]
+
+
+class DisputedRequisitionListApi(APIView):
+    """Disputed requisitions at the offices the user manages, oldest first (at most 500)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: DisputedRequisitionSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        offices = offices_for_request(request, Action.REQUISITION_DISPUTES_VIEW)
+        if not offices.exists():
+            raise PermissionDenied()
+        rows = disputed_requisitions(offices=offices)[:500]
+        return Response(DisputedRequisitionSerializer(rows, many=True).data)

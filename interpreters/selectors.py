@@ -20,7 +20,7 @@ from interpreters.models import (
     Requisition,
     RequisitionStatus,
 )
-from visits.models import Visit
+from visits.models import Office, Visit
 from visits.selectors import offices_for_user
 
 
@@ -169,10 +169,10 @@ def booking_requisition(booking: InterpreterBooking) -> Requisition | None:
     return booking.requisitions.exclude(status=RequisitionStatus.REPLACED).first()
 
 
-def disputed_requisitions_for_user(user: User | AnonymousUser) -> QuerySet[Requisition]:
-    """Disputed requisitions in the user's offices, oldest first (the office manager's list)."""
+def disputed_requisitions(*, offices: QuerySet[Office]) -> QuerySet[Requisition]:
+    """Disputed requisitions at these offices, oldest first (the office manager's list)."""
     return (
-        Requisition.objects.filter(status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices_for_user(user))
+        Requisition.objects.filter(status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices)
         .select_related("booking", "booking__visit", "booking__visit__office", "booking__agency")
         .order_by("created_at", "pk")
     )

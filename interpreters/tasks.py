@@ -5,12 +5,15 @@ import logging
 from typing import TypedDict
 
 from celery import Task, shared_task
+from django.db import OperationalError
 
+from config.outbox.services import outbox_enqueue
 from interpreters.backends import AgencyError, get_backend
 from interpreters.models import InterpreterAgency, InterpreterBooking
 from interpreters.services import (
     agency_callback_receive,
     booking_cancel_at_agency,
+    booking_cancel_orphan,
     booking_dispatch_step,
     booking_escalate,
     booking_sync_status,
@@ -27,9 +30,21 @@ class _TaskOptions(TypedDict):
     acks_late: bool
     reject_on_worker_lost: bool
     ignore_result: bool
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: bool
+    retry_jitter: bool
 
 
-COMMON: _TaskOptions = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+# A database that is restarting (OperationalError) is waited out with backoff instead of failing the
+# task; Celery's Django fixup drops the dead connection after the failed run, so the retry reconnects.
+COMMON: _TaskOptions = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+}
 
 
 @shared_task(bind=True, name="interpreters.booking_dispatch", max_retries=None, **COMMON)
@@ -49,6 +64,15 @@ def booking_cancel_at_agency_task(self: Task[[int], bool], booking_id: int) -> b
         raise self.retry(countdown=min(300, 5 * 2**self.request.retries), exc=exc) from exc
 
 
+@shared_task(bind=True, name="interpreters.booking_cancel_orphan", max_retries=40, **COMMON)
+def booking_cancel_orphan_task(self: Task[[int, int], bool], booking_id: int, agency_id: int) -> bool:
+    """Retried until the agency acknowledges (about a day at the 10-minute ceiling)."""
+    try:
+        return booking_cancel_orphan(booking_id=booking_id, agency_id=agency_id)
+    except AgencyError as exc:
+        raise self.retry(countdown=min(600, 5 * 2**self.request.retries), exc=exc) from exc
+
+
 @shared_task(name="interpreters.booking_sync_status", **COMMON)
 def booking_sync_status_task(booking_id: int) -> bool:
     try:
@@ -60,11 +84,7 @@ def booking_sync_status_task(booking_id: int) -> bool:
 
 @shared_task(name="interpreters.booking_sweep_stuck", **COMMON)
 def booking_sweep_stuck() -> dict[str, list[int]]:
-    result = bookings_sweep_stuck()
-    for booking_id in result.redispatch:
-        booking_dispatch.delay(booking_id)
-    for booking_id in result.sync:
-        booking_sync_status_task.delay(booking_id)
+    result = bookings_sweep_stuck()  # writes the messages to the outbox itself
     if result.redispatch:
         logger.info("sweeper re-dispatched bookings %s", result.redispatch)
     return {"redispatch": result.redispatch, "sync": result.sync}
@@ -76,7 +96,7 @@ def booking_escalate_unconfirmed() -> list[str]:
     for booking_id in bookings_due_for_escalation():
         outcome = booking_escalate(booking_id=booking_id)
         if outcome.action == "escalated":
-            booking_dispatch.delay(booking_id)
+            outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
         actions.append(f"{booking_id}:{outcome.action}")
     return actions
 
@@ -125,6 +145,7 @@ TASKS_BY_NAME = {
     for task in (
         booking_dispatch,
         booking_cancel_at_agency_task,
+        booking_cancel_orphan_task,
         booking_sync_status_task,
         booking_sweep_stuck,
         booking_escalate_unconfirmed,

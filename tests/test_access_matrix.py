@@ -262,6 +262,23 @@ SPECS: list[Spec] = [
         api=False,
         ok=(302,),
     ),
+    # No requisition on the pending booking: an allowed role gets the page back with the error (400).
+    Spec(
+        "requisition decide page",
+        "post",
+        lambda w, t: f"/visits/{visit_id(w, t)}/interpreter/{booking_id(w, t)}/requisition/",
+        action=Action.REQUISITION_DECIDE,
+        api=False,
+        data=lambda w, t: {"action": "confirm"},
+        ok=(400,),
+    ),
+    Spec(
+        "disputed requisitions",
+        "get",
+        lambda w, t: "/api/v1/requisitions/disputed/",
+        action=Action.REQUISITION_DISPUTES_VIEW,
+        scoped=False,
+    ),
     Spec(
         "start service page",
         "post",

@@ -195,7 +195,8 @@ def test_kiosks_are_throttled_per_token(db, tight_rates):
 
 def test_throttling_is_configured_for_every_api_view():
     rest = settings.REST_FRAMEWORK
-    assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "kiosk"}
+    # agency_callback: the webhook's per-agency budget, applied after its signature check.
+    assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "kiosk", "agency_callback"}
     assert len(rest["DEFAULT_THROTTLE_CLASSES"]) == 3
     assert "visits.authentication.KioskTokenAuthentication" in rest["DEFAULT_AUTHENTICATION_CLASSES"]
     assert "rest_framework.authentication.SessionAuthentication" in rest["DEFAULT_AUTHENTICATION_CLASSES"]

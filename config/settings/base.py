@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Runtime state of the embedded set-up (SQLite file, filesystem broker). Git-ignored.
 RUN_DIR = Path(os.environ.get("TOLKDESK_RUN_DIR", BASE_DIR / ".run"))
@@ -45,11 +47,17 @@ INSTALLED_APPS = [
     "interpreters",
     "visits.reports",
     "config.idempotency",
+    "config.outbox",
 ]
 
 MIDDLEWARE = [
     # First: no header with a control character (NUL breaks PostgreSQL text) reaches any code below.
     "config.middleware.HeaderControlCharacterMiddleware",
+    # Every log line of the request, and every task it enqueues, carries its id.
+    "config.requestid.RequestIdMiddleware",
+    # Request latency by route name for /metrics.
+    "config.metrics.MetricsMiddleware",
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -96,6 +104,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{RUN_DIR / 'tolkdesk.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection is checked before each request reuses it: after a database
+        # restart the first request reconnects instead of failing on a dead socket.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -183,6 +194,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("TOLKDESK_THROTTLE_ANON", "60/min"),
         "user": os.environ.get("TOLKDESK_THROTTLE_USER", "1200/min"),
         "kiosk": os.environ.get("TOLKDESK_THROTTLE_KIOSK", "120/min"),
+        # Per agency, counted after the signature check (interpreters/throttling.py).
+        "agency_callback": os.environ.get("TOLKDESK_THROTTLE_AGENCY_CALLBACK", "1200/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's stock parsers ignore DATA_UPLOAD_MAX_MEMORY_SIZE; these refuse an oversize body with 413.
@@ -218,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "interpreters.models.BookingStatus",
         "CompetenceLevelEnum": "interpreters.models.CompetenceLevel",
         "GenderEnum": "interpreters.models.Gender",
+        "RequisitionStatusEnum": "interpreters.models.RequisitionStatus",
         "VisitStatusEnum": "visits.models.VisitStatus",
         "ComplaintTypeEnum": "interpreters.models.ComplaintType",
         "ComplaintStatusEnum": "interpreters.models.ComplaintStatus",
@@ -230,6 +244,19 @@ SPECTACULAR_SETTINGS = {
 # process with no server to install. CELERY_BROKER_URL switches to redis:// or amqp://.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+# Redis. Bound every broker operation: a refused or frozen broker costs a request at most a few
+# seconds, never a hang that holds its database connection (the outbox relay also gives up at once).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 3,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    # A message a killed worker had taken is delivered again after this many seconds (kombu's
+    # default is an hour). It must exceed the longest task run plus the longest countdown/eta
+    # (README, "Production"): dispatch runs are bounded by the agency timeouts (well under a
+    # minute); the longest eta is the simulated agency's end-of-call callback (minutes).
+    "visibility_timeout": int(os.environ.get("TOLKDESK_BROKER_VISIBILITY_TIMEOUT", "900")),
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = RUN_DIR / "broker" / "queue"
     _processed_dir = RUN_DIR / "broker" / "processed"
@@ -251,6 +278,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport expects its folders to exist.
     for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+    # RabbitMQ: publisher confirms (a publish returns once the broker has the message, so the outbox
+    # deletes only acknowledged rows) and bounded socket reads and writes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True, "read_timeout": 5, "write_timeout": 5}
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing never retries inside a request: the outbox relay tries once and leaves the row.
+CELERY_TASK_PUBLISH_RETRY = False
+# Workers keep reconnecting to a broker that went away (and on start-up).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -277,6 +316,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "args": (35,),
     },
 }
+# Transactional outbox (config/outbox): tasks are rows written in the business transaction.
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_PUBLISH_TIMEOUT_SECONDS", "1"))
+OUTBOX_RELAY_TIMEOUT_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_TIMEOUT_SECONDS", "5"))
+OUTBOX_LEASE_SECONDS = 30
+OUTBOX_RETRY_MAX_SECONDS = 30
+OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "outbox.relay", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS}
+# /metrics: with a token, only "Authorization: Bearer <token>"; without one, only from this machine.
+TOLKDESK_METRICS_TOKEN = os.environ.get("TOLKDESK_METRICS_TOKEN", "")
+TOLKDESK_METRICS_COLLECTORS = ["config.metrics.OpsCollector", "interpreters.metrics.BookingCollector"]
+# /readyz: a worker or beat whose heartbeat is older than this is reported "stale".
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("TOLKDESK_READYZ_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+# Single-instance lock and heartbeat (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Write-once requests (config.idempotency): forget answers older than 24 h, hourly.
@@ -309,15 +362,17 @@ CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {
     "schedule": crontab(hour=3, minute=10),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # An ordinary 403/404 is one line, not a traceback (config.log_filters.ClientErrorsWithoutTraceback).
-    "filters": {"client_errors": {"()": "config.log_filters.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Plain text by default (the demo console), JSON lines in production (production.py); every line
+# carries the request or task id (config/logs.py). The per-request line is quiet unless asked for.
+# An ordinary 403/404 is one line, not a traceback (config.log_filters.ClientErrorsWithoutTraceback).
+TOLKDESK_LOG_FORMAT = os.environ.get("TOLKDESK_LOG_FORMAT", "plain")
+if TOLKDESK_LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"TOLKDESK_LOG_FORMAT must be plain or json, not {TOLKDESK_LOG_FORMAT!r}")
+LOGGING = logging_config(
+    fmt=TOLKDESK_LOG_FORMAT,
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    request_level=os.environ.get("TOLKDESK_REQUEST_LOG_LEVEL", "WARNING"),
+)
 
 # --- Security, audit and retention (issue 5) -------------------------------------------------
 # Login rate limiting (config/login_lockout.py): a username is locked after AXES_FAILURE_LIMIT failed

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, REST_FRAMEWORK, SECRET_KEY, env_bool
+from .base import BASE_DIR, REST_FRAMEWORK, SECRET_KEY, env_bool, logging_config
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
@@ -37,3 +37,12 @@ STORAGES = {
 # browsable API: JSON only.
 TOLKDESK_API_DOCS_PUBLIC = env_bool("TOLKDESK_API_DOCS_PUBLIC", False)
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+
+# JSON lines, one per request too (config/logs.py); Celery logs through the same configuration.
+TOLKDESK_LOG_FORMAT = os.environ.get("TOLKDESK_LOG_FORMAT", "json")
+LOGGING = logging_config(
+    fmt=TOLKDESK_LOG_FORMAT,
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    request_level=os.environ.get("TOLKDESK_REQUEST_LOG_LEVEL", "INFO"),
+)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

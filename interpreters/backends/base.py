@@ -29,6 +29,9 @@ class AgencyEvent:
     # The interpreter's own start and end of the call ("ended", "requisition_corrected").
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    # When it happened by the agency's clock: events are applied in this order, whatever order they
+    # arrive in (None: now).
+    occurred_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -65,6 +68,12 @@ class AgencyBackendBase:
         """Called once the agency's acceptance is recorded (outside any transaction)."""
 
     def cancel(self, booking: InterpreterBooking) -> None:
+        raise NotImplementedError
+
+    def cancel_by_key(self, booking: InterpreterBooking) -> None:
+        """Cancel whatever this agency holds under the booking's idempotency key (we may not know
+        its reference: the call that booked it timed out). Must be safe to repeat, and safe to send
+        before a slow booking request with that key has arrived."""
         raise NotImplementedError
 
     def status(self, booking: InterpreterBooking) -> AgencyEvent | None:

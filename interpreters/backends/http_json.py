@@ -4,6 +4,9 @@
                                                               "requirements": [{"id", "met"}]}
     POST {base_url}/complaints                     -> 200/201/202 (the answer comes later as a callback)
     POST {base_url}/bookings/{reference}/cancel    -> 200/204 (404: already gone, fine)
+    POST {base_url}/bookings/cancel                -> 200/204 (404: nothing under that key, fine): cancel
+                                                      by the Idempotency-Key header; the agency must also
+                                                      refuse a later booking request with that key
     GET  {base_url}/bookings/{reference}           -> 200 {"reference", "status", …}
 
 Every request carries the booking's idempotency key (header Idempotency-Key), so a re-sent booking
@@ -160,6 +163,13 @@ class HttpJsonBackend(AgencyBackendBase):
             return
         try:
             self._call("POST", f"bookings/{booking.agency_reference}/cancel", booking, {})
+        except PermanentAgencyError as exc:
+            if exc.detail.get("status_code") != 404:
+                raise
+
+    def cancel_by_key(self, booking: InterpreterBooking) -> None:
+        try:
+            self._call("POST", "bookings/cancel", booking, {"booking_id": str(booking.idempotency_key)})
         except PermanentAgencyError as exc:
             if exc.detail.get("status_code") != 404:
                 raise

@@ -156,9 +156,12 @@ class SimulatedBackend(AgencyBackendBase):
 
     def accepted(self, booking: InterpreterBooking) -> None:
         """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
+
         from interpreters import tasks
 
         def send(event: AgencyEventType, countdown: float) -> None:
+            # Called on a worker, after the acceptance is committed (not through the outbox: the demo
+            # agency's own timers, and the suite runs them eagerly).
             tasks.simulated_agency_event.apply_async(args=(booking.pk, event.value), countdown=countdown)
 
         delay = float(self.settings.get("confirm_after_seconds", 5))
@@ -235,6 +238,9 @@ class SimulatedBackend(AgencyBackendBase):
 
     def cancel(self, booking: InterpreterBooking) -> None:
         return None
+
+    def cancel_by_key(self, booking: InterpreterBooking) -> None:
+        return None  # books nothing when it fails: nothing to cancel
 
     def status(self, booking: InterpreterBooking) -> AgencyEvent | None:
         return None

@@ -18,4 +18,9 @@ urlpatterns = [
         views.visit_booking_cancel,
         name="visit-booking-cancel",
     ),
+    path(
+        "visits/<int:pk>/interpreter/<int:booking_pk>/requisition/",
+        views.visit_requisition_decide,
+        name="visit-requisition-decide",
+    ),
 ]

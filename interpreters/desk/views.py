@@ -32,12 +32,20 @@ from interpreters.desk.services import booking_request_at_desk, visit_close
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
+    OFFICE_CANCEL_REASONS,
     REACHABLE_BOOKING_STATUSES,
     BookingStatus,
+    CancelReason,
+    CompetenceLevel,
     InterpreterBooking,
 )
-from interpreters.selectors import visit_bookings
-from interpreters.services import booking_cancel, booking_cancellation_fee
+from interpreters.selectors import booking_requisition, visit_bookings
+from interpreters.services import (
+    booking_cancel,
+    booking_cancellation_fee,
+    price_estimate,
+    requisition_decide,
+)
 from visits.audit import audit_dialect_list_read, audit_visit_read, shown_dialect
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
@@ -92,7 +100,9 @@ def _panel_context(
     can_act = user_can(request.user, Action.VISIT_STATUS, visit.office_id)
     can_book = user_can(request.user, Action.BOOKING_REQUEST, visit.office_id)
     active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
+    can_cancel = user_can(request.user, Action.BOOKING_CANCEL, visit.office_id)
     return {
+        **_money_context(request, visit, booking, active=active, can_cancel=can_cancel),
         "visit": visit,
         "need": need,
         "booking": booking,
@@ -100,11 +110,35 @@ def _panel_context(
         "booking_reachable": booking is not None and booking.status in REACHABLE_BOOKING_STATUSES,
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
         "can_act": can_act,
-        "can_cancel": user_can(request.user, Action.BOOKING_CANCEL, visit.office_id),
+        "can_cancel": can_cancel,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
         "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
     }
+
+
+# The estimate shown before the click: an on-demand call now, of this length, at the lowest level.
+ESTIMATE_MINUTES = 30
+
+
+def _money_context(
+    request: HttpRequest, visit: Visit, booking: InterpreterBooking | None, *, active: bool, can_cancel: bool
+) -> dict[str, Any]:
+    """Prices on the panel: the estimate before ordering, the fee if the booking is cancelled now,
+    and the agency's requisition for the officer to confirm or dispute (prefilled: one click)."""
+    context: dict[str, Any] = {"cancel_reasons": [(r.value, r.label) for r in OFFICE_CANCEL_REASONS]}
+    try:
+        context["estimate"] = price_estimate(competence=CompetenceLevel.OVRIG, minutes=ESTIMATE_MINUTES, start=None)
+        context["estimate_minutes"] = ESTIMATE_MINUTES
+    except DomainError:
+        context["estimate"] = None  # no price list valid today
+    if booking is not None and booking.status == BookingStatus.COMPLETED:
+        requisition = booking_requisition(booking)
+        context["requisition"] = requisition
+        context["can_decide"] = requisition is not None and user_can(
+            request.user, Action.REQUISITION_DECIDE, visit.office_id
+        )
+    return context
 
 
 def _interpreter_name(booking: InterpreterBooking) -> str:
@@ -362,7 +396,13 @@ def visit_booking_cancel(request: AuthenticatedHttpRequest, pk: int, booking_pk:
 
     def write() -> HttpResponse:
         try:
-            booking_cancel(booking=booking, by=request.user)
+            booking_cancel(
+                booking=booking,
+                by=request.user,
+                # A form without the reason list cancels as "other".
+                reason=request.POST.get("reason") or CancelReason.OTHER,
+                note=request.POST.get("note", ""),
+            )
         except DomainError as exc:
             booking.refresh_from_db()
             if booking.status in ACTIVE_BOOKING_STATUSES:
@@ -462,3 +502,28 @@ def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
         return str(_("Cancelling now costs nothing."))
     amount = number_format(Decimal(fee.total_ore) / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
     return str(_("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount})
+
+
+@login_required
+@require_POST
+def visit_requisition_decide(request: AuthenticatedHttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+    """The officer confirms the agency's minutes (prefilled: one click) or disputes them."""
+    visit = _visit_for(request, pk)
+    _require(request, visit, Action.REQUISITION_DECIDE)
+    booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
+    raw_minutes = (request.POST.get("minutes") or "").strip()
+    try:
+        try:
+            minutes = int(raw_minutes) if raw_minutes else None
+        except ValueError:
+            raise DomainError(_("Give the minutes as a whole number."), field="minutes", code="invalid") from None
+        requisition_decide(
+            booking=booking,
+            by=request.user,
+            action=request.POST.get("action", ""),
+            minutes=minutes,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        return _render_visit(request, visit, status=400, errors=[exc.message])
+    return redirect("interpreters:visit-detail", pk=visit.pk)

@@ -20,6 +20,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.outbox.counters import ops_counter_add
+from config.outbox.selectors import outbox_keys_waiting
+from config.outbox.services import outbox_enqueue
 from interpreters.agency_safety import agency_secret, connection_phone_clean, connection_url_clean
 from interpreters.backends import (
     AgencyEvent,
@@ -29,6 +32,7 @@ from interpreters.backends import (
 )
 from interpreters.events import COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
     AgencyCallback,
     BookingStatus,
     CancelReason,
@@ -43,6 +47,7 @@ from interpreters.services.bookings import (
     FORWARD_PATH,
     StaleBookingError,
     booking_event_record,
+    booking_task_key,
     booking_transition,
 )
 from interpreters.services.complaints import complaint_answer
@@ -136,59 +141,148 @@ def booking_apply_agency_event(
     target = EVENT_TO_STATUS.get(event.type)
     if target is None:
         raise DomainError(_("Unknown event type."), field="type", code="invalid_choice")
+    # When it happened, by the agency's clock; never in our future (a fast clock would stamp ahead).
+    at = min(event.occurred_at, now) if event.occurred_at else now
     with transaction.atomic():
         locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
         current = locked.status
         if current == target:
             return False
-        if (
-            current in FORWARD_PATH
-            and target in FORWARD_PATH
-            and FORWARD_PATH.index(target) < FORWARD_PATH.index(current)
-        ):
-            return False  # late delivery of an earlier step
-        detail: dict[str, Any] = {"event": event.type}
-        if event.reference:
-            detail["reference"] = event.reference
-        changes: dict[str, Any] = {}
-        if target == S.CONFIRMED:
-            changes = _confirmation_changes(locked, event)
-            requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
-        elif target == S.COMPLETED:
-            if event.minutes is None or event.minutes < 0:
-                raise DomainError(_("An ended call needs its minutes."), field="minutes", code="required")
-            if current == S.CONFIRMED:
-                # "ended" without "started" (lost or late): pass through in progress so every
-                # booking's history has the same shape.
-                locked = booking_transition(
-                    booking=locked,
-                    to_status=S.IN_PROGRESS,
-                    source=source,
-                    detail={"event": E.ENDED, "implied": True},
-                    now=now,
-                )
-            if event.started_at and event.ended_at and event.ended_at < event.started_at:
-                raise DomainError(_("The end is before the start."), field="ended_at", code="end_before_start")
-            changes = {"minutes_used": event.minutes}
-            detail["minutes"] = event.minutes
-        elif target in (S.CANCELLED, S.FAILED):
-            changes = {
-                "failure_reason": _("Cancelled by the agency.")
-                if target == S.CANCELLED
-                else _("The agency reported a failure.")
-            }
-            if target == S.CANCELLED:
-                # The agency's doing: no fee for the office.
-                changes.update(cancel_reason=CancelReason.AGENCY_CANCELLED, cancellation_fee_ore=0)
-        locked = booking_transition(
-            booking=locked, to_status=target, source=source, detail=detail, changes=changes, now=now
-        )
-        if target == S.COMPLETED and event.minutes is not None:
-            requisition_report(
-                booking=locked, minutes=event.minutes, started_at=event.started_at, ended_at=event.ended_at,
-                agency_event_id=str(event.raw.get("event_id", "")), now=now,
-            )  # fmt: skip
+        if current in FORWARD_PATH and target in FORWARD_PATH and _rank(target) < _rank(current):
+            # An earlier step delivered late: the status stays, its details and time are kept.
+            changed = _apply_late_step(locked, event, target, at)
+        elif _corrects(locked, target, at):
+            changed = _apply_correction(locked, event, target, at, source)
+        elif target == S.CANCELLED and current in (S.IN_PROGRESS, S.COMPLETED):
+            # The agency's withdrawal, dated after the call started: the call happened; ignore it.
+            booking_event_record(
+                booking=locked, kind="agency_cancel_ignored", source=source, detail={"event": event.type}, now=at
+            )
+            changed = False
+        else:
+            _apply_forward(locked, event, target, at, source, now)
+            changed = True
     booking.refresh_from_db()
+    return changed
+
+
+def _rank(status: str) -> int:
+    return FORWARD_PATH.index(status)
+
+
+def _apply_forward(
+    locked: InterpreterBooking, event: AgencyEvent, target: str, at: datetime, source: str, now: datetime
+) -> None:
+    """Move forward to `target`, passing through any step the agency has not reported yet (it may
+    still arrive, late: _apply_late_step), so every booking's history has the same shape."""
+    current = locked.status
+    if current in FORWARD_PATH and target in FORWARD_PATH:
+        for step in FORWARD_PATH[_rank(current) + 1 : _rank(target)]:
+            step_changes = _confirmation_changes(locked, event) if step == S.CONFIRMED else {}
+            locked = booking_transition(
+                booking=locked,
+                to_status=step,
+                source=source,
+                detail={"event": event.type, "implied": True},
+                changes=step_changes,
+                now=at,
+            )
+    detail: dict[str, Any] = {"event": event.type}
+    if event.reference:
+        detail["reference"] = event.reference
+    changes: dict[str, Any] = {}
+    if target == S.CONFIRMED:
+        changes = _confirmation_changes(locked, event)
+        requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
+    elif target == S.COMPLETED:
+        if event.minutes is None or event.minutes < 0:
+            raise DomainError(_("An ended call needs its minutes."), field="minutes", code="required")
+        if event.started_at and event.ended_at and event.ended_at < event.started_at:
+            raise DomainError(_("The end is before the start."), field="ended_at", code="end_before_start")
+        changes = {"minutes_used": event.minutes}
+        detail["minutes"] = event.minutes
+    elif target in (S.CANCELLED, S.FAILED):
+        reason = _("Cancelled by the agency.") if target == S.CANCELLED else _("The agency reported a failure.")
+        changes = {"failure_reason": reason}
+        if target == S.CANCELLED:
+            # The agency's doing: no fee for the office.
+            changes.update(cancel_reason=CancelReason.AGENCY_CANCELLED, cancellation_fee_ore=0)
+    locked = booking_transition(booking=locked, to_status=target, source=source, detail=detail, changes=changes, now=at)
+    if target == S.COMPLETED and event.minutes is not None:
+        requisition_report(
+            booking=locked, minutes=event.minutes, started_at=event.started_at, ended_at=event.ended_at,
+            agency_event_id=str(event.raw.get("event_id", "")), now=now,
+        )  # fmt: skip
+
+
+STEP_STAMPS: dict[str, str] = {S.CONFIRMED: "confirmed_at", S.IN_PROGRESS: "started_at"}
+
+
+def _apply_late_step(locked: InterpreterBooking, event: AgencyEvent, target: str, at: datetime) -> bool:
+    """"confirmed" after "started", "started" after "ended"...: keep what the step tells (the
+    interpreter and connection, the real time) without moving the status back. The stamp takes the
+    event's time when that is earlier than the time implied by the later step that came first."""
+    changes: dict[str, Any] = _confirmation_changes(locked, event) if target == S.CONFIRMED else {}
+    stamp = STEP_STAMPS.get(target)
+    if stamp and (getattr(locked, stamp) is None or at < getattr(locked, stamp)):
+        changes[stamp] = at
+    changes = {name: value for name, value in changes.items() if getattr(locked, name) != value}
+    if not changes:
+        return False
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changes, "updated_at"])
+    return True
+
+
+def _corrects(locked: InterpreterBooking, target: str, at: datetime) -> bool:
+    """Does this event, by its time, undo the agency's own earlier-applied but later-dated event?"""
+    if target in (S.IN_PROGRESS, S.COMPLETED) and locked.status == S.CANCELLED:
+        return (
+            locked.cancel_reason == CancelReason.AGENCY_CANCELLED
+            and locked.cancelled_at is not None
+            and at < locked.cancelled_at
+        )
+    if target == S.CANCELLED and locked.status == S.IN_PROGRESS:
+        return locked.started_at is not None and at < locked.started_at
+    return False
+
+
+def _apply_correction(locked: InterpreterBooking, event: AgencyEvent, target: str, at: datetime, source: str) -> bool:
+    detail = {"event": event.type, "correction": True}
+    if target == S.CANCELLED:
+        # Cancelled before it started: the "started" that came first is void.
+        booking_transition(
+            booking=locked,
+            to_status=S.CANCELLED,
+            source=source,
+            detail=detail,
+            correction=True,
+            changes={
+                "started_at": None,
+                "failure_reason": _("Cancelled by the agency."),
+                "cancel_reason": CancelReason.AGENCY_CANCELLED,
+                "cancellation_fee_ore": 0,
+            },
+            now=at,
+        )
+        return True
+    # Started before the agency's cancellation: the call is on after all, unless the office has
+    # booked again for the visit meanwhile (one active booking per visit): then the start is noted.
+    if InterpreterBooking.objects.filter(visit_id=locked.visit_id, status__in=ACTIVE_BOOKING_STATUSES).exists():
+        booking_event_record(booking=locked, kind="agency_start_ignored", source=source, detail=detail, now=at)
+        return False
+    locked = booking_transition(
+        booking=locked,
+        to_status=S.IN_PROGRESS,
+        source=source,
+        detail=detail,
+        correction=True,
+        changes={"cancelled_at": None, "failure_reason": "", "cancel_reason": "", "cancellation_fee_ore": None},
+        now=at,
+    )
+    if target == S.COMPLETED:
+        _apply_forward(locked, event, S.COMPLETED, at, source, at)
     return True
 
 
@@ -453,6 +547,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
         try:
             event = backend.book(booking)
         except TransientAgencyError as exc:
+            ops_counter_add(name="agency_errors", label=agency.slug)
             errors.append({"agency": agency.slug, "error": exc.message, "transient": True})
             if booking.agency_attempts < settings.BOOKING_AGENCY_MAX_ATTEMPTS:
                 delay = backoff_seconds(booking.agency_attempts)
@@ -476,6 +571,7 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
                 return DispatchOutcome("retry", retry_in=delay, detail=exc.message)
             reason = exc.message
         except PermanentAgencyError as exc:
+            ops_counter_add(name="agency_errors", label=agency.slug)
             errors.append({"agency": agency.slug, "error": exc.message, "transient": False})
             reason = exc.message
         else:
@@ -484,7 +580,11 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
         # This agency is out: fall back to the next one in the chain.
         position = next((i for i, a in enumerate(chain) if a.pk == agency.pk), -1)
         next_agency = chain[position + 1] if position + 1 < len(chain) else None
+        # A timeout or a 5xx does not mean the agency did not book: it may hold the booking.
+        may_hold = bool(errors and errors[-1]["transient"])
         if next_agency is None:
+            if may_hold:
+                _cancel_orphan_later(booking, agency)
             tried = ", ".join(a.slug for a in chain[: position + 1]) if position >= 0 else agency.slug
             return _fail(
                 booking,
@@ -508,14 +608,52 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
                     booking=booking,
                     kind="fallback",
                     source=source,
-                    detail={"from": agency.slug, "to": next_agency.slug, "reason": reason},
+                    detail={"from": agency.slug, "to": next_agency.slug, "reason": reason, "may_hold": may_hold},
                     now=at,
                 )
+                if may_hold:
+                    _cancel_orphan_later(booking, agency)
         if not moved:
             return DispatchOutcome("noop", detail="moved on meanwhile")
         booking.agency = next_agency
         booking.agency_attempts = 0
         agency = next_agency
+
+
+def _cancel_orphan_later(booking: InterpreterBooking, agency: InterpreterAgency) -> None:
+    """Cancel at `agency` by idempotency key (booking_cancel_orphan), through the outbox: in the
+    caller's transaction when there is one, so the fallback and the cancel order commit together."""
+    outbox_enqueue(
+        task="interpreters.booking_cancel_orphan",
+        args=[booking.pk, agency.pk],
+        dedupe_key=f"interpreters.booking_cancel_orphan:{booking.pk}:{agency.pk}",
+    )
+
+
+def booking_cancel_orphan(*, booking_id: int, agency_id: int) -> bool:
+    """After a fallback, make sure the agency we left does not keep the booking: a call to it that
+    timed out may still have booked. Cancels there by the booking's idempotency key (the agency
+    answers for whatever it holds under that key, or remembers the key as cancelled if a booking
+    with it is still on its way in) and records it in the booking's events, with a system cancel
+    reason and no fee for the office. Raises TransientAgencyError until the agency acknowledges
+    (the task retries). Returns False when there was nothing to do."""
+    booking = InterpreterBooking.objects.select_related("agency").filter(pk=booking_id).first()
+    agency = InterpreterAgency.objects.filter(pk=agency_id).first()
+    if booking is None or agency is None:
+        return False
+    if booking.agency_id == agency.pk and booking.status in ACTIVE_BOOKING_STATUSES:
+        return False  # back at that agency (an escalation moved it): that booking is the live one
+    done = booking.events.filter(detail__kind="orphan_cancelled", detail__agency=agency.slug)
+    if done.exists():
+        return False
+    get_backend(agency).cancel_by_key(booking)
+    booking_event_record(
+        booking=booking,
+        kind="orphan_cancelled",
+        source="worker",
+        detail={"agency": agency.slug, "cancel_reason": CancelReason.SYSTEM_ORPHAN, "cancellation_fee_ore": 0},
+    )
+    return True
 
 
 def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyEvent, source: str) -> DispatchOutcome:
@@ -593,7 +731,13 @@ class SweepResult:
 def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
     """Bookings a lost task or killed worker left behind: still `requested` after the threshold, or
     `pending` without an agency reference whose dispatch lease has run out (re-dispatch); `pending`
-    with a reference but no confirmation for a while (ask the agency)."""
+    with a reference but no confirmation for a while (ask the agency).
+
+    No storm: a booking whose task still waits in the outbox is skipped (that message is live), and
+    each booking sent again gets its `updated_at` moved to now, so the next sweep leaves it alone
+    for another BOOKING_STUCK_AFTER_SECONDS: at most one sweeper copy per booking per threshold,
+    however long the broker or the worker was away. The messages are outbox rows written with that
+    mark, in one transaction per booking."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.BOOKING_STUCK_AFTER_SECONDS)
     requested = InterpreterBooking.objects.filter(status=S.REQUESTED, updated_at__lt=stale)
@@ -601,10 +745,27 @@ def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     waiting = InterpreterBooking.objects.filter(status=S.PENDING, updated_at__lt=stale).exclude(agency_reference="")
-    return SweepResult(
-        redispatch=sorted({*requested.values_list("pk", flat=True)[:500], *unsent.values_list("pk", flat=True)[:500]}),
-        sync=list(waiting.values_list("pk", flat=True)[:500]),
-    )
+    candidates = {
+        "interpreters.booking_dispatch": sorted(
+            {*requested.values_list("pk", flat=True)[:500], *unsent.values_list("pk", flat=True)[:500]}
+        ),
+        "interpreters.booking_sync_status": list(waiting.values_list("pk", flat=True)[:500]),
+    }
+    sent: dict[str, list[int]] = {}
+    for task_name, ids in candidates.items():
+        live = outbox_keys_waiting([booking_task_key(task_name, pk) for pk in ids])
+        sent[task_name] = []
+        for pk in ids:
+            if booking_task_key(task_name, pk) in live:
+                continue
+            with transaction.atomic():
+                # Conflicts with: a second sweeper (two beats) and the booking's own progress. The
+                # conditional UPDATE takes the booking for this sweep only if nobody touched it since.
+                taken = InterpreterBooking.objects.filter(pk=pk, updated_at__lt=stale).update(updated_at=now)
+                if taken:
+                    outbox_enqueue(task=task_name, args=[pk], dedupe_key=booking_task_key(task_name, pk))
+                    sent[task_name].append(pk)
+    return SweepResult(redispatch=sent["interpreters.booking_dispatch"], sync=sent["interpreters.booking_sync_status"])
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.outbox.services import outbox_enqueue
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     SYSTEM_CANCEL_REASONS,
@@ -58,6 +59,13 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.NO_SHOW: {},
 }
 TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
+# Moves only an agency's own event times can force (booking_transition(correction=True), called by
+# agency.py:booking_apply_agency_event): a "started" that happened before the agency's "cancelled"
+# reopens the booking; a "cancelled" that happened before the "started" cancels it after all.
+CORRECTIONS: dict[str, dict[str, str]] = {
+    S.CANCELLED: {S.IN_PROGRESS: "started_at"},
+    S.IN_PROGRESS: {S.CANCELLED: "cancelled_at"},
+}
 # The forward path; an agency event for a status already passed is stale, not an error.
 FORWARD_PATH: list[str] = [S.REQUESTED, S.PENDING, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED]
 FINISHED_VISIT_STATUSES = frozenset({VisitStatus.DONE, VisitStatus.LEFT})
@@ -85,9 +93,11 @@ def booking_transition(
     detail: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     expected_from: Collection[str] | None = None,
+    correction: bool = False,
     now: datetime | None = None,
 ) -> InterpreterBooking:
     """Move a booking to `to_status`, or raise DomainError(field="status") if the move is illegal.
+    With `correction`, the legal moves are CORRECTIONS instead of TRANSITIONS.
 
     `changes` are other fields written in the same update (agency, connection details, minutes…).
     `expected_from` makes the move conditional ("requested -> pending only if still requested"): if
@@ -106,7 +116,7 @@ def booking_transition(
                 field="status",
                 code="stale",
             )
-        stamp = TRANSITIONS.get(from_status, {}).get(to_status)
+        stamp = (CORRECTIONS if correction else TRANSITIONS).get(from_status, {}).get(to_status)
         if stamp is None:
             raise DomainError(
                 _("A booking cannot go from “%(from)s” to “%(to)s”.")
@@ -351,9 +361,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _enqueue_on_commit(task_name: str, booking_id: int, **kwargs: Any) -> None:
-    """Send a task once the surrounding transaction commits (never for a rolled-back write)."""
-    from interpreters import tasks  # tasks import services: import late
+def _enqueue_on_commit(task_name: str, booking_id: int) -> None:
+    """Send a task once the surrounding transaction commits (never for a rolled-back write): an
+    outbox row written in the transaction, relayed to the broker after commit."""
+    outbox_enqueue(task=task_name, args=[booking_id], dedupe_key=booking_task_key(task_name, booking_id))
 
-    task = tasks.TASKS_BY_NAME[task_name]
-    transaction.on_commit(lambda: task.apply_async(args=(booking_id,), kwargs=kwargs))
+
+def booking_task_key(task_name: str, booking_id: int) -> str:
+    """The outbox dedupe key of a booking's task: rows with it ask for the same work."""
+    return f"{task_name}:{booking_id}"

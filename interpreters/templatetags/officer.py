@@ -1,4 +1,5 @@
 from django import template
+from django.utils.formats import number_format
 
 from visits.picker import label_for_tag
 
@@ -17,3 +18,11 @@ def language_label(tag: str) -> dict[str, object]:
         "rtl": label.rtl,
         "html_lang": label.html_lang,
     }
+
+
+@register.filter
+def kr(ore: int | None) -> str:
+    """An amount in öre as whole kronor with Swedish grouping, e.g. 52496 -> "525 kr"."""
+    if ore is None:
+        return ""
+    return f"{number_format(round(ore / 100), 0, force_grouping=True)} kr"

@@ -41,6 +41,9 @@ class FakeAgency:
     unmeetable: set[str] = field(default_factory=set)
     arrivals: list[Arrival] = field(default_factory=list)
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
+    # Keys cancelled with POST /bookings/cancel before any booking arrived under them: a booking
+    # request that comes in later (it was held up) is recorded as cancelled at once.
+    cancelled_keys: set[str] = field(default_factory=set)
     hold: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -120,6 +123,8 @@ class FakeAgency:
                                 "status": "confirmed" if agency.confirm_immediately else "accepted",
                                 "request": body,
                             }
+                            if key in agency.cancelled_keys:
+                                existing["status"] = "cancelled"
                             agency.bookings[key] = existing
                     answer = {
                         "reference": existing["reference"],
@@ -144,6 +149,13 @@ class FakeAgency:
                             else {"url": "https://video.example.se/r/abc"}
                         )
                     self._json(201, answer)
+                    return
+                if self.path == "/bookings/cancel":  # by Idempotency-Key
+                    with agency.lock:
+                        agency.cancelled_keys.add(key)
+                        if key in agency.bookings:
+                            agency.bookings[key]["status"] = "cancelled"
+                    self._json(200, {"status": "cancelled"})
                     return
                 if self.path == "/complaints":
                     self._json(202, {"received": body.get("complaint_id")})

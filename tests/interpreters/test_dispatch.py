@@ -218,14 +218,17 @@ def test_cancel_during_the_agency_call_is_passed_on_to_the_agency(http_agency):
     assert [b["status"] for b in server.bookings.values()] == ["cancelled"]
 
 
-def test_simulated_agency_confirms_through_the_callback_path_with_a_matching_interpreter(arabic_visit, officer, agency):
+def test_simulated_agency_confirms_through_the_callback_path_with_a_matching_interpreter(
+    arabic_visit, officer, agency, django_capture_on_commit_callbacks
+):
     InterpreterFactory(agency=agency, name="Omar (utbildad)", competence="utbildad")
     wished = InterpreterFactory(agency=agency, name="Huda (auktoriserad)", competence="auktoriserad", gender="female")
     InterpreterFactory(agency=agency, name="Sami (rättstolk)", competence="rattstolk", modalities=["video"])
     booking = booking_request(
         visit=arabic_visit, requested_by=officer, modality="phone", competence_wished="auktoriserad"
     )
-    booking_dispatch.apply(args=[booking.pk])  # eager: the simulated confirmation runs at once
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox relays the callbacks after commit
+        booking_dispatch.apply(args=[booking.pk])  # eager: the simulated confirmation runs at once
     booking.refresh_from_db()
     assert booking.status == S.CONFIRMED
     assert booking.interpreter == wished and booking.interpreter_name == "Huda (auktoriserad)"

@@ -218,15 +218,18 @@ def test_confirming_prices_the_confirmed_minutes(api, visit):
 
 
 def test_disputing_needs_a_comment_and_lists_it_for_the_manager(api, visit, manager):
-    from interpreters.selectors import disputed_requisitions_for_user
-
     booking = completed(visit)
     url = f"/api/v1/bookings/{booking.pk}/requisition/"
     assert api.post(url, {"action": "dispute", "minutes": 10}, format="json").status_code == 400
     assert Requisition.objects.get().status == "reported"
     response = api.post(url, {"action": "dispute", "minutes": 10, "comment": "Tolken kom 15 min sent"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "disputed"
-    assert [r.booking_id for r in disputed_requisitions_for_user(manager)] == [booking.pk]
+    listed = client_for(manager).get("/api/v1/requisitions/disputed/")
+    assert listed.status_code == 200
+    assert [(r["booking"], r["status"], r["comment"]) for r in listed.json()] == [
+        (booking.pk, "disputed", "Tolken kom 15 min sent")
+    ]
+    assert api.get("/api/v1/requisitions/disputed/").status_code == 403  # officers: not their list
 
 
 def test_a_corrected_requisition_replaces_the_old_one_and_keeps_history(api, visit):

@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from config.outbox.models import OutboxMessage
+from config.outbox.services import outbox_enqueue
 from interpreters.models import BookingStatus, InterpreterBooking
 from interpreters.services import (
     booking_dispatch_step,
@@ -47,11 +49,12 @@ def test_sweeper_picks_only_bookings_stuck_past_the_threshold(visit, agency, set
     assert fresh.pk not in result.redispatch
 
 
-def test_swept_booking_is_dispatched_and_confirmed(visit, agency, settings):
+def test_swept_booking_is_dispatched_and_confirmed(visit, agency, settings, django_capture_on_commit_callbacks):
     settings.BOOKING_STUCK_AFTER_SECONDS = 60
     booking = BookingFactory(visit=visit)
     age(booking, 120)
-    assert booking_sweep_stuck.apply().get()["redispatch"] == [booking.pk]
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox relays after commit
+        assert booking_sweep_stuck.apply().get()["redispatch"] == [booking.pk]
     booking.refresh_from_db()
     assert booking.status == S.CONFIRMED  # eager: dispatch + simulated confirmation ran
 
@@ -129,3 +132,44 @@ def test_confirmed_prebooking_is_left_alone(prebooked):
     InterpreterBooking.objects.filter(pk=booking.pk).update(status=S.CONFIRMED)
     assert bookings_due_for_escalation() == []
     assert booking_escalate(booking_id=booking.pk).action == "noop"
+
+
+# --- No storm: one live message per booking ----------------------------------------------------
+
+
+def _dispatch_rows(booking):
+    return OutboxMessage.objects.filter(task="interpreters.booking_dispatch", args=[booking.pk]).count()
+
+
+def test_a_booking_whose_dispatch_still_waits_in_the_outbox_is_not_sent_again(visit, agency, settings):
+    settings.BOOKING_STUCK_AFTER_SECONDS = 60
+    booking = BookingFactory(visit=visit)
+    key = f"interpreters.booking_dispatch:{booking.pk}"
+    outbox_enqueue(task="interpreters.booking_dispatch", args=[booking.pk], dedupe_key=key)
+    age(booking, 120)
+    assert bookings_sweep_stuck().redispatch == []
+    assert _dispatch_rows(booking) == 1
+
+
+def test_repeated_sweeps_during_an_outage_send_one_copy_per_threshold(visit, agency, settings):
+    settings.BOOKING_STUCK_AFTER_SECONDS = 60
+    booking = BookingFactory(visit=visit)
+    age(booking, 120)
+    start = timezone.now()
+    sent = []
+    for step in range(5):  # five sweeps 30 s apart
+        OutboxMessage.objects.all().delete()  # as if relayed into a broker that then lost it
+        sent.append(bookings_sweep_stuck(now=start + dt.timedelta(seconds=30 * step)).redispatch)
+    # Sent at 0 s, then only once more than the threshold has passed since (at 90 s).
+    assert sent == [[booking.pk], [], [], [booking.pk], []]
+
+
+def test_two_sweepers_at_once_send_one_copy(visit, agency, settings):
+    settings.BOOKING_STUCK_AFTER_SECONDS = 60
+    booking = BookingFactory(visit=visit)
+    age(booking, 120)
+    now = timezone.now()
+    first = bookings_sweep_stuck(now=now)
+    second = bookings_sweep_stuck(now=now)
+    assert (first.redispatch, second.redispatch) == ([booking.pk], [])
+    assert _dispatch_rows(booking) == 1

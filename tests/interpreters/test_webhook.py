@@ -257,3 +257,55 @@ def test_a_signed_callback_nested_too_deep_to_parse_is_400(client, booked):
     agency, _booking = booked
     response = post(client, agency, None, raw=b"[" * 50_000 + b"]" * 50_000)
     assert response.status_code == 400
+
+
+# --- Budget: signature first, then per agency ----------------------------------------------------
+
+
+@pytest.fixture
+def tight_callback_rates(monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "anon": "60/min", "agency_callback": "3/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+
+
+def test_sixty_badly_signed_requests_do_not_block_the_agencys_genuine_callback(client, booked, tight_callback_rates):
+    agency, booking = booked
+    for _ in range(61):
+        assert post(client, agency, confirmed(booking), signature="0" * 64).status_code == 401
+    response = post(client, agency, confirmed(booking))
+    assert response.status_code == 200, response.content
+    booking.refresh_from_db()
+    assert booking.status == S.CONFIRMED
+
+
+def test_a_busy_agency_is_not_held_to_the_anonymous_per_address_budget(client, booked, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "anon": "2/min"})
+    agency, booking = booked
+    codes = [post(client, agency, confirmed(booking, event_id=f"ev-{i}")).status_code for i in range(5)]
+    assert codes == [200] * 5
+
+
+def test_the_callback_budget_is_per_agency_and_answers_429_with_retry_after(
+    client, booked, http_agency, visit, tight_callback_rates
+):
+    agency, booking = booked
+    codes = [post(client, agency, confirmed(booking, event_id=f"ev-{i}")).status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    over = post(client, agency, confirmed(booking, event_id="ev-over"))
+    assert over.status_code == 429 and over["Retry-After"].isdigit()
+    other, _server = http_agency("beta")
+    from tests.factories import VisitFactory
+
+    other_booking = BookingFactory(
+        visit=VisitFactory(office=visit.office),
+        agency=other,
+        status=S.PENDING,
+        agency_reference="FB-1",
+        modality="phone",
+        urgent=True,
+    )
+    assert post(client, other, {**confirmed(other_booking), "reference": "FB-1"}).status_code == 200

@@ -1,0 +1,101 @@
+"""Logging: one JSON object per line in production (TOLKDESK_LOG_FORMAT=json), plain text for the
+demo console; every line carries the id of the request or task it belongs to.
+
+No personal data: our log calls name ids and codes only, the request line logs the route's name
+(never the URL or its query string, which can hold a visitor's name), and SQL is never logged
+outside DEBUG. tests/test_logs.py plants a visitor name and checks the captured logs."""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from config.requestid import current_request_id
+
+request_logger = logging.getLogger("tolkdesk.request")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get()
+        return True
+
+
+# Attributes every LogRecord has: anything else passed in `extra=` goes into the JSON object.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", "")
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class RequestLogMiddleware:
+    """One line per request: method, route name, status and duration (no URL, no query string)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        request_logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "view": (match.view_name if match else "") or "unmatched",
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+
+def logging_config(*, fmt: str, level: str, request_level: str) -> dict[str, Any]:
+    """The LOGGING dict for settings: `fmt` "json" or "plain"."""
+    plain = "%(asctime)s %(levelname)s %(name)s %(message)s"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "config.logs.RequestIdFilter"},
+            "client_errors": {"()": "config.log_filters.ClientErrorsWithoutTraceback"},
+        },
+        "formatters": {
+            "plain": {"format": plain},
+            "json": {"()": "config.logs.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": fmt,
+                "filters": ["request_id", "client_errors"],
+            },
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # The per-request line: INFO in production, quiet on the demo console.
+            "tolkdesk.request": {"level": request_level, "propagate": True},
+            # Django's own 4xx/5xx line repeats the URL path: ours says the same without it.
+            "django.request": {"level": "ERROR", "propagate": True},
+        },
+    }
