@@ -3,8 +3,8 @@ PostgreSQL advisory lock otherwise), and beat writes the heartbeat /readyz reads
 
 import pytest
 
-from config.beat import Scheduler, beat_lock_held_elsewhere, beat_lock_try, heartbeat_record
 from config.celery import app as celery_app
+from config.outbox.beat import Scheduler, beat_lock_held_elsewhere, beat_lock_try, heartbeat_record
 from config.outbox.models import Heartbeat
 
 

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from config.logs import JsonFormatter, RequestIdFilter
 from config.outbox.models import OutboxMessage
+from config.outbox.workerhooks import _task_request_id, _task_request_id_clear
 from config.requestid import current_request_id
-from config.workerhooks import _task_request_id, _task_request_id_clear
 from interpreters.models import InterpreterBooking
 from tests.factories import AuthorityFactory, MembershipFactory, OfficeFactory, UserFactory
 from tests.interpreters.factories import AgencyFactory, RankingFactory

@@ -10,4 +10,4 @@ class OutboxConfig(AppConfig):
 
     def ready(self) -> None:
         # Worker heartbeat and the request id in task logs: Celery signal handlers.
-        from config import workerhooks  # noqa: F401
+        from config.outbox import workerhooks  # noqa: F401

@@ -328,8 +328,8 @@ TOLKDESK_METRICS_TOKEN = os.environ.get("TOLKDESK_METRICS_TOKEN", "")
 TOLKDESK_METRICS_COLLECTORS = ["config.metrics.OpsCollector", "interpreters.metrics.BookingCollector"]
 # /readyz: a worker or beat whose heartbeat is older than this is reported "stale".
 READYZ_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("TOLKDESK_READYZ_HEARTBEAT_MAX_AGE_SECONDS", "60"))
-# Single-instance lock and heartbeat (config/beat.py).
-CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
+# Single-instance lock and heartbeat (config/outbox/beat.py).
+CELERY_BEAT_SCHEDULER = "config.outbox.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Write-once requests (config.idempotency): forget answers older than 24 h, hourly.

@@ -9,7 +9,7 @@ from typing import Any
 
 from celery.signals import task_failure, task_postrun, task_prerun, task_retry, worker_ready, worker_shutdown
 
-from config.beat import HEARTBEAT_EVERY_SECONDS, heartbeat_record
+from config.outbox.beat import HEARTBEAT_EVERY_SECONDS, heartbeat_record
 from config.outbox.counters import ops_counter_add
 from config.requestid import current_request_id
 
