@@ -17,7 +17,7 @@ from config.idempotency.models import IdempotencyRecord
 from config.idempotency.selectors import idempotency_record_find
 from config.idempotency.services import IdempotencyClaim, idempotency_record_save
 
-TOKEN_FIELD = "form_token"  # noqa: S105 - a field name, not a secret
+TOKEN_FIELD = "form_token"  # noqa: S105  # nosec B105 - a field name, not a secret
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 Message = tuple[int, str, str]  # level, text, extra tags

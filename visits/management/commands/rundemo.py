@@ -164,7 +164,8 @@ class Command(BaseCommand):
 
     def _copy_worker_output(self, worker: subprocess.Popen, out: IO[bytes] | None) -> None:
         """The worker's output, to the console or its log file; notes when the worker is ready."""
-        assert worker.stdout is not None
+        if worker.stdout is None:  # started without stdout=PIPE: nothing to copy
+            return
         target = out or sys.stdout.buffer
         for line in iter(worker.stdout.readline, b""):
             try:
