@@ -1,7 +1,9 @@
+
 """Private servers for outage tests: a redis-server (and helpers) on a spare port that the test
 starts, stops and restarts itself, never the shared services CI's own pass uses."""
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -84,6 +86,10 @@ def celery_broker(url: str, transport_options: dict[str, Any]) -> Iterator[None]
         "broker_transport_options": conf.broker_transport_options,
         "broker_transport": conf.broker_transport,
     }
+    # Celery's conf.broker_url prefers the CELERY_BROKER_URL environment variable (set in CI's
+    # PostgreSQL pass) over the configured value: point both at `url` for the block.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     conf.task_always_eager = False
     conf.broker_transport = None  # the embedded default names the filesystem transport
     conf.broker_url = url
@@ -92,6 +98,10 @@ def celery_broker(url: str, transport_options: dict[str, Any]) -> Iterator[None]
     try:
         yield
     finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         for key, value in saved.items():
             setattr(conf, key, value)
         BrokerSetup._reset_pools()

@@ -123,7 +123,8 @@ SPECS: list[Spec] = [
         lambda w, t: f"/queue/?office={office_param(w, t)}",
         action=Action.QUEUE_VIEW,
         api=False,
-        poll=True,
+        # Opened directly it is a page (login redirect); only the page's own background fetch gets the
+        # 401 of a poll (tests/test_security_round2.py covers that).
     ),
     Spec("languages", "get", lambda w, t: "/api/v1/languages/", action=Action.LANGUAGES_VIEW, scoped=False),
     Spec("visit list", "get", lambda w, t: "/api/v1/visits/", action=Action.VISIT_VIEW, scoped=False),

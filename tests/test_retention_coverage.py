@@ -26,10 +26,11 @@ PERSON = "Amal Planted Haddad, 070-123 45 67, amal@example.se"
 
 
 def project_models():
+    # Our apps live under the checkout; installed packages may too (CI's .venv sits in the checkout).
     return [
         model
         for config in apps.get_app_configs()
-        if Path(config.path).resolve().is_relative_to(ROOT)
+        if Path(config.path).resolve().is_relative_to(ROOT) and "site-packages" not in Path(config.path).parts
         for model in config.get_models()
     ]
 
