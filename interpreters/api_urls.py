@@ -25,5 +25,7 @@ urlpatterns = [
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     # The outcome the officer records at the desk (interpreters/desk/apis.py).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
-    path("agency-callbacks/<slug:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
+    # <str:>, not <slug:>: any name reaches the view and an unknown one gets the same 401 as a bad
+    # signature (a malformed slug must not answer 404 and tell the two apart).
+    path("agency-callbacks/<str:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]
