@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
@@ -25,7 +25,7 @@ urlpatterns = [
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     # The outcome the officer records at the desk (interpreters/desk/apis.py).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
-    # <str:>, not <slug:>: any name reaches the view and an unknown one gets the same 401 as a bad
-    # signature (a malformed slug must not answer 404 and tell the two apart).
-    path("agency-callbacks/<str:agency_slug>/", AgencyCallbackApi.as_view(), name="api-agency-callback"),
+    # Any name at all (not <slug:>): it reaches the view, and an unknown one gets the same 401 as a bad
+    # signature (a malformed or empty slug, or one holding "/", must not answer 404 and tell them apart).
+    re_path(r"^agency-callbacks/(?P<agency_slug>.*)/$", AgencyCallbackApi.as_view(), name="api-agency-callback"),
 ]
