@@ -313,6 +313,13 @@ SPECS: list[Spec] = [
         action=Action.PRICE_ESTIMATE,
         scoped=False,
     ),
+    Spec(
+        "booking estimate fragment",
+        "get",
+        lambda w, t: f"/visits/{visit_id(w, t)}/interpreter/estimate/?minutes_ordered=30",
+        action=Action.PRICE_ESTIMATE,
+        api=False,
+    ),
     # No requisition yet: an allowed role gets the 404 of "not reported yet", the others 403.
     Spec(
         "requisition",

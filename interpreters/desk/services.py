@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
 from interpreters.services.bookings import booking_cancel, booking_request
+from interpreters.services.requirements import RequirementInput
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 from visits.models import (
@@ -182,6 +183,8 @@ def booking_request_at_desk(
     requested_by: User | None,
     modality: str,
     scheduled_for: datetime | None,
+    minutes_ordered: int | None = None,
+    requirements: list[RequirementInput] | None = None,
 ) -> InterpreterBooking:
     """The officer's "book an interpreter" button: records the language need first when the visit
     had none (the officer noticed it mid-visit), and requests the booking, together or not at all.
@@ -189,4 +192,11 @@ def booking_request_at_desk(
     with transaction.atomic():
         if need is not None:
             language_need_record(visit=visit, need=need, recorded_by=requested_by)
-        return booking_request(visit=visit, requested_by=requested_by, modality=modality, scheduled_for=scheduled_for)
+        return booking_request(
+            visit=visit,
+            requested_by=requested_by,
+            modality=modality,
+            scheduled_for=scheduled_for,
+            minutes_ordered=minutes_ordered,
+            requirements=requirements,
+        )

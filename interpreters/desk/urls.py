@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/<int:pk>/left/", views.visit_left, name="visit-left"),
     path("visits/<int:pk>/reopen/", views.visit_reopen_view, name="visit-reopen"),
     path("visits/<int:pk>/interpreter/", views.visit_booking_request, name="visit-booking-request"),
+    path("visits/<int:pk>/interpreter/estimate/", views.visit_booking_estimate, name="visit-booking-estimate"),
     path(
         "visits/<int:pk>/interpreter/<int:booking_pk>/cancel/",
         views.visit_booking_cancel,

@@ -43,7 +43,7 @@ from interpreters.selectors import booking_requisition, visit_bookings
 from interpreters.services import (
     booking_cancel,
     booking_cancellation_fee,
-    price_estimate,
+    booking_draft_estimate,
     requisition_decide,
 )
 from visits.audit import audit_dialect_list_read, audit_visit_read, shown_dialect
@@ -101,6 +101,7 @@ def _panel_context(
     can_book = user_can(request.user, Action.BOOKING_REQUEST, visit.office_id)
     active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
     can_cancel = user_can(request.user, Action.BOOKING_CANCEL, visit.office_id)
+    form = booking_form or BookingRequestForm(need_language=need.language if need else None)
     return {
         **_money_context(request, visit, booking, active=active, can_cancel=can_cancel),
         "visit": visit,
@@ -113,31 +114,53 @@ def _panel_context(
         "can_cancel": can_cancel,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
-        "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
+        "booking_form": form,
+        **_estimate_context(form),
     }
-
-
-# The estimate shown before the click: an on-demand call now, of this length, at the lowest level.
-ESTIMATE_MINUTES = 30
 
 
 def _money_context(
     request: HttpRequest, visit: Visit, booking: InterpreterBooking | None, *, active: bool, can_cancel: bool
 ) -> dict[str, Any]:
-    """Prices on the panel: the estimate before ordering, the fee if the booking is cancelled now,
-    and the agency's requisition for the officer to confirm or dispute (prefilled: one click)."""
+    """Prices on the panel: the fee if the booking is cancelled now, and the agency's requisition
+    for the officer to confirm or dispute (prefilled: one click). The estimate before ordering
+    comes with the booking form (_estimate_context)."""
     context: dict[str, Any] = {"cancel_reasons": [(r.value, r.label) for r in OFFICE_CANCEL_REASONS]}
-    try:
-        context["estimate"] = price_estimate(competence=CompetenceLevel.OVRIG, minutes=ESTIMATE_MINUTES, start=None)
-        context["estimate_minutes"] = ESTIMATE_MINUTES
-    except DomainError:
-        context["estimate"] = None  # no price list valid today
     if booking is not None and booking.status == BookingStatus.COMPLETED:
         requisition = booking_requisition(booking)
         context["requisition"] = requisition
         context["can_decide"] = requisition is not None and user_can(
             request.user, Action.REQUISITION_DECIDE, visit.office_id
         )
+    return context
+
+
+def _estimate_context(form: BookingRequestForm) -> dict[str, Any]:
+    """The price shown above the booking buttons for the form's choices (its defaults when it was
+    not posted: a call now of the default length at the lowest level). Priced by the same function
+    that stores the estimate on the booking (pricing.booking_draft_estimate)."""
+    if form.is_bound:
+        form.is_valid()
+        problems = [str(e) for name in form.PRICE_FIELDS for e in form.errors.get(name, [])]
+        scheduled_for = form.cleaned_data.get("scheduled_for")
+        minutes = form.cleaned_data.get("minutes_ordered")
+    else:
+        problems, scheduled_for, minutes = [], None, form.fields["minutes_ordered"].initial
+    context: dict[str, Any] = {
+        "estimate": None,
+        "estimate_minutes": minutes,
+        "estimate_start": scheduled_for,
+        "estimate_problem": " ".join(problems),
+    }
+    if problems:
+        return context
+    try:
+        requirements = form.requirement_inputs() if form.is_bound else []
+        context["estimate"] = booking_draft_estimate(
+            scheduled_for=scheduled_for, minutes_ordered=minutes, requirements=requirements
+        )
+    except DomainError as exc:
+        context["estimate_problem"] = exc.message
     return context
 
 
@@ -262,6 +285,21 @@ def visit_booking_status(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
+@login_required
+@require_GET
+def visit_booking_estimate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booking form's live price: the form's fields as a query string, the estimate paragraph
+    back (static/interpreters/visit.js asks for it when the length, time or level changes)."""
+    visit = _visit_for(request, pk)
+    if not user_can(request.user, Action.PRICE_ESTIMATE, visit.office_id):
+        raise PermissionDenied(_("Only staff at this office can see prices here."))
+    need = _need(visit)
+    form = BookingRequestForm(request.GET, need_language=need.language if need else None)
+    response = render(request, "interpreters/_booking_estimate.html", {"visit": visit, **_estimate_context(form)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _visit_url(visit: Visit) -> str:
     return reverse("interpreters:visit-detail", args=[visit.pk])
 
@@ -361,6 +399,8 @@ def _booking_request(request: AuthenticatedHttpRequest, visit: Visit) -> HttpRes
                 requested_by=request.user,
                 modality=modality,
                 scheduled_for=form.cleaned_data["scheduled_for"],
+                minutes_ordered=form.cleaned_data["minutes_ordered"],
+                requirements=form.requirement_inputs(),
             )
         except DomainError as exc:
             if (stale := _stale(request, visit, expected=OPEN_VISIT_STATUSES)) is not None:
