@@ -36,7 +36,6 @@ from interpreters.models import (
     REACHABLE_BOOKING_STATUSES,
     BookingStatus,
     CancelReason,
-    CompetenceLevel,
     InterpreterBooking,
 )
 from interpreters.selectors import booking_requisition, visit_bookings

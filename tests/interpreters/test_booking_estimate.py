@@ -87,7 +87,8 @@ def test_a_call_now_follows_the_expected_length_and_the_booking_keeps_that_price
     short, long = estimate(client, in_service, minutes_ordered="15"), estimate(client, in_service, minutes_ordered="75")
     assert shown_total(long) > shown_total(short)
     client.post(
-        reverse("interpreters:visit-booking-request", args=[in_service.pk]), {"modality": "phone", "minutes_ordered": "75"}
+        reverse("interpreters:visit-booking-request", args=[in_service.pk]),
+        {"modality": "phone", "minutes_ordered": "75"},
     )
     booking = InterpreterBooking.objects.get(visit=in_service)
     assert booking.scheduled_for is None and booking.minutes_ordered == 75
