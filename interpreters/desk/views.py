@@ -28,7 +28,7 @@ from config.idempotency.forms import form_once
 from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
 from interpreters.desk.forms import BookingRequestForm, OutcomeForm
-from interpreters.desk.services import booking_request_at_desk, visit_close
+from interpreters.desk.services import RequisitionAnswer, booking_request_at_desk, visit_close
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
@@ -37,6 +37,7 @@ from interpreters.models import (
     BookingStatus,
     CancelReason,
     InterpreterBooking,
+    RequisitionStatus,
 )
 from interpreters.selectors import booking_requisition, visit_bookings
 from interpreters.services import (
@@ -195,9 +196,17 @@ def _status_version(visit: Visit, booking: dict[str, Any] | None) -> str:
 def _status_payload(request: HttpRequest, visit: Visit, *, message: str = "", **panel: Any) -> dict[str, Any]:
     context = _panel_context(request, visit, **panel)
     booking = _booking_data(context["booking"])
+    step = _requisition_step(request, visit, context["booking"])
     return {
         # What happened to the officer's last action, when it is not what they asked for.
         "message": message,
+        # The end-visit form's step for the agency's minutes: swapped in when a report arrives.
+        "requisition_step": {
+            "id": step["requisition"].pk if step else None,
+            "html": render_to_string(
+                "interpreters/_requisition_step.html", {"requisition_step": step}, request=request
+            ),
+        },
         "visit": {"id": visit.pk, "status": visit.status, "status_label": str(visit.get_status_display())},
         "booking": booking,
         "version": _status_version(visit, booking),
@@ -205,9 +214,67 @@ def _status_payload(request: HttpRequest, visit: Visit, *, message: str = "", **
     }
 
 
+def _requisition_step(
+    request: HttpRequest, visit: Visit, booking: InterpreterBooking | None, *, posted: Any = None, error: str = ""
+) -> dict[str, Any] | None:
+    """The end-visit form's step for a completed call the agency has reported: its minutes,
+    prefilled, to confirm in the same click that ends the visit, or to dispute with a comment.
+    `posted`: the refused form, shown again as it was if it answered this same requisition."""
+    if visit.status != VisitStatus.IN_SERVICE or booking is None or booking.status != BookingStatus.COMPLETED:
+        return None
+    if not user_can(request.user, Action.REQUISITION_DECIDE, visit.office_id):
+        return None
+    requisition = booking_requisition(booking)
+    if requisition is None or requisition.status != RequisitionStatus.REPORTED:
+        return None
+    step: dict[str, Any] = {
+        "requisition": requisition,
+        "action": "confirm",
+        "minutes": requisition.reported_minutes,
+        "comment": "",
+        "error": error,
+    }
+    if posted is not None and posted.get("requisition") == str(requisition.pk):
+        step.update(
+            action=posted.get("requisition_action", ""),
+            minutes=posted.get("requisition_minutes", ""),
+            comment=posted.get("requisition_comment", ""),
+        )
+    return step
+
+
+def _requisition_answer_from(request: HttpRequest) -> RequisitionAnswer | None:
+    """The end-visit form's answer to the agency's minutes, if the form asked for one."""
+    raw_id = (request.POST.get("requisition") or "").strip()
+    if not raw_id:
+        return None
+    raw_minutes = (request.POST.get("requisition_minutes") or "").strip()
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        raise DomainError(_("The form was changed: reload the page."), field="requisition", code="invalid")
+    try:
+        minutes = int(raw_minutes) if raw_minutes else None
+    except ValueError:
+        raise DomainError(
+            _("Give the minutes as a whole number."), field="requisition_minutes", code="invalid"
+        ) from None
+    return RequisitionAnswer(
+        requisition_id=int(raw_id),
+        action=request.POST.get("requisition_action", ""),
+        minutes=minutes,
+        comment=request.POST.get("requisition_comment", ""),
+    )
+
+
 def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **forms: Any) -> HttpResponse:
     outcome = _outcome(visit)
     context = _panel_context(request, visit, booking_form=forms.pop("booking_form", None))
+    context["requisition_step"] = _requisition_step(
+        request,
+        visit,
+        context["booking"],
+        posted=request.POST if request.method == "POST" else None,
+        error=forms.pop("requisition_error", ""),
+    )
     initial_used = None
     if outcome is not None:
         initial_used = "yes" if outcome.interpreter_used else "no"
@@ -469,9 +536,12 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
+    if request.POST.get("requisition"):
+        _require(request, visit, Action.REQUISITION_DECIDE)
 
     def write() -> HttpResponse:
         form = OutcomeForm(request.POST)
+        requisition_error = ""
         if form.is_valid():
             answered = request.POST.get("interpreter_used") in ("yes", "no")
             used = form.cleaned_data["interpreter_used"] if answered else None
@@ -482,13 +552,24 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     interpreter_used=used,
                     reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+                    requisition=_requisition_answer_from(request),
                 )
             except DomainError as exc:
                 if (stale := _stale(request, visit, expected={VisitStatus.IN_SERVICE})) is not None:
                     return stale
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        if form.errors:
-            return _render_visit(request, visit, status=400, outcome_form=form)
+                if (exc.field or "").startswith("requisition"):
+                    requisition_error = exc.message
+                else:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if form.errors or requisition_error:
+            return _render_visit(
+                request,
+                visit,
+                status=400,
+                outcome_form=form,
+                requisition_error=requisition_error,
+                errors=[requisition_error] if requisition_error else [],
+            )
         return redirect(_visit_url(visit))
 
     return form_once(request, write, location=_visit_url(visit))

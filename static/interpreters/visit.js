@@ -43,11 +43,25 @@
     });
   }
 
+  function applyRequisitionStep(step) {
+    // The end-visit form's step for the agency's minutes: shown when the report arrives, replaced
+    // when the agency corrects it (the officer answers the new minutes), gone once answered.
+    var current = document.getElementById("requisition-step");
+    if (!current || !step) { return; }
+    var id = step.id === null || step.id === undefined ? "" : String(step.id);
+    if (current.getAttribute("data-requisition-id") === id) { return; }
+    var holder = document.createElement("div");
+    holder.innerHTML = step.html;
+    var fresh = holder.querySelector("#requisition-step");
+    if (fresh) { current.replaceWith(fresh); }
+  }
+
   function apply(data) {
     if (data.version !== version) {
       version = data.version;
       panel.innerHTML = data.html;
     }
+    applyRequisitionStep(data.requisition_step);
     var box = errorBox();
     if (box && box.getAttribute("data-transient") === "1") { box.textContent = ""; box.removeAttribute("data-transient"); }
     if (data.visit && data.visit.status !== visitStatus) {
