@@ -281,6 +281,13 @@ SPECS: list[Spec] = [
         scoped=False,
     ),
     Spec(
+        "disputed requisitions page",
+        "get",
+        lambda w, t: f"/requisitions/disputed/?office={office_param(w, t)}",
+        action=Action.REQUISITION_DISPUTES_VIEW,
+        api=False,
+    ),
+    Spec(
         "start service page",
         "post",
         lambda w, t: f"/visits/{visit_id(w, t)}/start/",

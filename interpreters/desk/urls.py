@@ -6,6 +6,7 @@ app_name = "interpreters"
 
 urlpatterns = [
     path("officer/", views.officer_queue, name="officer-queue"),
+    path("requisitions/disputed/", views.requisitions_disputed, name="requisitions-disputed"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/status.json", views.visit_booking_status, name="visit-booking-status"),
     path("visits/<int:pk>/start/", views.visit_start, name="visit-start"),

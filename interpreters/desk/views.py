@@ -7,14 +7,16 @@ the action's role there (visits.permissions.ROLE_MATRIX, 403 otherwise)."""
 import hashlib
 import json
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,9 +39,10 @@ from interpreters.models import (
     BookingStatus,
     CancelReason,
     InterpreterBooking,
+    Requisition,
     RequisitionStatus,
 )
-from interpreters.selectors import booking_requisition, visit_bookings
+from interpreters.selectors import booking_requisition, disputed_requisitions, visit_bookings
 from interpreters.services import (
     booking_cancel,
     booking_cancellation_fee,
@@ -49,7 +52,7 @@ from interpreters.services import (
 from visits.audit import audit_dialect_list_read, audit_visit_read, shown_dialect
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
-from visits.permissions import Action, user_can
+from visits.permissions import Action, offices_for_action, user_can
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
@@ -647,3 +650,65 @@ def visit_requisition_decide(request: AuthenticatedHttpRequest, pk: int, booking
     except DomainError as exc:
         return _render_visit(request, visit, status=400, errors=[exc.message])
     return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+# ------------------------------------------------------------------------------------------------
+# The office manager's follow-up: disputed requisitions
+
+
+@dataclass(frozen=True)
+class DisputeRow:
+    """One disputed requisition as the manager's list shows it."""
+
+    requisition: Requisition
+    office_name: str
+    agency_name: str
+    agency_minutes: int
+    office_minutes: int | None  # what the officer says (or, if not given, the visit's service time)
+    difference: int | None
+
+
+DISPUTES_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def requisitions_disputed(request: HttpRequest) -> HttpResponse:
+    """Disputed requisitions at the offices the user manages (every office for a national admin),
+    oldest first: the agency's minutes, the office's minutes and the officer's comment."""
+    offices = offices_for_action(request.user, Action.REQUISITION_DISPUTES_VIEW)
+    if not offices.exists():
+        raise PermissionDenied(_("Only office managers can see disputed requisitions."))
+    chosen = None
+    raw_office = request.GET.get("office", "")
+    if raw_office:
+        if not raw_office.isdigit() or len(raw_office) > 18:
+            raise Http404
+        chosen = get_object_or_404(offices, pk=int(raw_office))
+    rows = disputed_requisitions(offices=offices.filter(pk=chosen.pk) if chosen else offices).select_related(
+        "decided_by"
+    )
+    page = Paginator(rows, DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
+    entries = []
+    for requisition in page.object_list:
+        office_minutes = (
+            requisition.confirmed_minutes if requisition.confirmed_minutes is not None else requisition.office_minutes
+        )
+        booking = requisition.booking
+        entries.append(
+            DisputeRow(
+                requisition=requisition,
+                office_name=booking.visit.office.name,
+                agency_name=booking.agency.name if booking.agency else "",
+                agency_minutes=requisition.reported_minutes,
+                office_minutes=office_minutes,
+                difference=None if office_minutes is None else requisition.reported_minutes - office_minutes,
+            )
+        )
+    context = {
+        "rows": entries,
+        "page": page,
+        "offices": offices.order_by("name") if offices.count() > 1 else [],
+        "chosen": chosen,
+    }
+    return render(request, "interpreters/requisitions_disputed.html", context)
