@@ -167,7 +167,7 @@ def audit_log_for_visit(*, visit: Visit) -> QuerySet[LogEntry]:
     for model in _AUDITED_MODELS.values():
         if model is Visit or not any(f.name == "visit" for f in model._meta.get_fields()):
             continue
-        ids = list(model.objects.filter(visit=visit).values_list("pk", flat=True))
+        ids = list(model._default_manager.filter(visit=visit).values_list("pk", flat=True))
         if ids:
             query |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
     return LogEntry.objects.filter(query).select_related("actor", "content_type").order_by("timestamp", "pk")
