@@ -5,8 +5,8 @@ import pytest
 
 from tests.factories import LanguageFactory
 from visits.languages import language_names
-from visits.management.commands.seed_demo import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 from visits.picker import label_for_language, label_for_tag
+from visits.reference_data import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 
 
 @pytest.mark.parametrize(
