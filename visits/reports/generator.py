@@ -45,6 +45,7 @@ from interpreters.models import (
     InterpreterAgency,
     InterpreterBooking,
     PriceList,
+    PriceListRow,
     Requisition,
 )
 from interpreters.selectors import price_list_for
@@ -54,7 +55,7 @@ from interpreters.services.pricing import (
     booking_cancellation_fee,
     booking_competence,
     booking_kind,
-    booking_price,
+    price_compute,
     price_level,
 )
 from visits import workdays
@@ -161,7 +162,7 @@ class Pricer:
     the list's unsocial-hours edges; that is the memo key. On a miss the pricing module computes the
     price from the real start (a DST day or a call past midnight is never memoised), so every
     generated amount is what the services would have written (tests/visits/commands/
-    test_generate_visits.py re-prices a sample)."""
+    test_generate_money.py re-prices every one)."""
 
     def __init__(self) -> None:
         if not PriceList.objects.exists():
@@ -169,12 +170,32 @@ class Pricer:
         self._prices: dict[tuple, Priced | None] = {}
         self._lists: dict[tuple[str, date], PriceList | None] = {}
         self._days: dict[date, str] = {}
+        self._rows: dict[tuple[int, str], PriceListRow | None] = {}
+        self._all_lists = list(PriceList.objects.all())
 
     def _list(self, kind: str, day: date) -> PriceList | None:
+        """selectors.price_list_for, from the lists loaded once (a query per day would cost more
+        than the rest of the generator); overlapping starts on the same day ask the database."""
         key = (kind, day)
         if key not in self._lists:
-            self._lists[key] = price_list_for(kind=kind, on=day)
+            valid = [
+                p
+                for p in self._all_lists
+                if p.kind == kind and p.valid_from <= day and (p.valid_to is None or p.valid_to >= day)
+            ]
+            latest = max((p.valid_from for p in valid), default=None)
+            chosen = [p for p in valid if p.valid_from == latest]
+            if len(chosen) > 1:
+                self._lists[key] = price_list_for(kind=kind, on=day)
+            else:
+                self._lists[key] = chosen[0] if chosen else None
         return self._lists[key]
+
+    def _row(self, price_list: PriceList, level: str) -> PriceListRow | None:
+        key = (price_list.pk, level)
+        if key not in self._rows:
+            self._rows[key] = price_list.rows.filter(level=level).first()
+        return self._rows[key]
 
     def _day_class(self, day: date) -> str:
         if day not in self._days:
@@ -208,13 +229,18 @@ class Pricer:
         return (kind, price_list.pk, level, billed, day_class, unsocial)
 
     def price(self, booking: InterpreterBooking, *, minutes: int, start: datetime) -> Priced | None:
-        """pricing.booking_price(booking=, minutes=, start=), memoised."""
+        """pricing.booking_price(booking=, minutes=, start=) (the list valid on the start's date, the
+        row of the billed level, pricing.price_compute), memoised."""
         billed = booking_billed_minutes(booking=booking, minutes=minutes)
         key = self._memo_key(booking, start, billed)
         if key is not None and key in self._prices:
             return self._prices[key]
-        price = booking_price(booking=booking, minutes=minutes, start=start)
-        priced = None if price is None else Priced(price.total_ore, price.rows_as_dicts(), billed)
+        price_list = self._list(booking_kind(booking), start.astimezone(STOCKHOLM).date())
+        row = None if price_list is None else self._row(price_list, price_level(booking_competence(booking)))
+        priced = None
+        if price_list is not None and row is not None:
+            price = price_compute(price_list=price_list, row=row, start=start, minutes=billed)
+            priced = Priced(price.total_ore, price.rows_as_dicts(), billed)
         if key is not None:
             self._prices[key] = priced
         return priced
@@ -505,10 +531,15 @@ class _Run:
         return self.day_start + timedelta(seconds=seconds)
 
     def ts(self, seconds: int) -> str:
-        return self.stamp(self.at(seconds))
+        # Plain formatting: this runs several times per visit, strftime would double its cost.
+        h, rem = divmod(seconds, 3600)
+        m, sec = divmod(rem, 60)
+        if h >= 24:
+            return self.stamp(self.at(seconds))
+        return f"{self.day_str} {h:02d}:{m:02d}:{sec:02d}{self.sfx}"
 
     def stamp(self, moment: datetime) -> str:
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") + self.sfx
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds") + self.sfx
 
     # -- the steps ---------------------------------------------------------------------------------
 
