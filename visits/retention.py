@@ -43,11 +43,21 @@ VISIT_SCOPED: dict[str, str] = {
     "interpreters.Requisition": "booking__visit_id",
 }
 
+# Models whose rows belong to one appointment (issue 11) -> the lookup from the model to the
+# appointment's id. Purged a retention period after the appointment's date. A booking that moved to
+# the visit at check-in is the visit's (VISIT_SCOPED); here only those still held by the appointment.
+APPOINTMENT_SCOPED: dict[str, str] = {
+    "visits.Appointment": "pk",
+    "interpreters.InterpreterBooking": "appointment_id",
+    "interpreters.BookingEvent": "booking__appointment_id",
+}
+
 # Text and JSON columns of visit-scoped rows that are NOT erased, and why. Choice columns (a value from a
 # fixed list) are never erased and need no entry. Anything else is erased.
 KEPT: dict[str, dict[str, str]] = {
     "visits.Visit": {"queue_number": "a ticket counter such as F012, the same for everyone"},
     "visits.LanguageNeed": {"language": "a catalogue code; the reports count it"},
+    "visits.Appointment": {"language": "a catalogue code, like a language need's"},
     "interpreters.InterpreterBooking": {
         "language": "a catalogue code; the reports count it",
         "interpreter_name": "the interpreter's professional identity, needed for invoices and complaints",
@@ -68,7 +78,7 @@ KEPT: dict[str, dict[str, str]] = {
 # agency invents (or a free-text message) does not survive the purge.
 JSON_KEYS_KEPT = frozenset(
     {
-        "agency", "attempt", "booking", "booking_id", "event", "event_id", "fee_ore", "from", "implied",
+        "agency", "answer_by", "attempt", "booking", "booking_id", "event", "event_id", "fee_ore", "from", "implied",
         "kind", "language", "minutes", "modality", "occurred_at", "reference", "requisition", "retry_in",
         "scheduled_for", "status", "to", "type", "urgent",
     }
@@ -134,6 +144,7 @@ class PurgeResult:
     agency_callbacks: int = 0
     log_entries: int = 0
     closed_cases: int = 0
+    appointments: int = 0
 
     def __add__(self, other: "PurgeResult") -> "PurgeResult":
         return PurgeResult(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -293,6 +304,38 @@ def _purge_callbacks(*, cutoff: datetime, batch_size: int) -> int:
     return scrubbed
 
 
+def _purge_appointments(*, cutoff: datetime, now: datetime, batch_size: int) -> int:
+    """Erase the visitor details of appointments dated before the cutoff (and of the bookings and
+    booking events they still hold), in batches; stamps personal_data_erased_at. Returns how many."""
+    Appointment = apps.get_model("visits", "Appointment")
+    due = Appointment.objects.filter(service_date__lt=timezone.localdate(cutoff), personal_data_erased_at__isnull=True)
+    done = 0
+    while True:
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        with transaction.atomic():
+            # Re-checked in the transaction: a concurrent run may have taken these already.
+            ids = list(
+                Appointment.objects.filter(pk__in=ids, personal_data_erased_at__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            )
+            for label, lookup in APPOINTMENT_SCOPED.items():
+                rows = apps.get_model(label)._default_manager.filter(**{f"{lookup}__in": ids})
+                if label != "visits.Appointment":
+                    rows = rows.filter(**{lookup.replace("appointment_id", "visit_id") + "__isnull": True})
+                _erase_rows(rows)
+            booking_ids = list(
+                apps.get_model("interpreters", "InterpreterBooking")
+                .objects.filter(appointment_id__in=ids, visit__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            _scrub_log_entries(model_label="visits.Appointment", object_ids=ids)
+            _scrub_log_entries(model_label="interpreters.InterpreterBooking", object_ids=booking_ids)
+            done += Appointment.objects.filter(pk__in=ids).update(personal_data_erased_at=now)
+
+
 def visit_purge_personal_data(
     *, older_than_days: int, now: datetime | None = None, batch_size: int = 1000, dry_run: bool = False
 ) -> PurgeResult:
@@ -308,7 +351,10 @@ def visit_purge_personal_data(
     cutoff = now - timedelta(days=older_than_days)
     due = Visit.objects.filter(checked_in_at__lt=cutoff, personal_data_erased_at__isnull=True)
     if dry_run:
-        return PurgeResult(visits=due.count())
+        appointments = apps.get_model("visits", "Appointment").objects.filter(
+            service_date__lt=timezone.localdate(cutoff), personal_data_erased_at__isnull=True
+        )
+        return PurgeResult(visits=due.count(), appointments=appointments.count())
     total = PurgeResult()
     while True:
         visit_ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
@@ -317,4 +363,5 @@ def visit_purge_personal_data(
         total = total + _purge_batch(visit_ids=visit_ids, now=now)
     total.agency_callbacks = _purge_callbacks(cutoff=cutoff, batch_size=batch_size)
     total.closed_cases = _purge_closed_cases(cutoff=cutoff)
+    total.appointments = _purge_appointments(cutoff=cutoff, now=now, batch_size=batch_size)
     return total

@@ -173,7 +173,7 @@ def booking_requirements_for_agency(*, booking: InterpreterBooking, on: date) ->
         for r in booking.requirements.all()
     ]
     asked = {r["value"] for r in rows if r["kind"] == K.DENIED_INTERPRETER}
-    office = booking.visit.office
+    office = booking.office
     for number in blocked_interpreters(office_id=office.pk, county=office.county, on=on):
         if number not in asked:
             rows.append({"id": None, "kind": K.DENIED_INTERPRETER, "value": number, "required": True, "rank": 1})
