@@ -609,6 +609,9 @@ def appointment_move(
     expected_minutes: int | None = None,
     authority: Authority | None = None,
     language_need: LanguageNeedInput | None = None,
+    visitor_name: str | None = None,
+    visitor_phone: str | None = None,
+    visitor_email: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
     also: Callable[[Appointment, datetime], object] | None = None,
@@ -644,7 +647,20 @@ def appointment_move(
         if language_need is not None:
             for name, value in _need_fields(language_need).items():
                 setattr(locked, name, value)
+        contact: dict[str, str | None] = {
+            "visitor_name": visitor_name,
+            "visitor_phone": visitor_phone,
+            "visitor_email": visitor_email,
+        }
+        for field_name, given in contact.items():
+            if given is not None:
+                setattr(locked, field_name, given.strip())
         locked.version += 1
+        locked.full_clean(
+            exclude=["office", "authority", "created_by", "cancelled_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         locked.save()
         office_day_changed(office_id=locked.office_id, day=old_day)
         office_day_changed(office_id=locked.office_id, day=locked.service_date)
