@@ -11,8 +11,8 @@ writes a payload. A spec whose path does not resolve yet (its branch has not lan
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
