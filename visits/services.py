@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from visits.errors import DomainError, validate_choice
-from visits.hooks import office_day_changed
+from visits.hooks import appointment_checked_in, office_day_changed
 from visits.languages import normalize_language_tag
 from visits.models import (
     Appointment,
@@ -140,12 +139,9 @@ def _appointment_checked_in(*, appointment: Appointment, visit: Visit) -> None:
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.version += 1
     appointment.save(update_fields=["status", "version", "updated_at"])
-    # The pre-booked interpreter now belongs to the visit (the desk books, starts and closes a
-    # visit's bookings). Looked up by label: the visits app does not import the interpreters app
-    # (CONTRIBUTING's layers); it only re-points the owner column, the state machine is untouched.
-    # Same office and day (today's appointment at this office), so the reports' attribution stays.
-    booking_model = apps.get_model("interpreters", "InterpreterBooking")
-    booking_model.objects.filter(appointment=appointment).update(visit=visit, appointment=None)
+    # The pre-booked interpreter now belongs to the visit: the interpreters app's registered step
+    # (interpreters/desk/appointments.py:bookings_follow_check_in), in this transaction.
+    appointment_checked_in(appointment=appointment, visit=visit)
 
 
 def language_need_record(

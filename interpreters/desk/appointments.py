@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from interpreters.models import ACTIVE_BOOKING_STATUSES, CancelReason, InterpreterBooking
-from interpreters.services.bookings import booking_cancel, booking_prebook, booking_retime
-from visits.models import Appointment, Authority, Office
+from interpreters.services.bookings import booking_cancel, booking_event_record, booking_prebook, booking_retime
+from visits.models import Appointment, Authority, Office, Visit
 from visits.services import LanguageNeedInput, appointment_cancel, appointment_create, appointment_move
 
 
@@ -143,3 +143,17 @@ def appointment_withdraw(
     return appointment_cancel(
         appointment=appointment, by=by, expected_version=expected_version, now=now, also=cancel_booking
     )
+
+
+def bookings_follow_check_in(appointment: Appointment, visit: Visit) -> None:
+    """The visitor came: the appointment's bookings now belong to the visit, where the desk starts,
+    ends and closes them (exactly one owner per booking). Same office and day (only today's
+    appointments at the office are checked in), so the reports' attribution stays. Registered with
+    visits/hooks.py:appointment_check_in_register; runs inside the check-in's transaction."""
+    for booking in InterpreterBooking.objects.select_for_update().filter(appointment=appointment):
+        booking.visit = visit
+        booking.appointment = None
+        booking.save(update_fields=["visit", "appointment", "updated_at"])
+        booking_event_record(
+            booking=booking, kind="checked_in", source="user", detail={"booking": booking.pk, "status": booking.status}
+        )
