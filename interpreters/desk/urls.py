@@ -12,6 +12,7 @@ urlpatterns = [
     path("appointments/<int:pk>/move/", appointment_views.appointment_move_view, name="appointment-move"),
     path("appointments/<int:pk>/cancel/", appointment_views.appointment_cancel_view, name="appointment-cancel"),
     path("appointments/<int:pk>/no-show/", appointment_views.appointment_no_show_view, name="appointment-no-show"),
+    path("requisitions/disputed/", views.requisitions_disputed, name="requisitions-disputed"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/status.json", views.visit_booking_status, name="visit-booking-status"),
     path("visits/<int:pk>/start/", views.visit_start, name="visit-start"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("visits/<int:pk>/left/", views.visit_left, name="visit-left"),
     path("visits/<int:pk>/reopen/", views.visit_reopen_view, name="visit-reopen"),
     path("visits/<int:pk>/interpreter/", views.visit_booking_request, name="visit-booking-request"),
+    path("visits/<int:pk>/interpreter/estimate/", views.visit_booking_estimate, name="visit-booking-estimate"),
     path(
         "visits/<int:pk>/interpreter/<int:booking_pk>/cancel/",
         views.visit_booking_cancel,
