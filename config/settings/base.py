@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "GenderEnum": "interpreters.models.Gender",
         "RequisitionStatusEnum": "interpreters.models.RequisitionStatus",
         "VisitStatusEnum": "visits.models.VisitStatus",
+        "AppointmentStatusEnum": "visits.models.AppointmentStatus",
+        "ReminderChannelEnum": "visits.models.ReminderChannel",
         "ComplaintTypeEnum": "interpreters.models.ComplaintType",
         "ComplaintStatusEnum": "interpreters.models.ComplaintStatus",
         "RequirementKindEnum": "interpreters.models.RequirementKind",

@@ -163,7 +163,8 @@ class AppointmentDetailOutputSerializer(AppointmentListOutputSerializer):
 
 
 class PreBookingInputSerializer(StrictInputSerializer):
-    modality = serializers.ChoiceField(choices=[Modality.PHONE, Modality.VIDEO])
+    # Phone or video (no agency offers on-site interpretation through tolkdesk: a 400 on modality).
+    modality = serializers.ChoiceField(choices=Modality.choices)
     requirements = RequirementInputSerializer(many=True, required=False, max_length=MAX_REQUIREMENTS)  # type: ignore[call-arg]
     answer_by = serializers.DateTimeField(
         required=False,
@@ -203,9 +204,9 @@ class AppointmentPatchInputSerializer(StrictInputSerializer):
     visitor_phone = PhoneNumberField(max_length=40, required=False, allow_blank=True)
     visitor_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     status = serializers.ChoiceField(
-        choices=[AppointmentStatus.NO_SHOW],
+        choices=AppointmentStatus.choices,
         required=False,
-        help_text="no_show: the visitor did not come (once the appointment has started).",
+        help_text="Only no_show: the visitor did not come (once the appointment has started).",
     )
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="The version you saw: refused if it changed."
@@ -216,6 +217,13 @@ class AppointmentPatchInputSerializer(StrictInputSerializer):
 
     def validate_start(self, value: Any) -> Any:
         return _with_offset(self.initial_data.get("start"), value, "start")
+
+    def validate_status(self, value: str) -> str:
+        if value != AppointmentStatus.NO_SHOW:
+            raise serializers.ValidationError(
+                _("Only a no-show is recorded here: move with start, cancel with DELETE."), code="invalid_choice"
+            )
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not {k for k in attrs if k not in ("version", "answer_by")}:
@@ -253,6 +261,8 @@ def _office_or_404(request: Request, office_id: int, action: Action) -> Any:
 
 
 def _appointment_or_404(request: Request, pk: int, action: Action) -> Appointment:
+    if not 0 < pk < 2**63:  # beyond the id column's range: cannot exist, and must not reach SQL
+        raise Http404
     appointment = appointments_for_user(request.user).filter(pk=pk).first()
     if appointment is None:
         raise Http404
