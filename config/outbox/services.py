@@ -41,6 +41,7 @@ def outbox_enqueue(
     kwargs: dict[str, Any] | None = None,
     eta: datetime | None = None,
     countdown: float | None = None,
+    not_before: datetime | None = None,
     dedupe_key: str = "",
     now: datetime | None = None,
 ) -> OutboxMessage:
@@ -48,7 +49,12 @@ def outbox_enqueue(
 
     Call it inside the transaction that makes the task necessary. Arguments are ids and ISO strings:
     anything JSON cannot hold is refused here, not in the relay. Outside a transaction the row is
-    committed at once and relayed straight away."""
+    committed at once and relayed straight away.
+
+    `not_before` keeps the row in the outbox until then: the beat relay sends it once it is due
+    (within OUTBOX_RELAY_INTERVAL_SECONDS). Unlike `eta`/`countdown` (held by a worker once sent),
+    the wait survives a broker outage and worker restarts, and no broker visibility timeout has to
+    cover it: use it for anything later than a few seconds."""
     now = now or timezone.now()
     payload_args, payload_kwargs = list(args), dict(kwargs or {})
     json.dumps([payload_args, payload_kwargs])  # TypeError now rather than a row the relay cannot send
@@ -62,9 +68,11 @@ def outbox_enqueue(
         dedupe_key=dedupe_key[:200],
         request_id=current_request_id.get()[:64],
         created_at=now,
-        available_at=now,
+        available_at=max(now, not_before) if not_before is not None else now,
     )
-    transaction.on_commit(partial(outbox_relay_after_commit, ids=[row.pk]))
+    if row.available_at <= now or current_app.conf.task_always_eager:
+        # Eager (tests): a later row runs at once, as a countdown did before the outbox.
+        transaction.on_commit(partial(outbox_relay_after_commit, ids=[row.pk]))
     return row
 
 

@@ -3,10 +3,12 @@ broker after commit, deleted only once the broker took them; a broker that is do
 fails or blocks the request that wrote them."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.outbox.models import OutboxMessage
@@ -179,5 +181,26 @@ def test_a_row_another_relay_has_claimed_is_not_sent_twice(tmp_path):
                 OutboxMessage.objects.filter(pk=row.pk).update(available_at=row.available_at.replace(year=2100))
             assert outbox_relay().sent == 0
             assert server.llen() == 0
+    finally:
+        server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_for_later_stays_in_the_outbox_until_it_is_due_then_is_sent_once(tmp_path):
+    server = PrivateRedis(tmp_path).start()
+    try:
+        with celery_broker(server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS):
+            now = timezone.now()
+            row = outbox_enqueue(
+                task="interpreters.simulated_agency_event",
+                args=[1, "confirmed"],
+                not_before=now + timedelta(seconds=60),
+                now=now,
+            )
+            assert row.available_at == now + timedelta(seconds=60)
+            assert outbox_relay(now=now + timedelta(seconds=59)).sent == 0
+            assert server.llen() == 0 and OutboxMessage.objects.filter(pk=row.pk).exists()
+            assert outbox_relay(now=now + timedelta(seconds=60)).sent == 1
+            assert server.llen() == 1 and not OutboxMessage.objects.exists()
     finally:
         server.stop()
