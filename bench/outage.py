@@ -44,7 +44,13 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from interpreters.models import AgencyBackend, BookingStatus, InterpreterAgency, InterpreterBooking  # noqa: E402
+from interpreters.models import (  # noqa: E402
+    AgencyBackend,
+    AgencyRanking,
+    BookingStatus,
+    InterpreterAgency,
+    InterpreterBooking,
+)
 from tests.factories import AuthorityFactory, OfficeFactory  # noqa: E402
 from tests.interpreters.factories import AgencyFactory, RankingFactory  # noqa: E402
 from tests.interpreters.fake_agency import FakeAgency  # noqa: E402
@@ -78,6 +84,7 @@ def prepare(agency_url: str) -> tuple[int, str]:
         priority=1,
         backend_settings={"base_url": agency_url, "connect_timeout": 1, "read_timeout": 5},
     )
+    AgencyRanking.objects.filter(county=office.county).delete()
     RankingFactory(agency=agency, county=office.county, rank=1)
     user, _ = get_user_model().objects.get_or_create(username="outage-desk")
     user.set_password(PASSWORD)
@@ -226,7 +233,11 @@ def main() -> int:
     visits_missing = len(traffic.visits) - Visit.objects.filter(pk__in=traffic.visits).count()
     bookings_missing = len(booked) - len(keys)
     not_at_agency = [pk for pk, key in keys.items() if str(key) not in agency.bookings]
-    lost = visits_missing + bookings_missing + len(not_at_agency) + (len(keys) - confirmed)
+    confirmed_ids = set(
+        InterpreterBooking.objects.filter(pk__in=booked, status=BookingStatus.CONFIRMED).values_list("pk", flat=True)
+    )
+    undelivered = set(not_at_agency) | (set(keys) - confirmed_ids)
+    lost = visits_missing + bookings_missing + len(undelivered)
     during = {pk: at for pk, at in booked.items() if outage["down"] <= at < outage["up"]}
     after_return = [first_arrival[str(keys[pk])] - outage["up"] for pk in during if str(keys[pk]) in first_arrival]
     normal = [first_arrival[str(keys[pk])] - at for pk, at in booked.items()
