@@ -141,7 +141,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=180, help="seconds to wait for every booking afterwards")
     parser.add_argument("--clients", type=int, default=2, help="desks sending traffic at once")
     parser.add_argument("--pace", type=float, default=1.0, help="seconds between one desk's check-ins")
-    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="prefork processes (README: 4)")
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -166,7 +166,9 @@ def main() -> int:
     env = {"CELERY_BROKER_URL": redis.url, "DJANGO_LOG_LEVEL": "WARNING", "DATABASE_CONN_MAX_AGE": "60"}
     os.environ["CELERY_BROKER_URL"] = redis.url
     web = Web(RUN_DIR, database_url, free_port(), "web", env)
-    worker = Worker(run_dir=RUN_DIR, database_url=database_url, name="worker", concurrency=2, env=env)
+    worker = Worker(
+        run_dir=RUN_DIR, database_url=database_url, name="worker", concurrency=args.worker_concurrency, env=env
+    )
     beat = beat_process(RUN_DIR, database_url, env)
     traffic = Traffic()
     stop = threading.Event()
@@ -176,8 +178,9 @@ def main() -> int:
         web.start()
         worker.wait_ready()
         load_start = os.getloadavg()
-        print(f"run dir {RUN_DIR}; private redis :{redis.port}; gunicorn {args.web_workers} workers "
-              f"({web.url}); worker prefork 2; beat; database {settings.DATABASES['default']['NAME']}; "
+        print(f"run dir {RUN_DIR}; private redis :{redis.port}; gunicorn 2 workers "
+              f"({web.url}); worker prefork {args.worker_concurrency}; beat; "
+              f"database {settings.DATABASES['default']['NAME']}; "
               f"{args.clients} desks, one check-in + booking click each every {args.pace:g} s; "
               f"load average {' '.join(f'{x:.2f}' for x in load_start)}", flush=True)  # fmt: skip
         desks = [

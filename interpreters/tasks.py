@@ -106,12 +106,14 @@ def simulated_agency_event(booking_id: int, event_type: str, agency_id: int | No
     return agency_planned_event_play(booking_id=booking_id, event_type=event_type, agency_id=agency_id)
 
 
-@shared_task(bind=True, name="interpreters.complaint_send", max_retries=8, **COMMON)
+@shared_task(bind=True, name="interpreters.complaint_send", max_retries=24, **COMMON)
 def complaint_send_task(self: Task[[int], bool], complaint_id: int) -> bool:
+    """Retried for about three and a half hours; each wait stays under the broker's visibility
+    timeout (README, "Redis visibility timeout"), so a waiting retry is never delivered twice."""
     try:
         return complaint_send(complaint_id=complaint_id)
     except AgencyError as exc:
-        raise self.retry(countdown=min(3600, 30 * 2**self.request.retries), exc=exc) from exc
+        raise self.retry(countdown=min(600, 30 * 2**self.request.retries), exc=exc) from exc
 
 
 @shared_task(name="interpreters.complaint_auto_accept", **COMMON)

@@ -94,6 +94,7 @@ class RelayResult:
     sent: int
     failed: int
     collapsed: int = 0
+    woken: int = 0  # rows backing off from an earlier failure, made due again (the broker is back)
 
 
 def outbox_relay(
@@ -116,11 +117,12 @@ def outbox_relay(
         return RelayResult(0, 0)
     lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     # Conflicts with: another relay claiming the same row. One UPDATE per row, row count checked.
+    # A claimed row has no last_error while it is leased: only rows backing off carry one.
     claimed = [
         row
         for row in rows
         if OutboxMessage.objects.filter(pk=row.pk, available_at=row.available_at).update(
-            available_at=lease_until, attempts=F("attempts") + 1
+            available_at=lease_until, attempts=F("attempts") + 1, last_error=""
         )
     ]
     sent = collapsed = 0
@@ -148,6 +150,41 @@ def outbox_relay(
     if sent or collapsed:
         logger.info("outbox: sent %s, collapsed %s", sent, collapsed)
     return RelayResult(sent, 0, collapsed)
+
+
+def outbox_relay_all(*, max_runs: int = 20) -> RelayResult:
+    """The beat relay: relay runs until nothing due is left, at most `max_runs` of them (a backlog
+    larger than one run's limit goes in one beat tick). When nothing is due but rows are still
+    backing off from a failed publish, and the broker answers again, those rows are made due at once:
+    after an outage the backlog goes now, not up to OUTBOX_RETRY_MAX_SECONDS later."""
+    sent = failed = collapsed = woken = 0
+    for _ in range(max_runs):
+        result = outbox_relay()
+        sent, failed, collapsed = sent + result.sent, failed + result.failed, collapsed + result.collapsed
+        if result.failed:
+            break
+        if not (result.sent or result.collapsed):
+            made_due = _wake_backed_off_if_broker_answers()
+            woken += made_due
+            if not made_due:
+                break
+    return RelayResult(sent, failed, collapsed, woken)
+
+
+def _wake_backed_off_if_broker_answers() -> int:
+    """Make rows that are waiting out a backoff due now, if the broker takes connections again.
+    Leased rows (their claim cleared last_error) and rows not due yet that never failed
+    (`not_before`) are left alone. Conflicts with: a relay claiming one of these rows; its
+    conditional UPDATE on the old available_at then matches nothing and it skips the row."""
+    backing_off = OutboxMessage.objects.filter(available_at__gt=timezone.now()).exclude(last_error="")
+    if not backing_off.exists():
+        return 0
+    try:
+        with _producer(settings.OUTBOX_RELAY_TIMEOUT_SECONDS):
+            pass
+    except Exception:  # still down: the rows keep their backoff
+        return 0
+    return backing_off.update(available_at=timezone.now())
 
 
 def outbox_depth() -> int:
