@@ -282,7 +282,9 @@ def export_response(table: Table, fmt: str, filename: str) -> HttpResponse:
     writer = csv.writer(out, delimiter=";" if swedish else ",")
     writer.writerow(_csv_safe(headers))
     for row in rows:
-        writer.writerow(_csv_safe([_text_cell(v, kind, decimal_comma=swedish) for v, kind in zip(row, kinds, strict=True)]))
+        writer.writerow(
+            _csv_safe([_text_cell(v, kind, decimal_comma=swedish) for v, kind in zip(row, kinds, strict=True)])
+        )
     # UTF-8 with BOM so Excel opens å/ä/ö correctly.
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}{"-sv" if swedish else ""}.csv"'

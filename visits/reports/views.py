@@ -20,6 +20,15 @@ from rest_framework.exceptions import NotFound
 from interpreters.models import InterpreterAgency, Modality
 from visits.models import Authority, County, Language, Office
 from visits.reports.charts import Series, bar_chart, line_chart
+from visits.reports.measures import Measures
+from visits.reports.monthly import (
+    MonthError,
+    monthly_report_build,
+    monthly_report_filename,
+    monthly_report_pdf,
+    parse_month,
+    previous_month,
+)
 from visits.reports.params import UsageQuerySerializer
 from visits.reports.selectors import (
     UsageQuery,
@@ -28,7 +37,6 @@ from visits.reports.selectors import (
     report_offices_for_user,
     usage_report,
 )
-from visits.reports.measures import Measures
 from visits.reports.tables import (
     EXPORT_FORMATS,
     Column,
@@ -48,6 +56,7 @@ def _filters(
     """The page's filters, validated by the API's serializer. On bad input the page still answers
     (with the default selection), shows each error next to its field and keeps what was typed."""
     data = {k: v for k, v in request.GET.items() if v and k not in ("export", "table", "sort", "dir")}
+    given = dict(data)  # what the user chose, for links and file names (not the page's defaults)
     data.setdefault("period", default_period)
     data.pop("group_by", None)
     if not office_filter:
@@ -64,7 +73,7 @@ def _filters(
         fallback = {"period": data["period"] if "period" not in errors else default_period}
         params = UsageQuerySerializer(data=fallback, allowed_offices=allowed)
         params.is_valid(raise_exception=True)
-    return params.to_query(), {"errors": errors, "values": data, "query": params.validated_data}
+    return params.to_query(), {"errors": errors, "values": data, "given": given, "query": params.validated_data}
 
 
 def _allowed(request: HttpRequest) -> frozenset[int] | None:
@@ -81,7 +90,7 @@ def _filter_context(
     was refused) and its errors, shown next to it."""
     values, errors = form["values"], form["errors"]
     base = QueryDict(mutable=True)
-    base.update({k: v for k, v in values.items()})
+    base.update(form["given"])
     options: list[tuple[str, Any, list[tuple[str, Any]]]] = []
     if period:
         periods = [("day", _("Day")), ("week", _("Week")), ("month", _("Month")), ("year", _("Year"))]
@@ -155,8 +164,10 @@ def _maybe_export(request: HttpRequest, tables: list[Table], stem: str, form: di
     # The name carries the filters that were applied: the typed values of a selection that failed
     # validation were not, so they stay out of it.
     # Defaults (the page's period) are not in it: only what the user chose.
-    applied = {k: v for k, v in form["values"].items() if k in request.GET and k not in form["errors"]}
-    return export_response(table, fmt, export_filename(stem, table.name, date_from=query["from"], date_to=query["to"], values=applied))
+    applied = {k: v for k, v in form["given"].items() if k not in form["errors"]}
+    return export_response(
+        table, fmt, export_filename(stem, table.name, date_from=query["from"], date_to=query["to"], values=applied)
+    )
 
 
 def _period_label(row: Any, period: str | None) -> str:
@@ -243,6 +254,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "national": comparison.measures,
             "national_note": comparison.note,
             "kpis": _kpis(comparison.measures),
+            "last_month": f"{previous_month():%Y-%m}",
             "scoped": allowed is not None,
             "tables": tables,
         },
@@ -252,7 +264,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _office_link(form: dict) -> Any:
     """Each ranking row links to its office's page with the same filters (but the office filter)."""
     keep = QueryDict(mutable=True)
-    keep.update({k: v for k, v in form["values"].items() if k not in ("office", "period") and k not in form["errors"]})
+    keep.update({k: v for k, v in form["given"].items() if k not in ("office", "period") and k not in form["errors"]})
     suffix = f"?{keep.urlencode()}" if keep else ""
     return lambda row: reverse("reports:office", args=[row.group]) + suffix
 
@@ -335,4 +347,46 @@ def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
             "tables": tables,
             **_national_context(query, allowed),
         },
+    )
+
+
+@login_required
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    """The monthly management report: with ``?month=YYYY-MM`` (and optionally ``office``) the PDF,
+    otherwise the form to choose them. Managers get their own offices only."""
+    allowed = _allowed(request)
+    offices = Office.objects.order_by("name")
+    if allowed is not None:
+        offices = offices.filter(pk__in=allowed)
+    values = {"month": request.GET.get("month", ""), "office": request.GET.get("office", "")}
+    errors: dict[str, str] = {}
+    office: int | None = None
+    if "month" in request.GET:
+        try:
+            month = parse_month(values["month"])
+        except MonthError as exc:
+            errors["month"] = str(exc)
+        if values["office"]:
+            if not values["office"].isdigit():
+                errors["office"] = _("Choose an office from the list.")
+            elif not offices.filter(pk=int(values["office"])).exists():
+                raise Http404  # another office's report reads like one that does not exist
+            else:
+                office = int(values["office"])
+        if not errors:
+            report = monthly_report_build(month=month, offices=allowed, office=office)
+            response = HttpResponse(monthly_report_pdf(report), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{monthly_report_filename(report, office)}"'
+            return response
+    else:
+        values["month"] = f"{previous_month():%Y-%m}"
+    return render(
+        request,
+        "reports/monthly.html",
+        {
+            "values": values,
+            "errors": errors,
+            "offices": [(str(pk), name) for pk, name in offices.values_list("pk", "name")],
+        },
+        status=400 if errors else 200,
     )

@@ -325,8 +325,7 @@ def test_an_exports_file_name_carries_its_filters(admin, world):
     response = admin.get(f"/reports/?{query}")
 
     assert response["Content-Disposition"] == (
-        f'attachment; filename="usage-totals_{DAY}_{DAY}_county-{world.uppsala.county.lower()}'
-        '_modality-phone.xlsx"'
+        f'attachment; filename="usage-totals_{DAY}_{DAY}_county-{world.uppsala.county.lower()}_modality-phone.xlsx"'
     )
 
 
