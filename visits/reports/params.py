@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,9 +20,14 @@ from visits.reports.selectors import GROUP_BY_CHOICES, PERIOD_CHOICES, UsageQuer
 MAX_DAYS = {"day": 400, "week": 5 * 366, "month": 20 * 366, "year": 20 * 366, "total": 20 * 366}
 
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
+
 # Plain words for the report pages' filter form (the API answers with the same messages).
-_CHOICE_ERRORS = {"invalid_choice": _("“{input}” is not one of the choices. Pick one from the list.")}
-_DATE_ERRORS = {"invalid": _("Write the date as YYYY-MM-DD, for example 2026-10-31.")}
+_CHOICE_ERRORS: dict[str, str | StrPromise] = {
+    "invalid_choice": _("“{input}” is not one of the choices. Pick one from the list.")
+}
+_DATE_ERRORS: dict[str, str | StrPromise] = {"invalid": _("Write the date as YYYY-MM-DD, for example 2026-10-31.")}
 
 
 class UsageQuerySerializer(serializers.Serializer):
