@@ -53,3 +53,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         path = Path(test_name)
         for leftover in path.parent.glob(path.stem + "*" + path.suffix + "*"):
             leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def fake_agencies():
+    """Start real HTTP agencies on 127.0.0.1 on demand; all stopped after the test."""
+    from tests.interpreters.fake_agency import FakeAgency
+
+    started: list[FakeAgency] = []
+
+    def start(**kwargs) -> FakeAgency:
+        agency = FakeAgency(**kwargs).start()
+        started.append(agency)
+        return agency
+
+    yield start
+    for agency in started:
+        agency.stop()
