@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
-from config.serializers import StrictInputSerializer
+from config.serializers import StrictInputSerializer, db_storable
 from interpreters.agency_safety import connection_url_validate
 from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
@@ -368,28 +368,6 @@ class AgencyCallbackSerializer(serializers.Serializer):
         return attrs
 
 
-def _storable(payload: Any) -> bool:
-    """The whole payload is recorded (AgencyCallback.payload): PostgreSQL's jsonb refuses \\u0000 and a
-    lone surrogate cannot be encoded, either of which made recording it a 500. Iterative: the
-    payload may be nested as deep as the JSON parser allows."""
-    pending = [payload]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str):
-            if "\x00" in value:
-                return False
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-    return True
-
-
 CALLBACK_REFUSED = {"detail": "Bad signature or timestamp."}
 
 
@@ -456,7 +434,8 @@ class AgencyCallbackApi(APIView):
             return Response({"detail": "Body is not JSON."}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": "Body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
-        if not _storable(payload):
+        # The whole payload is recorded (AgencyCallback.payload): anything unstorable is refused here.
+        if not db_storable(payload):
             return Response(
                 {"detail": "Body holds a NUL character or an unpaired surrogate."}, status=status.HTTP_400_BAD_REQUEST
             )

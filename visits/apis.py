@@ -46,7 +46,7 @@ from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, TOO_LARGE, UNSUPPORTED
 from config.pagination import CappedCursorPagination
 from config.parsers import BoundedJSONParser
-from config.serializers import StrictInputSerializer, UnloadedPrimaryKeyField
+from config.serializers import StrictInputSerializer, UnloadedPrimaryKeyField, db_storable
 from visits.audit import audit_dialect_list_read, audit_visit_read
 from visits.errors import DomainError
 from visits.languages import LanguageNames, language_names, normalize_language_tag
@@ -74,15 +74,6 @@ def acting_user(request: Request) -> User | None:
 TRUE_VALUES = ("true", "1")
 
 
-def _db_safe(text: str) -> bool:
-    """PostgreSQL refuses NUL characters and lone surrogates with an error (a 500), not a miss."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
 class AuthorityField(serializers.Field):
     """An authority by code (a JSON string, the documented form: codes are stable across
@@ -97,7 +88,7 @@ class AuthorityField(serializers.Field):
         if isinstance(data, str):
             # A code is a slug of at most 40 characters: anything longer cannot exist, and must not
             # reach the database as is.
-            found = Authority.objects.filter(code=data).first() if len(data) <= 40 and _db_safe(data) else None
+            found = Authority.objects.filter(code=data).first() if len(data) <= 40 and db_storable(data) else None
         elif isinstance(data, int) and not isinstance(data, bool):
             found = Authority.objects.filter(pk=data).first() if 0 < data < 2**63 else None
         else:
