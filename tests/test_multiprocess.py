@@ -33,10 +33,10 @@ pytestmark = [
 ]
 PASSWORD = "correct horse battery staple"
 FAST = {
-    "BOOKING_STUCK_AFTER_SECONDS": "5",
-    "BOOKING_SWEEP_INTERVAL_SECONDS": "2",
+    "TOLKDESK_BOOKING_STUCK_AFTER_SECONDS": "5",
+    "TOLKDESK_BOOKING_SWEEP_INTERVAL_SECONDS": "2",
     "TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS": "2",
-    "DJANGO_LOG_LEVEL": "WARNING",
+    "TOLKDESK_LOG_LEVEL": "WARNING",
 }
 
 
@@ -44,7 +44,7 @@ def process_env(run_dir: Path, database_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
+        "TOLKDESK_DEBUG": "false",
         "DATABASE_URL": database_url,
         "TOLKDESK_RUN_DIR": str(run_dir),
         **FAST,
