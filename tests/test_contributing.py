@@ -37,7 +37,9 @@ def resolves(path: Path, dotted: str) -> bool:
 def test_every_function_the_guide_names_exists():
     pointers = re.findall(r"`([\w/]+\.py):([\w.]+)`", GUIDE)
     assert len(pointers) > 20  # the guide points at real code; if this drops, the regex broke
-    missing = [f"{path}:{name}" for path, name in pointers if not (ROOT / path).is_file() or not resolves(ROOT / path, name)]
+    missing = [
+        f"{path}:{name}" for path, name in pointers if not (ROOT / path).is_file() or not resolves(ROOT / path, name)
+    ]
     assert missing == [], "CONTRIBUTING.md names code that is not there"
 
 
