@@ -17,7 +17,6 @@ Input rules, the same on every endpoint:
   with a DataError, which would be a 500.
 """
 
-from dataclasses import replace
 from typing import Any
 
 import django_filters
@@ -49,18 +48,18 @@ from config.parsers import BoundedJSONParser
 from config.serializers import StrictInputSerializer, UnloadedPrimaryKeyField, db_storable
 from visits.audit import audit_dialect_list_read, audit_visit_read
 from visits.errors import DomainError
-from visits.languages import LanguageNames, language_names, normalize_language_tag
+from visits.languages import normalize_language_tag
 from visits.models import (
     Authority,
     County,
     InterpreterWanted,
-    Language,
     NeedIdentifiedBy,
     Office,
     Visit,
     VisitStatus,
 )
 from visits.permissions import Action, AuthenticatedOrKiosk, offices_for_request, request_can
+from visits.picker import LanguageLabel, language_label, language_overrides
 from visits.selectors import offices_for_user, picker_languages, visits_for_user
 from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_set_status
 
@@ -113,29 +112,6 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
         return super().filter(qs, value in TRUE_VALUES)
-
-
-def _language_overrides() -> dict[str, Language]:
-    """Catalogue rows whose names an admin overrode (few): looked up once per request."""
-    return {
-        row.code: row for row in Language.objects.exclude(name_sv_override="", name_en_override="", endonym_override="")
-    }
-
-
-def catalogue_names(code: str, row: Language | None = None) -> LanguageNames:
-    """Names from CLDR (visits.languages), with an admin's catalogue overrides winning."""
-    try:
-        names = language_names(code)
-    except Exception:  # noqa: BLE001 - a bad tag typed into the admin must not break every listing
-        names = LanguageNames(code=code, name_sv=code, name_en=code, endonym=code, rtl=False)
-    if row is not None:
-        names = replace(
-            names,
-            name_sv=row.name_sv_override or names.name_sv,
-            name_en=row.name_en_override or names.name_en,
-            endonym=row.endonym_override or names.endonym,
-        )
-    return names
 
 
 # --- Offices ---------------------------------------------------------------------------------
@@ -229,7 +205,7 @@ class LanguageListApi(APIView):
         needle = filters.validated_data.get("q", "").strip().casefold()
         rows = []
         for language in picker_languages():
-            names = catalogue_names(language.code, language)
+            names = language_label(language.code, overrides={language.code: language})
             row = {
                 "code": names.code,
                 "name_sv": names.name_sv,
@@ -273,9 +249,13 @@ class LanguageNeedOutputSerializer(serializers.Serializer):
     identified_by = serializers.ChoiceField(choices=NeedIdentifiedBy.choices)
     recorded_at = serializers.DateTimeField()
 
-    def _names(self, need: Any) -> LanguageNames:
-        overrides = self.context.get("language_overrides", {})
-        return catalogue_names(need.language, overrides.get(need.language))
+    def _names(self, need: Any) -> LanguageLabel:
+        overrides = self.context.get("language_overrides")
+        if overrides is None:  # a caller that did not load them for the batch: once per serializer
+            if not hasattr(self, "_language_overrides"):
+                self._language_overrides = language_overrides()
+            overrides = self._language_overrides
+        return language_label(need.language, overrides=overrides)
 
     def get_name_sv(self, need: Any) -> str:
         return self._names(need).name_sv
@@ -326,7 +306,7 @@ class VisitDetailOutputSerializer(VisitListOutputSerializer):
 def _serialize_visit(visit: Visit, serializer: type[serializers.Serializer] = VisitDetailOutputSerializer) -> Any:
     # Re-read through the selector so the answer shows what was committed, with its relations.
     fresh = Visit.objects.select_related("office", "authority", "language_need").get(pk=visit.pk)
-    return serializer(fresh, context={"language_overrides": _language_overrides()}).data
+    return serializer(fresh, context={"language_overrides": language_overrides()}).data
 
 
 @extend_schema_serializer(component_name="LanguageNeedInput")
@@ -418,7 +398,7 @@ class VisitListCreateApi(generics.ListAPIView):
         return visits_for_user(self.request.user).order_by("-checked_in_at", "-id")
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "language_overrides": _language_overrides()}
+        return {**super().get_serializer_context(), "language_overrides": language_overrides()}
 
     @extend_schema(
         responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED}

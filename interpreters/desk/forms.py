@@ -1,5 +1,6 @@
 """Forms of the officer's visit page. They only parse input; the rules live in the services."""
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
@@ -7,17 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interpreters.models import Modality
-from interpreters.templatetags.officer import language_label
-from visits.models import NotUsedReason
+from visits.models import Language, NotUsedReason
+from visits.picker import language_label
 from visits.selectors import picker_languages
 
 # The officer's desk books remote interpreters; on-site is arranged ahead, outside the visit.
 DESK_MODALITIES = [(Modality.PHONE.value, Modality.PHONE.label), (Modality.VIDEO.value, Modality.VIDEO.label)]
 
 
-def _language_choice_label(tag: str) -> str:
-    names = language_label(tag)
-    return f"{names['name']} · {names['endonym']}" if names["endonym"] != names["name"] else str(names["name"])
+def _language_choice_label(tag: str, overrides: Mapping[str, Language]) -> str:
+    label = language_label(tag, overrides=overrides)
+    return f"{label.name} · {label.endonym}" if label.endonym != label.name else label.name
 
 
 class BookingRequestForm(forms.Form):
@@ -34,8 +35,10 @@ class BookingRequestForm(forms.Form):
     def __init__(self, *args: Any, need_language: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.need_language = need_language
+        languages = list(picker_languages())
+        overrides = {lang.code: lang for lang in languages}  # the rows hold their own overrides
         cast(forms.ChoiceField, self.fields["language"]).choices = [("", "—")] + [
-            (lang.code, _language_choice_label(lang.code)) for lang in picker_languages()
+            (lang.code, _language_choice_label(lang.code, overrides)) for lang in languages
         ]
 
     def clean_scheduled_for(self) -> object:

@@ -1,16 +1,19 @@
 from django import template
+from django.template import Context
 from django.utils.formats import number_format
 
-from visits.picker import label_for_tag
+from visits.picker import language_label as picker_language_label
 
 register = template.Library()
 
 
-@register.simple_tag
-def language_label(tag: str) -> dict[str, object]:
-    """The language's name in the UI language, its endonym (own script, direction) and the tag for
-    an HTML lang attribute: all from visits.picker, the one place language names are worked out."""
-    label = label_for_tag(tag)
+@register.simple_tag(takes_context=True)
+def language_label(context: Context, tag: str) -> dict[str, object]:
+    """The language's name in the UI language (an admin's override winning), its endonym (own script,
+    direction) and the tag for an HTML lang attribute: all from visits/picker.py:language_label, the one
+    place language names are worked out. A list page puts `language_overrides` in its context (one
+    query for the page); without it the tag's catalogue row is looked up."""
+    label = picker_language_label(tag, overrides=context.get("language_overrides"))
     return {
         "code": label.code,
         "name": label.name,

@@ -8,7 +8,7 @@ or modality is filtered or grouped on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP
@@ -19,9 +19,10 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek, TruncYea
 from django.utils.translation import gettext as _
 
 from interpreters.models import InterpreterAgency, InterpreterBooking, Modality
-from visits.languages import language_names
-from visits.models import Authority, County, Office, StaffingDay, Visit, VisitStatus
+from visits.models import Authority, County, Language, Office, StaffingDay, Visit, VisitStatus
 from visits.permissions import Action, offices_for_action
+from visits.picker import language_label as picker_language_label
+from visits.picker import language_overrides
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     OFFICE_COUNTER_NAMES,
@@ -328,18 +329,17 @@ def _labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
     if group_by == "modality":
         return {k: str(Modality(k).label) if k in Modality.values else k for k in keys}
     if group_by == "language":
-        return {k: language_label(k) for k in keys}
+        overrides = language_overrides(keys)
+        return {k: language_label(k, overrides=overrides) for k in keys}
     return {}
 
 
-def language_label(tag: str) -> str:
+def language_label(tag: str, *, overrides: Mapping[str, Language] | None = None) -> str:
+    """A report's label for a language: its name (visits/picker.py:language_label, an admin's
+    override winning) and the tag."""
     if not tag:
         return _("No language need")
-    from django.utils.translation import get_language
-
-    names = language_names(tag)
-    name = names.name_en if (get_language() or "sv").startswith("en") else names.name_sv
-    return f"{name} ({tag})"
+    return f"{picker_language_label(tag, overrides=overrides).name} ({tag})"
 
 
 def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> list[UsageRow]:

@@ -58,7 +58,11 @@ def _filter_context(values: dict) -> dict[str, Any]:
         "periods": [("day", _("Day")), ("week", _("Week")), ("month", _("Month")), ("year", _("Year"))],
         "counties": County.choices,
         "authorities": list(Authority.objects.values_list("code", "name")),
-        "languages": [(lang.code, language_label(lang.code)) for lang in Language.objects.filter(active=True)],
+        # The rows hold their own name overrides.
+        "languages": [
+            (lang.code, language_label(lang.code, overrides={lang.code: lang}))
+            for lang in Language.objects.filter(active=True)
+        ],
         "agencies": list(InterpreterAgency.objects.values_list("slug", "name")),
         "modalities": Modality.choices,
         "values": values,
