@@ -83,9 +83,7 @@ def test_report_labels_in_the_api_and_the_pages_show_the_override(need, office):
 
     usage_rollups_rebuild()  # the API reads the rollups
     admin = login(UserFactory(username="national", is_superuser=True, is_staff=True))
-    response = admin.get(
-        f"/api/v1/reports/usage/?from={today}&to={today}&group_by=language", HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = admin.get(f"/api/v1/reports/usage/?from={today}&to={today}&group_by=language", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Sorani Kurdish (ckb)" in [row["label"] for row in response.json()["rows"]]
     # The report pages' language filter names it the same way.
