@@ -53,7 +53,6 @@ from visits.audit import audit_dialect_list_read, audit_visit_read, shown_dialec
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
 from visits.permissions import Action, offices_for_action, user_can
-from visits.picker import language_overrides
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
@@ -337,9 +336,7 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     audit_dialect_list_read(
         user=request.user, shown=shown, via="page:officer-queue", remote_addr=client_ip_address(request)
     )
-    # One query for every row's language name overrides (the officer template tag reads it).
-    context = {"offices": entries, "language_overrides": language_overrides()}
-    return render(request, "interpreters/officer_queue.html", context)
+    return render(request, "interpreters/officer_queue.html", {"offices": entries})
 
 
 @login_required

@@ -4,6 +4,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from visits.picker import language_label as picker_language_label
+from visits.picker import language_overrides
 
 register = template.Library()
 
@@ -12,9 +13,13 @@ register = template.Library()
 def language_label(context: Context, tag: str) -> dict[str, object]:
     """The language's name in the UI language (an admin's override winning), its endonym (own script,
     direction) and the tag for an HTML lang attribute: all from visits/picker.py:language_label, the one
-    place language names are worked out. A list page puts `language_overrides` in its context (one
-    query for the page); without it the tag's catalogue row is looked up."""
-    label = picker_language_label(tag, overrides=context.get("language_overrides"))
+    place language names are worked out. The overrides are loaded once per page render (one query,
+    however many rows use the tag): kept on the Context, which every include of the page shares."""
+    overrides = getattr(context, "_language_overrides", None)
+    if overrides is None:
+        overrides = language_overrides()
+        context._language_overrides = overrides  # type: ignore[attr-defined]
+    label = picker_language_label(tag, overrides=overrides)
     return {
         "code": label.code,
         "name": label.name,
