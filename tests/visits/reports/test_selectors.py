@@ -17,6 +17,7 @@ from tests.factories import AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory
 from tests.visits.reports.data import B, booking_for, local, visit_with
 from visits.models import County, InterpreterWanted, NotUsedReason, StaffingDay, Visit, VisitStatus
+from visits.reports.dimensions import GROUP_BY_CHOICES
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     CONNECT_BUCKETS,
@@ -28,7 +29,7 @@ from visits.reports.measures import (
     WAIT_BUCKETS,
     connect_bucket_index,
 )
-from visits.reports.selectors import GROUP_BY_CHOICES, PERIOD_CHOICES, UsageQuery, usage_counters, usage_report
+from visits.reports.selectors import PERIOD_CHOICES, UsageQuery, usage_counters, usage_report
 from visits.reports.services import usage_rollups_rebuild
 
 # Across a year end, ISO week 1 that starts in December, a month end and the spring DST switch.
@@ -208,7 +209,7 @@ def _booking_key(q: UsageQuery, b: InterpreterBooking) -> tuple | None:
 
 
 def reference_counters(q: UsageQuery) -> dict[tuple, dict[str, int]]:
-    visit_part = not (q.dimensions() & {"agency", "modality"})
+    visit_part = q.visit_measures
     out: dict[tuple, Counter] = {}
     visits = Visit.objects.select_related("office", "language_need", "outcome").prefetch_related("bookings")
     for v in visits if visit_part else []:
