@@ -32,7 +32,6 @@ from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
 from interpreters.events import CALLBACK_EVENT_TYPES, COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
-    ACTIVE_BOOKING_STATUSES,
     OFFICE_CANCEL_REASONS,
     REACHABLE_BOOKING_STATUSES,
     BookingEvent,
@@ -51,7 +50,7 @@ from interpreters.services import (
     agency_callback_receive,
     agency_callback_verify,
     booking_cancel,
-    booking_request,
+    booking_request_or_existing,
 )
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import MAX_REQUIREMENTS
@@ -262,12 +261,13 @@ class BookingListCreateApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
         visit = visit_for_request_or_404(request, args.pop("visit"), Action.BOOKING_REQUEST)
-        had_active = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).exists()
         language = args.pop("language", None) or None
-        booking = booking_request(visit=visit, requested_by=request.user, language=language, **args)
+        booking, created = booking_request_or_existing(
+            visit=visit, requested_by=request.user, language=language, **args
+        )
         booking = _scoped_bookings(request).get(pk=booking.pk)
         return Response(
-            BookingOutputSerializer(booking).data, status=status.HTTP_200_OK if had_active else status.HTTP_201_CREATED
+            BookingOutputSerializer(booking).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 

@@ -22,7 +22,6 @@ from typing import Any
 import django_filters
 import django_filters.constants
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -61,7 +60,7 @@ from visits.models import (
 from visits.permissions import Action, AuthenticatedOrKiosk, offices_for_request, request_can
 from visits.picker import LanguageLabel, language_label, language_overrides
 from visits.selectors import offices_for_user, picker_languages, visits_for_user
-from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_set_status
+from visits.services import LanguageNeedInput, visit_check_in, visit_update
 
 
 def acting_user(request: Request) -> User | None:
@@ -507,12 +506,7 @@ class VisitDetailApi(APIView):
         if "status" in data and not request_can(request, Action.VISIT_STATUS, visit.office_id):
             raise exceptions.PermissionDenied(_("You cannot change the status of visits at this office."))
 
-        # Both changes or neither: an illegal status move must not leave a changed language need.
-        with transaction.atomic():
-            if need_input is not None:
-                language_need_record(visit=visit, need=need_input, recorded_by=acting_user(request))
-            if "status" in data:
-                visit = visit_set_status(visit=visit, status=data["status"], by=acting_user(request))
+        visit = visit_update(visit=visit, by=acting_user(request), need=need_input, status=data.get("status"))
         audit_visit_read(
             user=request.user, visit=visit, via="api:visit-update", remote_addr=request.META.get("REMOTE_ADDR")
         )

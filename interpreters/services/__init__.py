@@ -14,6 +14,7 @@ from interpreters.services.agency import (
     booking_interpreter_change,
     booking_sync_status,
     bookings_due_for_escalation,
+    bookings_escalate_unconfirmed,
     bookings_sweep_stuck,
 )
 from interpreters.services.bookings import (
@@ -22,6 +23,7 @@ from interpreters.services.bookings import (
     booking_cancel,
     booking_event_record,
     booking_request,
+    booking_request_or_existing,
     booking_transition,
 )
 from interpreters.services.complaints import (
@@ -71,9 +73,11 @@ __all__ = [
     "booking_escalate",
     "booking_event_record",
     "booking_request",
+    "booking_request_or_existing",
     "booking_sync_status",
     "booking_transition",
     "bookings_due_for_escalation",
+    "bookings_escalate_unconfirmed",
     "bookings_sweep_stuck",
     "Price",
     "PriceRow",
