@@ -250,4 +250,4 @@ def test_killing_a_web_instance_and_a_worker_mid_traffic_loses_and_duplicates_no
     keys = {str(key) for key in bookings.values_list("idempotency_key", flat=True)}
     assert keys <= set(server.bookings)
     assert len(server.bookings) == InterpreterBooking.objects.exclude(agency_reference="").count()
-    assert not OutboxMessage.objects.filter(task="interpreters.booking_dispatch").exists()
+    assert not OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step").exists()

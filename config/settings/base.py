@@ -340,17 +340,17 @@ BOOKING_URGENT_LEAD_MINUTES = env_int("TOLKDESK_BOOKING_URGENT_LEAD_MINUTES", 12
 TOLKDESK_AGENCY_HTTP_HOSTS: list[str] = []
 AGENCY_WEBHOOK_TOLERANCE_SECONDS = env_int("TOLKDESK_WEBHOOK_TOLERANCE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
-    "task": "interpreters.booking_sweep_stuck",
+    "task": "interpreters.bookings_sweep_stuck",
     "schedule": BOOKING_SWEEP_INTERVAL_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
-    "task": "interpreters.booking_escalate_unconfirmed",
+    "task": "interpreters.bookings_escalate_unconfirmed",
     "schedule": 60.0,
 }
 # Complaints (issue 10): accepted automatically when the agency has not answered in this many months.
 COMPLAINT_AUTO_ACCEPT_MONTHS = 3
 CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {
-    "task": "interpreters.complaint_auto_accept",
+    "task": "interpreters.complaints_auto_accept",
     "schedule": crontab(hour=3, minute=10),
 }
 
@@ -423,6 +423,6 @@ TOLKDESK_KIOSK_TOKEN_DAYS = env_int("TOLKDESK_KIOSK_TOKEN_DAYS", 365)
 # GDPR retention: visitors' personal fields are erased this many days after check-in.
 TOLKDESK_RETENTION_DAYS = env_int("TOLKDESK_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["visits.purge_personal_data"] = {
-    "task": "visits.purge_personal_data",
+    "task": "visits.visit_purge_personal_data",
     "schedule": 60 * 60,  # hourly: each run erases what has passed the period since the last one
 }

@@ -293,7 +293,7 @@ def test_months_before_keeps_the_day_where_the_month_has_it():
 
 def test_the_auto_accept_task_is_scheduled(settings):
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
-    assert "interpreters.complaint_auto_accept" in entries
+    assert "interpreters.complaints_auto_accept" in entries
 
 
 def test_filing_refuses_bad_type_on_its_field(officer, done):
