@@ -450,7 +450,7 @@ class VisitListCreateApi(generics.ListAPIView):
         )
         # The row the service wrote and committed, with the office, authority and need it was written
         # with: serialized as it is, without reading it back (one statement less per check-in).
-        serialized = VisitDetailOutputSerializer(visit, context={"language_overrides": _language_overrides()}).data
+        serialized = VisitDetailOutputSerializer(visit, context={"language_overrides": language_overrides()}).data
         return Response(serialized, status=status.HTTP_201_CREATED)
 
 

@@ -212,7 +212,7 @@ def test_when_the_broker_is_back_the_beat_relay_sends_rows_still_backing_off_at_
     server = PrivateRedis(tmp_path)
     with celery_broker(server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS):
         for booking_id in (1, 2, 3):  # broker down: each after-commit publish fails, the row backs off
-            outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
+            outbox_enqueue(task="interpreters.booking_dispatch_step", args=[booking_id])
         backing_off = OutboxMessage.objects.exclude(last_error="")
         assert backing_off.count() == 3
         backing_off.update(available_at=timezone.now() + timedelta(seconds=30))  # deep in the backoff
