@@ -423,16 +423,12 @@ def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS)
 
-    def write() -> HttpResponse:
-        try:
-            visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user)
-        except DomainError as exc:
-            return _stale(request, visit, expected={VisitStatus.WAITING}) or _render_visit(
-                request, visit, status=400, errors=[exc.message]
-            )
-        return redirect(_visit_url(visit))
-
-    return form_once(request, write, location=_visit_url(visit))
+    return _visit_move(
+        request,
+        visit,
+        lambda: visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user),
+        expected={VisitStatus.WAITING},
+    )
 
 
 @login_required
@@ -585,16 +581,12 @@ def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS)
 
-    def write() -> HttpResponse:
-        try:
-            visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
-        except DomainError as exc:
-            return _stale(request, visit, expected=OPEN_VISIT_STATUSES) or _render_visit(
-                request, visit, status=400, errors=[exc.message]
-            )
-        return redirect(_visit_url(visit))
-
-    return form_once(request, write, location=_visit_url(visit))
+    return _visit_move(
+        request,
+        visit,
+        lambda: visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user),
+        expected=OPEN_VISIT_STATUSES,
+    )
 
 
 @login_required
@@ -604,14 +596,36 @@ def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
 
+    return _visit_move(
+        request,
+        visit,
+        lambda: visit_reopen(visit=visit, by=request.user),
+        expected={VisitStatus.DONE, VisitStatus.LEFT},
+        done=_("The visit is open again. End it when the visitor has been served."),
+    )
+
+
+def _visit_move(
+    request: AuthenticatedHttpRequest,
+    visit: Visit,
+    change: Callable[[], object],
+    *,
+    expected: Collection[str],
+    done: str = "",
+) -> HttpResponse:
+    """One click that moves the visit (start, left, reopen): `change` runs once per form (form_once,
+    so a double click or the Back button does not run it twice). Refused: the "moved on" notice when
+    another tab or desk moved the visit from `expected` first, else the page with the reason."""
+
     def write() -> HttpResponse:
         try:
-            visit_reopen(visit=visit, by=request.user)
+            change()
         except DomainError as exc:
-            return _stale(request, visit, expected={VisitStatus.DONE, VisitStatus.LEFT}) or _render_visit(
+            return _stale(request, visit, expected=expected) or _render_visit(
                 request, visit, status=400, errors=[exc.message]
             )
-        messages.success(request, _("The visit is open again. End it when the visitor has been served."))
+        if done:
+            messages.success(request, done)
         return redirect(_visit_url(visit))
 
     return form_once(request, write, location=_visit_url(visit))
