@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from visits.retention import visit_purge_personal_data
+from visits.services import appointments_no_show_due
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +35,17 @@ visit_purge_personal_data_task = shared_task(name="visits.visit_purge_personal_d
 # Its name before issue 17 (tasks share their service's name), kept registered so a message already
 # queued under it still runs. Drop after one release.
 shared_task(name="visits.purge_personal_data", **_OPTIONS)(_visit_purge_personal_data)
+
+
+@shared_task(
+    name="visits.appointments_no_show",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def appointments_no_show() -> list[int]:
+    """Celery beat: scheduled appointments whose end has passed unattended become no-shows.
+    Idempotent (each is taken under its row lock and checked again)."""
+    return appointments_no_show_due()
