@@ -11,6 +11,7 @@ writes a payload. A spec whose path does not resolve yet (its branch has not lan
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,9 +21,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interpreters.models import (
+    AgencyQuarantine,
+    BlockScope,
+    BookingRating,
     Complaint,
     ComplaintStatus,
     ComplaintType,
+    InterpreterBlock,
     InterpreterBooking,
 )
 from interpreters.services.price_lists import price_lists_seed_demo
@@ -55,6 +60,8 @@ class World:
     kiosk_key: str
     # Complaints (issue 10): a disputed one per office, on its own completed booking.
     complaints: dict[str, Any] = field(default_factory=dict)
+    # Blocks (issue 10): an office block per office, and one agency quarantine under "quarantine".
+    blocks: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,20 @@ def office_param(world: World, target: str) -> str:
 
 def complaint_id(world: World, target: str) -> int:
     return world.complaints[target].pk if world.complaints else 1
+
+
+def block_id(world: World, target: str) -> int:
+    return world.blocks[target].pk if world.blocks else 1
+
+
+def block_payload(world: World, target: str) -> dict:
+    ends_on = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return {"office": int(office_param(world, target)), "interpreter": "KK-1", "reason": "r", "ends_on": ends_on}
+
+
+def quarantine_payload(world: World, target: str) -> dict:
+    ends_on = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return {"agency": "tolkbyran", "county": "C", "ends_on": ends_on, "motivation": "m"}
 
 
 def visit_id(world: World, target: str) -> int:
@@ -222,6 +243,59 @@ SPECS: list[Spec] = [
         lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/escalate/",
         action=Action.COMPLAINT_ESCALATE,
     ),
+    # After the call (issue 10): ratings, blocks, quarantine
+    Spec(
+        "booking rating get",
+        "get",
+        lambda w, t: f"/api/v1/bookings/{w.bookings.get(t + '_disputed', w.bookings[t]).pk}/rating/",
+        action=Action.BOOKING_VIEW,
+    ),
+    Spec(
+        "booking rating put",
+        "put",
+        lambda w, t: f"/api/v1/bookings/{w.bookings.get(t + '_completed', w.bookings[t]).pk}/rating/",
+        action=Action.BOOKING_RATE,
+        data=lambda w, t: {"stars": 2, "problems": ["late"]},
+        ok=(200, 201),
+    ),
+    Spec("interpreter blocks", "get", lambda w, t: "/api/v1/interpreter-blocks/", action=Action.INTERPRETER_BLOCK,
+         scoped=False),
+    Spec(
+        "interpreter block create",
+        "post",
+        lambda w, t: "/api/v1/interpreter-blocks/",
+        action=Action.INTERPRETER_BLOCK,
+        data=block_payload,
+        ok=(201,),
+    ),
+    Spec(
+        "interpreter block lift",
+        "post",
+        lambda w, t: f"/api/v1/interpreter-blocks/{block_id(w, t)}/lift/",
+        action=Action.INTERPRETER_BLOCK,
+    ),
+    Spec("interpreter blocks page", "get", lambda w, t: "/interpreter-blocks/", action=Action.INTERPRETER_BLOCK,
+         api=False, scoped=False),
+    Spec("agency quarantines", "get", lambda w, t: "/api/v1/agency-quarantines/", action=Action.AGENCY_QUARANTINE,
+         scoped=False),
+    Spec(
+        "agency quarantine create",
+        "post",
+        lambda w, t: "/api/v1/agency-quarantines/",
+        action=Action.AGENCY_QUARANTINE,
+        data=quarantine_payload,
+        ok=(201,),
+        scoped=False,
+    ),
+    Spec(
+        "agency quarantine lift",
+        "post",
+        lambda w, t: f"/api/v1/agency-quarantines/{block_id(w, 'quarantine')}/lift/",
+        action=Action.AGENCY_QUARANTINE,
+        scoped=False,
+    ),
+    Spec("agency quarantines page", "get", lambda w, t: "/agency-quarantines/", action=Action.AGENCY_QUARANTINE,
+         api=False, scoped=False),
     # Workload issue: officer hours per office and day
     Spec(
         "staffing day put",
@@ -378,7 +452,7 @@ def world(db) -> World:
     own, other = OfficeFactory(name="Servicekontor Uppsala"), OfficeFactory(name="Servicekontor Kiruna")
     authority = AuthorityFactory()
     LanguageFactory(code="ar")
-    visits, bookings, complaints = {}, {}, {}
+    visits, bookings, complaints, blocks = {}, {}, {}, {}
     agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
     price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
@@ -410,6 +484,15 @@ def world(db) -> World:
             status=ComplaintStatus.DISPUTED,
             filed_at=timezone.now(),
         )
+        BookingRating.objects.create(booking=bookings[f"{target}_disputed"], stars=4, rated_at=timezone.now())
+        blocks[target] = InterpreterBlock.objects.create(
+            scope=BlockScope.OFFICE,
+            office=office,
+            interpreter="KK-0",
+            reason="r",
+            ends_on=timezone.localdate() + timedelta(days=9),
+            created_at=timezone.now(),
+        )
     users = {}
     for role in (StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER):
         user = UserFactory(username=f"matrix-{role}")
@@ -417,7 +500,15 @@ def world(db) -> World:
         users[role.value] = user
     users["national_admin"] = UserFactory(username="matrix-admin", is_superuser=True, is_staff=True)
     _token, key = kiosk_token_with_key(own)
-    return World(own, other, authority, visits, bookings, users, key, complaints)
+    blocks["quarantine"] = AgencyQuarantine.objects.create(
+        agency=agency,
+        county="AB",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=9),
+        motivation="m",
+        created_at=timezone.now(),
+    )
+    return World(own, other, authority, visits, bookings, users, key, complaints, blocks)
 
 
 def client_for(world: World, principal: str) -> APIClient:

@@ -7,6 +7,7 @@ live on the interpreters side: visits must not depend on interpreters).
   when the visit has none."""
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -15,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interpreters.models import CONNECTED_BOOKING_STATUSES, BookingStatus, CancelReason, InterpreterBooking
+from interpreters.selectors import visit_booking_to_rate
 from interpreters.services.bookings import booking_cancel, booking_request
+from interpreters.services.ratings import RatingInput, booking_rate, rating_check
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 from visits.models import (
@@ -129,6 +132,8 @@ def visit_close(
     by: User | None,
     interpreter_used: bool | None = None,
     reason_not_used: str = "",
+    rating_stars: int | None = None,
+    rating_problems: Sequence[str] = (),
     now: datetime | None = None,
 ) -> Visit:
     """End a visit (`done`) or record that the visitor left (`left`).
@@ -137,9 +142,13 @@ def visit_close(
     source, so ending a served visit requires it. A visitor who left is recorded as "not used,
     visitor left" unless an interpreter was connected. A booking whose interpreter has not started
     is withdrawn (unless the officer says the confirmed interpreter was used); a call in progress is
-    left for the agency to end."""
+    left for the agency to end.
+
+    `rating_stars` (optional, with `rating_problems` below 3 stars) rates the visit's call in the same
+    transaction: a visit whose call never started has nothing to rate, and then nothing is closed."""
     if status not in (VisitStatus.DONE, VisitStatus.LEFT):
         raise DomainError(_("A visit is closed as done or left."), field="status", code="invalid_choice")
+    rating = _rating_check(stars=rating_stars, problems=rating_problems)
     now = now or timezone.now()
     with transaction.atomic():
         # Lock first: the checks below must hold until the status changes.
@@ -172,7 +181,26 @@ def visit_close(
                 recorded_by=by,
                 now=now,
             )
+        if rating is not None:
+            _rating_write(visit=locked, rating=rating, by=by, now=now)
     return locked
+
+
+def _rating_check(*, stars: int | None, problems: Sequence[str]) -> RatingInput | None:
+    if stars is None:
+        if problems:
+            raise DomainError(_("Give the stars too."), field="stars", code="required")
+        return None
+    return rating_check(stars=stars, problems=problems)
+
+
+def _rating_write(*, visit: Visit, rating: RatingInput, by: User | None, now: datetime) -> None:
+    booking = visit_booking_to_rate(visit_id=visit.pk)
+    if booking is None:
+        raise DomainError(
+            _("No interpreter call started at this visit: there is nothing to rate."), field="stars", code="not_started"
+        )
+    booking_rate(booking=booking, by=by, rating=rating, now=now)
 
 
 def booking_request_at_desk(
