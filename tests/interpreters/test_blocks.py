@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interpreters.models import AgencyQuarantine, BlockScope, InterpreterBlock
+from interpreters.selectors import booking_requirements_for_agency
 from interpreters.services.blocks import interpreter_block_create
-from interpreters.services.requirements import booking_requirements_for_agency
 from tests.factories import MembershipFactory, OfficeFactory, UserFactory, VisitFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
 from visits.errors import DomainError
