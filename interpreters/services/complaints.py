@@ -49,8 +49,8 @@ def _complainable(booking: InterpreterBooking) -> bool:
 def _report_changed(booking_id: int) -> None:
     """Complaints are counted in the reports on their booking's office-day (in the caller's
     transaction, like every write a report depends on)."""
-    visit = InterpreterBooking.objects.filter(pk=booking_id).values("visit__office_id", "visit__service_date").get()
-    office_day_changed(office_id=visit["visit__office_id"], day=visit["visit__service_date"])
+    booking = InterpreterBooking.objects.select_related("visit", "appointment").get(pk=booking_id)
+    office_day_changed(office_id=booking.office_id, day=booking.service_date)
 
 
 def _open_complaint_error() -> DomainError:
@@ -228,11 +228,7 @@ def complaints_auto_accept(*, now: datetime | None = None) -> int:
         changed = Complaint.objects.filter(pk__in=ids, status=C.FILED).update(
             status=C.ACCEPTED, auto_accepted=True, answered_at=now, closed_at=now, updated_at=now
         )
-        days = (
-            Complaint.objects.filter(pk__in=ids)
-            .values_list("booking__visit__office_id", "booking__visit__service_date")
-            .distinct()
-        )
-        for office_id, day in days:
+        bookings = InterpreterBooking.objects.filter(complaints__pk__in=ids).select_related("visit", "appointment")
+        for office_id, day in {(b.office_id, b.service_date) for b in bookings}:
             office_day_changed(office_id=office_id, day=day)
     return changed

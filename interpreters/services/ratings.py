@@ -72,7 +72,7 @@ def booking_rate(
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the booking: two tabs rating at once end in one row (the one-to-one holds it too).
-        locked = InterpreterBooking.objects.select_for_update().select_related("visit").get(pk=booking.pk)
+        locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
         if not booking_started(locked):
             raise DomainError(_("Only a call that started can be rated."), field="booking", code="not_started")
         row, created = BookingRating.objects.update_or_create(
@@ -87,5 +87,5 @@ def booking_rate(
             detail={"stars": rating.stars, "problems": list(rating.problems)},
             now=now,
         )
-        office_day_changed(office_id=locked.visit.office_id, day=locked.visit.service_date)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
     return row, created

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interpreters', '0004_quality'),
+        ('interpreters', '0005_booking_appointment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
