@@ -108,6 +108,11 @@ class DeliveredInterpreterSerializer(serializers.Serializer):
     competence = serializers.CharField(source="interpreter_competence")
 
 
+class BookingRatingSerializer(serializers.Serializer):
+    stars = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     office = serializers.IntegerField(source="office_id", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -117,6 +122,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     requirements = RequirementOutputSerializer(many=True, read_only=True)
     delivered_interpreter = DeliveredInterpreterSerializer(source="*", read_only=True)
     requisition = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField()
 
     class Meta:
         model = InterpreterBooking
@@ -158,6 +164,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "cancel_note",
             "requisition",
+            "rating",
             "requested_at",
             "pending_at",
             "confirmed_at",
@@ -167,6 +174,12 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "failed_at",
             "events",
         ]
+
+    @extend_schema_field(BookingRatingSerializer(allow_null=True))
+    def get_rating(self, booking: InterpreterBooking) -> dict[str, Any] | None:
+        """The officer's rating of the call (PUT /api/v1/bookings/{id}/rating/), or null."""
+        rating = getattr(booking, "rating", None)
+        return None if rating is None else {"stars": rating.stars, "problems": list(rating.problems)}
 
     @extend_schema_field(RequisitionOutputSerializer(allow_null=True))
     def get_requisition(self, booking: InterpreterBooking) -> dict[str, Any] | None:
@@ -222,7 +235,7 @@ class BookingFilter(django_filters.FilterSet):
 def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     return bookings_for_user(request.user).prefetch_related(
         Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")), "requirements"
-    )
+    ).select_related("rating")
 
 
 class BookingCreateInputSerializer(StrictInputSerializer):

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from interpreters.models import Modality
+from interpreters.models import Modality, RatingProblem
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import RequirementInput
 from visits.models import Language, NotUsedReason
@@ -88,5 +88,20 @@ class OutcomeForm(forms.Form):
     reason_not_used = forms.ChoiceField(
         label=_("If not, why?"),
         choices=[("", "—"), *NotUsedReason.choices],
+        required=False,
+    )
+    # One click after the call: optional stars, and below 3 what went wrong (the service checks).
+    stars = forms.TypedChoiceField(
+        label=_("How was the interpreter? (optional)"),
+        choices=[("", _("No rating")), *((str(n), str(n)) for n in range(1, 6))],
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    problems = forms.MultipleChoiceField(
+        label=_("What went wrong?"),
+        choices=RatingProblem.choices,
+        widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -42,7 +42,7 @@ from interpreters.models import (
     Requisition,
     RequisitionStatus,
 )
-from interpreters.selectors import booking_requisition, disputed_requisitions, visit_bookings
+from interpreters.selectors import booking_requisition, disputed_requisitions, visit_booking_to_rate, visit_bookings
 from interpreters.services import (
     booking_cancel,
     booking_cancellation_fee,
@@ -291,6 +291,8 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
             "outcome": outcome,
             "outcome_form": outcome_form,
             "outcome_required": visit_outcome_required(visit=visit),
+            # The end-of-visit form asks for stars only when a call started (there is one to rate).
+            "can_rate": visit_booking_to_rate(visit_id=visit.pk) is not None,
             "outcome_warnings": outcome_warnings(outcome=outcome) if outcome else [],
             "status_version": _status_version(visit, _booking_data(context["booking"])),
             "errors": forms.pop("errors", []),
@@ -551,6 +553,8 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     interpreter_used=used,
                     reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+                    rating_stars=form.cleaned_data["stars"],
+                    rating_problems=form.cleaned_data["problems"],
                     requisition=_requisition_answer_from(request),
                 )
             except DomainError as exc:

@@ -312,6 +312,8 @@ def booking_interpreter_change(
             setattr(locked, name, value)
         locked.save(update_fields=[*changes, "updated_at"])
         requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
+        # The reports count requirements met and authorised interpreters: the new one changes them.
+        _rollup_follows_agency(locked)
         booking_event_record(
             booking=locked,
             kind=AgencyEventType.INTERPRETER_CHANGED,
