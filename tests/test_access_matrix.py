@@ -65,6 +65,7 @@ class Spec:
     action: Action | None = None  # None: see public / admin_only
     public: bool = False
     admin_only: bool = False  # national admins only (Django admin, national reports)
+    signed_in: bool = False  # any signed-in staff member, whatever the role (their own account pages)
     api: bool = True  # API: anonymous gets 401/403; page: redirect to login
     poll: bool = False  # a page fragment the browser polls: without a session 401, not a redirect
     data: Callable[[World, str], dict] | None = None
@@ -105,6 +106,39 @@ SPECS: list[Spec] = [
     # The check-in page shows the form and today's queue: every role reads it; POSTing a check-in needs CHECK_IN.
     Spec("check-in page", "get", lambda w, t: "/", action=Action.QUEUE_VIEW, api=False, scoped=False),
     Spec("admin", "get", lambda w, t: "/admin/", admin_only=True, api=False, scoped=False),
+    # Two-step sign-in (visits/mfa): every staff member's own account pages. Without a device the
+    # verification page sends on (302), the recovery-codes page has nothing to show (400).
+    Spec("account page", "get", lambda w, t: "/account/", signed_in=True, api=False, scoped=False),
+    Spec("two-step setup", "get", lambda w, t: "/account/two-step/setup/", signed_in=True, api=False, scoped=False),
+    Spec(
+        "two-step verify",
+        "get",
+        lambda w, t: "/account/two-step/verify/",
+        signed_in=True,
+        api=False,
+        scoped=False,
+        ok=(302,),
+    ),
+    Spec(
+        "recovery codes",
+        "post",
+        lambda w, t: "/account/two-step/recovery-codes/",
+        signed_in=True,
+        api=False,
+        scoped=False,
+        ok=(400,),
+        data=lambda w, t: {},
+    ),
+    Spec(
+        "two-step off",
+        "post",
+        lambda w, t: "/account/two-step/off/",
+        signed_in=True,
+        api=False,
+        scoped=False,
+        ok=(400,),
+        data=lambda w, t: {"code": "123456"},
+    ),
     Spec("api schema", "get", lambda w, t: "/api/schema/", public=True, scoped=False),
     # API: foundation/API issue
     Spec("offices", "get", lambda w, t: "/api/v1/offices/", action=Action.VISIT_VIEW, scoped=False),
@@ -352,6 +386,10 @@ def expected(spec: Spec, principal: str, target: str) -> tuple[int, ...]:
         if principal == "national_admin":
             return spec.ok
         return (403,) if spec.api else (302, 403)
+    if spec.signed_in:
+        if principal == "kiosk":
+            return login_redirect
+        return spec.ok
     assert spec.action is not None
     if principal == "national_admin":
         return spec.ok
