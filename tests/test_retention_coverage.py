@@ -151,3 +151,58 @@ def test_an_open_case_keeps_its_text_until_a_period_after_it_is_decided(old_visi
     visit_purge_personal_data(older_than_days=90, now=NOW + timedelta(days=81))
     case.refresh_from_db()
     assert case.comment == ""
+
+
+def test_complaint_texts_go_a_period_after_the_case_closes_and_open_cases_keep_theirs(old_visit_with_everything):
+    from interpreters.models import Complaint, ComplaintStatus, ComplaintType
+
+    booking = InterpreterBooking.objects.get(visit=old_visit_with_everything)
+
+    def complaint(status, closed_at):
+        return Complaint.objects.create(
+            booking=booking, agency=booking.agency, type=ComplaintType.OTHER, status=status, filed_at=OLD,
+            message=PERSON, agency_answer=PERSON, closed_at=closed_at,
+        )  # fmt: skip
+
+    long_closed = complaint(ComplaintStatus.ACCEPTED, OLD + timedelta(days=1))
+    recently_closed = complaint(ComplaintStatus.ACCEPTED, NOW - timedelta(days=10))
+    still_open = complaint(ComplaintStatus.DISPUTED, None)
+
+    visit_purge_personal_data(older_than_days=90, now=NOW)
+
+    def texts(case):
+        case.refresh_from_db()
+        return case.message + case.agency_answer
+
+    assert not holds_personal_data(texts(long_closed))
+    assert texts(recently_closed) == PERSON + PERSON  # closed 10 days ago: kept for the period
+    assert texts(still_open) == PERSON + PERSON  # an open case keeps its text, however old
+    visit_purge_personal_data(older_than_days=90, now=NOW + timedelta(days=81))
+    assert not holds_personal_data(texts(recently_closed))
+    assert texts(still_open) == PERSON + PERSON
+
+
+def test_sign_in_records_are_purged_on_schedule(db, settings):
+    """django-axes' tables hold usernames and client addresses: the beat task deletes them."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from visits.tasks import login_records_purge_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["visits.login_records_purge"]["task"] == "visits.login_records_purge"
+    days = settings.TOLKDESK_LOGIN_RECORD_RETENTION_DAYS
+    person = {"username": "amal.planted", "ip_address": "198.51.100.7", "user_agent": "Planted browser"}
+    rows = []
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        extra = {"failures_since_start": 3} if model is AccessAttempt else {}
+        old = model.objects.create(**person, **extra)
+        fresh = model.objects.create(**{**person, "user_agent": "Planted browser 2"}, **extra)
+        # attempt_time is auto_now_add: set it afterwards.
+        model.objects.filter(pk=old.pk).update(attempt_time=NOW - timedelta(days=days + 1))
+        model.objects.filter(pk=fresh.pk).update(attempt_time=timezone.now() - timedelta(minutes=1))
+        rows.append((model, old.pk, fresh.pk))
+
+    assert login_records_purge_task() == 3
+    for model, old_pk, fresh_pk in rows:
+        assert not model.objects.filter(pk=old_pk).exists()
+        assert model.objects.filter(pk=fresh_pk).exists()  # a live lockout counter and recent logs stay
+    assert not AccessLog.objects.filter(attempt_time__lt=NOW - timedelta(days=days)).exists()

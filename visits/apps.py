@@ -11,3 +11,5 @@ class VisitsConfig(AppConfig):
         from visits.audit import register_audited_models
 
         register_audited_models()
+        # Two-step sign-in: what a new session owes is worked out at sign-in, not on its first page.
+        import visits.mfa.middleware  # noqa: F401

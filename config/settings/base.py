@@ -434,7 +434,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Reception desks are shared: a session ends when the browser closes, and after this many minutes
 # without use (config.middleware.IdleSessionMiddleware; background polling is not use).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-TOLKDESK_SESSION_IDLE_MINUTES = int(os.environ.get("TOLKDESK_SESSION_IDLE_MINUTES", "30"))
+# Minutes, fractions allowed (the browser test uses a few seconds).
+TOLKDESK_SESSION_IDLE_MINUTES = float(os.environ.get("TOLKDESK_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -452,3 +453,9 @@ CELERY_BEAT_SCHEDULE["visits.purge_personal_data"] = {
     "task": "visits.purge_personal_data",
     "schedule": 60 * 60,  # hourly: each run erases what has passed the period since the last one
 }
+# Sign-in records (django-axes: usernames, client addresses, user agents) are deleted this many days
+# after they were written; failure counters once past the cool-off (config/login_lockout.py).
+TOLKDESK_LOGIN_RECORD_RETENTION_DAYS = int(
+    os.environ.get("TOLKDESK_LOGIN_RECORD_RETENTION_DAYS", str(TOLKDESK_RETENTION_DAYS))
+)
+CELERY_BEAT_SCHEDULE["visits.login_records_purge"] = {"task": "visits.login_records_purge", "schedule": 60 * 60}

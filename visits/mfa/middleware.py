@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -30,8 +32,8 @@ NEED_SESSION_KEY = "tolkdesk_mfa_need"
 NEED_TTL_SECONDS = 60
 
 
-def session_mfa_need(request: HttpRequest) -> MfaNeed:
-    user = request.user
+def session_mfa_need(request: HttpRequest, user: Any = None) -> MfaNeed:
+    user = user if user is not None else request.user
     cached = request.session.get(NEED_SESSION_KEY)
     now = int(time.time())
     if (
@@ -51,6 +53,14 @@ def session_mfa_need(request: HttpRequest) -> MfaNeed:
         "need": need.value,
     }
     return need
+
+
+@receiver(user_logged_in)
+def _need_at_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    # Saved with the session the sign-in writes anyway: a session's first page pays no query for it.
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(NEED_SESSION_KEY, None)
+        session_mfa_need(request, user)
 
 
 def forget_mfa_need(request: HttpRequest) -> None:
