@@ -5,7 +5,7 @@ the right password from another address does not get round it. A client address 
 TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT failures for any usernames (password spraying); that limit is
 higher because an office's desks may share one address."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -14,7 +14,6 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
-from django.utils import timezone
 
 # The order of settings.AXES_LOCKOUT_PARAMETERS, which get_user_attempts follows.
 LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -44,15 +43,12 @@ class LockoutHandler(AxesDatabaseHandler):
         return count
 
 
-def login_records_purge(*, older_than_days: int, now: datetime | None = None) -> int:
+def login_records_purge(*, cutoff: datetime) -> int:
     """django-axes' tables hold usernames, client addresses and user agents (issue 14, item 2): the
-    access log (every sign-in and sign-out) and failure log go `older_than_days` after they were
-    written; a failure counter as soon as it no longer counts (past the cool-off, axes ignores it),
-    but never within a day, so a lockout's trail can still be looked at. Returns the rows deleted."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=older_than_days)
-    counter_cutoff = now - max(timedelta(hours=settings.AXES_COOLOFF_TIME), timedelta(days=1))
+    access log (every sign-in and sign-out), the failure log and the failure counters written before
+    the cutoff are deleted (a counter that old stopped counting long ago: the cool-off is minutes or
+    hours). Runs with the retention purge (visits/retention.py). Returns the rows deleted."""
     deleted = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
     deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
-    deleted += AccessAttempt.objects.filter(attempt_time__lt=counter_cutoff).delete()[0]
+    deleted += AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
     return deleted

@@ -9,7 +9,10 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         # The audit trail of the visits app's models (other apps register theirs in their ready()).
         from visits.audit import register_audited_models
+        from visits.retention import register_visits_retention
 
         register_audited_models()
+        # This app's part of the retention purge; other apps register theirs in their ready().
+        register_visits_retention()
         # Two-step sign-in: what a new session owes is worked out at sign-in, not on its first page.
         import visits.mfa.middleware  # noqa: F401

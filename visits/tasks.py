@@ -7,7 +7,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from config.login_lockout import login_records_purge
 from visits.retention import visit_purge_personal_data
 
 logger = logging.getLogger(__name__)
@@ -27,10 +26,3 @@ def purge_personal_data() -> dict[str, int]:
     result = asdict(visit_purge_personal_data(older_than_days=settings.TOLKDESK_RETENTION_DAYS))
     logger.info("retention purge: %s", result)
     return result
-
-
-@shared_task(name="visits.login_records_purge", acks_late=True, autoretry_for=(OperationalError,), max_retries=5)
-def login_records_purge_task() -> int:
-    """Celery beat (hourly): usernames and client addresses in the sign-in records (django-axes) go
-    TOLKDESK_LOGIN_RECORD_RETENTION_DAYS after they were written."""
-    return login_records_purge(older_than_days=settings.TOLKDESK_LOGIN_RECORD_RETENTION_DAYS)

@@ -453,9 +453,3 @@ CELERY_BEAT_SCHEDULE["visits.purge_personal_data"] = {
     "task": "visits.purge_personal_data",
     "schedule": 60 * 60,  # hourly: each run erases what has passed the period since the last one
 }
-# Sign-in records (django-axes: usernames, client addresses, user agents) are deleted this many days
-# after they were written; failure counters once past the cool-off (config/login_lockout.py).
-TOLKDESK_LOGIN_RECORD_RETENTION_DAYS = int(
-    os.environ.get("TOLKDESK_LOGIN_RECORD_RETENTION_DAYS", str(TOLKDESK_RETENTION_DAYS))
-)
-CELERY_BEAT_SCHEDULE["visits.login_records_purge"] = {"task": "visits.login_records_purge", "schedule": 60 * 60}
