@@ -517,6 +517,24 @@ def test_access_matrix(world, spec, principal, target):
         assert "login" in response["Location"]
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param(spec, id=spec.name, marks=pytest.mark.skipif(not _on_this_branch(spec), reason="not here yet"))
+        for spec in SPECS
+    ],
+)
+def test_every_endpoint_and_page_answers_no_store(world, spec):
+    """Issue 14, item 10, for every endpoint and page in the matrix (a new one included as soon as
+    it has its Spec): the answer a national admin gets for their office is never stored by a
+    browser or proxy (reception desks are shared), whatever it holds."""
+    kwargs: dict[str, Any] = {"format": "json"} if spec.api else {}
+    if spec.data is not None:
+        kwargs["data"] = spec.data(world, "own")
+    response = getattr(client_for(world, "national_admin"), spec.method)(spec.path(world, "own"), **kwargs)
+    assert "no-store" in response.get("Cache-Control", ""), (spec.name, response.status_code)
+
+
 def test_every_action_the_api_exposes_is_in_the_role_matrix():
     for spec in SPECS:
         assert spec.public or spec.admin_only or spec.action in ROLE_MATRIX, spec.name
