@@ -67,6 +67,8 @@ def pages_for(world, who):
     if who == "nobody":
         return common  # "/" is the no-office 403 page
     pages = [*common, "/officer/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
+    # Two-step sign-in (visits/mfa): the account page and the enrolment page with its QR code.
+    pages += ["/account/", "/account/two-step/setup/"]
     if who in ("office_manager", "admin"):
         pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
     if who == "receptionist":
