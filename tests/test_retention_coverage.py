@@ -210,3 +210,45 @@ def test_sign_in_records_are_purged_with_the_personal_data(db):
     for model, old_pk, fresh_pk in rows:
         assert not model.objects.filter(pk=old_pk).exists()
         assert model.objects.filter(pk=fresh_pk).exists()
+
+
+def test_an_old_appointment_keeps_no_planted_personal_data_in_any_column(db):
+    """Issue 14, item 2 (appointments, issue 11): personal data planted in every erasable column of
+    every appointment-scoped row is gone a retention period after the appointment's date; the same
+    rows of an appointment inside the period keep it."""
+    from tests.factories import AppointmentFactory
+
+    agency = AgencyFactory(slug="tfv-appt")
+    old_start, recent_start = NOW - timedelta(days=200), NOW - timedelta(days=10)
+    appointments = {}
+    for name, start in (("old", old_start), ("recent", recent_start)):
+        appointment = AppointmentFactory(start=start, service_date=timezone.localdate(start))
+        booking = InterpreterBooking.objects.create(
+            appointment=appointment, agency=agency, language="ar", modality="phone", status="cancelled",
+            requested_at=start,
+        )  # fmt: skip
+        BookingEvent.objects.create(booking=booking, to_status="cancelled", source="user", at=start)
+        appointments[name] = appointment
+    plants = {"old": [], "recent": []}
+    for label, path in APPOINTMENT_SCOPED.items():
+        model = apps.get_model(label)
+        text, json_fields = erasable_fields(model)
+        for name, appointment in appointments.items():
+            rows = model._default_manager.filter(**{path or "pk": appointment.pk})
+            assert rows.exists(), f"the test builds no {label} row: add one"
+            for field in text + json_fields:
+                rows.update(**{field.name: planted(field)})
+                plants[name] += [(model, pk, field.name) for pk in rows.values_list("pk", flat=True)]
+    assert len(plants["old"]) >= 5
+
+    assert visit_purge_personal_data(older_than_days=90, now=NOW).appointments == 1
+
+    def holding(name):
+        return [
+            f"{model._meta.label}.{field}"
+            for model, pk, field in plants[name]
+            if holds_personal_data(model._default_manager.filter(pk=pk).values_list(field, flat=True).get())
+        ]
+
+    assert holding("old") == []
+    assert len(holding("recent")) == len(plants["recent"])
