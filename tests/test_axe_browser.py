@@ -83,6 +83,7 @@ def pages_for(world, who):
     pages += ["/account/", "/account/two-step/setup/"]
     if who in ("office_manager", "admin"):
         pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
+        pages += ["/reports/monthly/", "/reports/?from=2026-02-30"]  # the month form; a filter error shown
     if who == "receptionist":
         pages.append("/reports/")  # not allowed: the 403 page
     return pages
