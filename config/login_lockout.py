@@ -5,11 +5,12 @@ the right password from another address does not get round it. A client address 
 TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT failures for any usernames (password spraying); that limit is
 higher because an office's desks may share one address."""
 
+from datetime import datetime
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -40,3 +41,14 @@ class LockoutHandler(AxesDatabaseHandler):
             username=username, ip_address=getattr(request, "axes_ip_address", None)
         ).delete()
         return count
+
+
+def login_records_purge(*, cutoff: datetime) -> int:
+    """django-axes' tables hold usernames, client addresses and user agents (issue 14, item 2): the
+    access log (every sign-in and sign-out), the failure log and the failure counters written before
+    the cutoff are deleted (a counter that old stopped counting long ago: the cool-off is minutes or
+    hours). Runs with the retention purge (visits/retention.py). Returns the rows deleted."""
+    deleted = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    return deleted

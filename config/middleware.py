@@ -105,13 +105,16 @@ class IdleSessionMiddleware:
             return _signed_out(request) if polling else None
         now = int(time.time())
         last = request.session.get(LAST_ACTIVITY_KEY)
-        if isinstance(last, int) and now - last > settings.TOLKDESK_SESSION_IDLE_MINUTES * 60:
+        idle_seconds = settings.TOLKDESK_SESSION_IDLE_MINUTES * 60
+        if isinstance(last, int) and now - last > idle_seconds:
             logout(request)
             if polling or request.path.startswith("/api/"):
                 return _signed_out(request)
             return redirect_to_login(request.get_full_path())
-        # Written at most once a minute: a session save on every request would cost a query each.
-        if not isinstance(last, int) or (not polling and now - last >= ACTIVITY_GRANULARITY_SECONDS):
+        # Written at most once a minute (a session save on every request would cost a query each), or
+        # more often when the idle period itself is short.
+        granularity = min(ACTIVITY_GRANULARITY_SECONDS, idle_seconds / 4)
+        if not isinstance(last, int) or (not polling and now - last >= granularity):
             request.session[LAST_ACTIVITY_KEY] = now
         return None
 

@@ -75,6 +75,7 @@ class Spec:
     action: Action | None = None  # None: see public / admin_only
     public: bool = False
     admin_only: bool = False  # national admins only (Django admin, national reports)
+    signed_in: bool = False  # any signed-in staff member, whatever the role (their own account pages)
     api: bool = True  # API: anonymous gets 401/403; page: redirect to login
     poll: bool = False  # a page fragment the browser polls: without a session 401, not a redirect
     data: Callable[[World, str], dict] | None = None
@@ -153,6 +154,39 @@ SPECS: list[Spec] = [
     # The check-in page shows the form and today's queue: every role reads it; POSTing a check-in needs CHECK_IN.
     Spec("check-in page", "get", lambda w, t: "/", action=Action.QUEUE_VIEW, api=False, scoped=False),
     Spec("admin", "get", lambda w, t: "/admin/", admin_only=True, api=False, scoped=False),
+    # Two-step sign-in (visits/mfa): every staff member's own account pages. Without a device the
+    # verification page sends on (302), the recovery-codes page has nothing to show (400).
+    Spec("account page", "get", lambda w, t: "/account/", signed_in=True, api=False, scoped=False),
+    Spec("two-step setup", "get", lambda w, t: "/account/two-step/setup/", signed_in=True, api=False, scoped=False),
+    Spec(
+        "two-step verify",
+        "get",
+        lambda w, t: "/account/two-step/verify/",
+        signed_in=True,
+        api=False,
+        scoped=False,
+        ok=(302,),
+    ),
+    Spec(
+        "recovery codes",
+        "post",
+        lambda w, t: "/account/two-step/recovery-codes/",
+        signed_in=True,
+        api=False,
+        scoped=False,
+        ok=(400,),
+        data=lambda w, t: {},
+    ),
+    Spec(
+        "two-step off",
+        "post",
+        lambda w, t: "/account/two-step/off/",
+        signed_in=True,
+        api=False,
+        scoped=False,
+        ok=(400,),
+        data=lambda w, t: {"code": "123456"},
+    ),
     Spec("api schema", "get", lambda w, t: "/api/schema/", public=True, scoped=False),
     # API: foundation/API issue
     Spec("offices", "get", lambda w, t: "/api/v1/offices/", action=Action.VISIT_VIEW, scoped=False),
@@ -540,6 +574,10 @@ def expected(spec: Spec, principal: str, target: str) -> tuple[int, ...]:
         if principal == "national_admin":
             return spec.ok
         return (403,) if spec.api else (302, 403)
+    if spec.signed_in:
+        if principal == "kiosk":
+            return login_redirect
+        return spec.ok
     assert spec.action is not None
     if principal == "national_admin":
         return spec.ok
@@ -696,6 +734,24 @@ def test_access_matrix(world, spec, principal, target):
         assert "login" in response["Location"]
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param(spec, id=spec.name, marks=pytest.mark.skipif(not _on_this_branch(spec), reason="not here yet"))
+        for spec in SPECS
+    ],
+)
+def test_every_endpoint_and_page_answers_no_store(world, spec):
+    """Issue 14, item 10, for every endpoint and page in the matrix (a new one included as soon as
+    it has its Spec): the answer a national admin gets for their office is never stored by a
+    browser or proxy (reception desks are shared), whatever it holds."""
+    kwargs: dict[str, Any] = {"format": "json"} if spec.api else {}
+    if spec.data is not None:
+        kwargs["data"] = spec.data(world, "own")
+    response = getattr(client_for(world, "national_admin"), spec.method)(spec.path(world, "own"), **kwargs)
+    assert "no-store" in response.get("Cache-Control", ""), (spec.name, response.status_code)
+
+
 def test_every_action_the_api_exposes_is_in_the_role_matrix():
     for spec in SPECS:
-        assert spec.public or spec.admin_only or spec.action in ROLE_MATRIX, spec.name
+        assert spec.public or spec.admin_only or spec.signed_in or spec.action in ROLE_MATRIX, spec.name

@@ -79,6 +79,8 @@ def pages_for(world, who):
     if who == "nobody":
         return common  # "/" is the no-office 403 page
     pages = [*common, "/officer/", "/appointments/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
+    # Two-step sign-in (visits/mfa): the account page and the enrolment page with its QR code.
+    pages += ["/account/", "/account/two-step/setup/"]
     if who in ("office_manager", "admin"):
         pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
         pages += ["/reports/monthly/", "/reports/?from=2026-02-30"]  # the month form; a filter error shown

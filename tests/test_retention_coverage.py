@@ -159,3 +159,96 @@ def test_an_open_case_keeps_its_text_until_a_period_after_it_is_decided(old_visi
     visit_purge_personal_data(older_than_days=90, now=NOW + timedelta(days=81))
     case.refresh_from_db()
     assert case.comment == ""
+
+
+def test_complaint_texts_go_a_period_after_the_case_closes_and_open_cases_keep_theirs(old_visit_with_everything):
+    from interpreters.models import Complaint, ComplaintStatus, ComplaintType
+
+    booking = InterpreterBooking.objects.get(visit=old_visit_with_everything)
+
+    def complaint(status, closed_at):
+        return Complaint.objects.create(
+            booking=booking, agency=booking.agency, type=ComplaintType.OTHER, status=status, filed_at=OLD,
+            message=PERSON, agency_answer=PERSON, closed_at=closed_at,
+        )  # fmt: skip
+
+    long_closed = complaint(ComplaintStatus.ACCEPTED, OLD + timedelta(days=1))
+    recently_closed = complaint(ComplaintStatus.ACCEPTED, NOW - timedelta(days=10))
+    still_open = complaint(ComplaintStatus.DISPUTED, None)
+
+    visit_purge_personal_data(older_than_days=90, now=NOW)
+
+    def texts(case):
+        case.refresh_from_db()
+        return case.message + case.agency_answer
+
+    assert not holds_personal_data(texts(long_closed))
+    assert texts(recently_closed) == PERSON + PERSON  # closed 10 days ago: kept for the period
+    assert texts(still_open) == PERSON + PERSON  # an open case keeps its text, however old
+    visit_purge_personal_data(older_than_days=90, now=NOW + timedelta(days=81))
+    assert not holds_personal_data(texts(recently_closed))
+    assert texts(still_open) == PERSON + PERSON
+
+
+def test_sign_in_records_are_purged_with_the_personal_data(db):
+    """django-axes' tables hold usernames and client addresses: the hourly retention purge deletes
+    those older than the period, and keeps recent ones (a live lockout counter among them)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    person = {"username": "amal.planted", "ip_address": "198.51.100.7", "user_agent": "Planted browser"}
+    rows = []
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        extra = {"failures_since_start": 3} if model is AccessAttempt else {}
+        old = model.objects.create(**person, **extra)
+        fresh = model.objects.create(**{**person, "user_agent": "Planted browser 2"}, **extra)
+        # attempt_time is auto_now_add: set it afterwards.
+        model.objects.filter(pk=old.pk).update(attempt_time=NOW - timedelta(days=91))
+        model.objects.filter(pk=fresh.pk).update(attempt_time=NOW - timedelta(minutes=1))
+        rows.append((model, old.pk, fresh.pk))
+
+    assert visit_purge_personal_data(older_than_days=90, now=NOW).login_records == 3
+    for model, old_pk, fresh_pk in rows:
+        assert not model.objects.filter(pk=old_pk).exists()
+        assert model.objects.filter(pk=fresh_pk).exists()
+
+
+def test_an_old_appointment_keeps_no_planted_personal_data_in_any_column(db):
+    """Issue 14, item 2 (appointments, issue 11): personal data planted in every erasable column of
+    every appointment-scoped row is gone a retention period after the appointment's date; the same
+    rows of an appointment inside the period keep it."""
+    from tests.factories import AppointmentFactory
+
+    agency = AgencyFactory(slug="tfv-appt")
+    old_start, recent_start = NOW - timedelta(days=200), NOW - timedelta(days=10)
+    appointments = {}
+    for name, start in (("old", old_start), ("recent", recent_start)):
+        appointment = AppointmentFactory(start=start, service_date=timezone.localdate(start))
+        booking = InterpreterBooking.objects.create(
+            appointment=appointment, agency=agency, language="ar", modality="phone", status="cancelled",
+            requested_at=start,
+        )  # fmt: skip
+        BookingEvent.objects.create(booking=booking, to_status="cancelled", source="user", at=start)
+        appointments[name] = appointment
+    plants = {"old": [], "recent": []}
+    for label, path in APPOINTMENT_SCOPED.items():
+        model = apps.get_model(label)
+        text, json_fields = erasable_fields(model)
+        for name, appointment in appointments.items():
+            rows = model._default_manager.filter(**{path or "pk": appointment.pk})
+            assert rows.exists(), f"the test builds no {label} row: add one"
+            for field in text + json_fields:
+                rows.update(**{field.name: planted(field)})
+                plants[name] += [(model, pk, field.name) for pk in rows.values_list("pk", flat=True)]
+    assert len(plants["old"]) >= 5
+
+    assert visit_purge_personal_data(older_than_days=90, now=NOW).appointments == 1
+
+    def holding(name):
+        return [
+            f"{model._meta.label}.{field}"
+            for model, pk, field in plants[name]
+            if holds_personal_data(model._default_manager.filter(pk=pk).values_list(field, flat=True).get())
+        ]
+
+    assert holding("old") == []
+    assert len(holding("recent")) == len(plants["recent"])

@@ -432,3 +432,64 @@ def test_a_list_without_dialects_logs_nothing(client, officer, office):
     client.get("/api/v1/visits/")
     client.get("/officer/")
     assert _dialect_reads() == []
+
+
+# --- re-verification against new code (items 8 and 9) -------------------------------------------------
+
+
+def test_every_spreadsheet_and_csv_export_goes_through_the_one_escaping_writer():
+    """Item 8: formula escaping lives in visits/reports/tables.py:export_response. A module that writes
+    a spreadsheet or CSV any other way would bypass it: none may."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    writers = {"import openpyxl", "from openpyxl", "csv.writer(", "csv.DictWriter(", "Workbook("}
+    allowed = {"visits/reports/tables.py"}
+    offenders = []
+    for package in ("config", "visits", "interpreters"):
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            relative = path.relative_to(root).as_posix()
+            if "/migrations/" not in relative and relative not in allowed and any(w in text for w in writers):
+                offenders.append(relative)
+    assert offenders == [], "export through visits.reports.tables.export_response (formula escaping)"
+
+
+@override_settings(AXES_ENABLED=True)
+def test_control_characters_in_every_stored_header_are_stripped(db, office, authority):
+    """Item 9 on the paths added since: a check-in through the API with NUL in every header that can
+    reach the database (user agent, referer, idempotency key, request id, forwarded address) is
+    answered normally, and nothing stored carries the NUL (PostgreSQL refuses it in text)."""
+    from auditlog.models import LogEntry
+    from rest_framework.test import APIClient
+
+    from config.idempotency.models import IdempotencyRecord
+    from tests.factories import LanguageFactory, MembershipFactory
+    from visits.models import StaffRole
+
+    LanguageFactory(code="ar")
+    user = UserFactory(username="nul-desk")
+    MembershipFactory(user=user, office=office, role=StaffRole.RECEPTIONIST)
+    client = APIClient()
+    client.force_login(user)
+    response = client.post(
+        "/api/v1/visits/",
+        {"office": office.pk, "authority": authority.code, "language_need": {"language": "ar"}},
+        format="json",
+        HTTP_USER_AGENT="Mozilla\x00/5.0",
+        HTTP_REFERER="https://desk.example/\x00",
+        HTTP_IDEMPOTENCY_KEY="key-\x00-1",
+        HTTP_X_REQUEST_ID="req\x00-1",
+        HTTP_X_FORWARDED_FOR="10.0.0.1\x00",
+        HTTP_ACCEPT_LANGUAGE="sv\x00",
+    )
+    assert response.status_code == 201, response.content
+    stored = [str(v) for v in IdempotencyRecord.objects.values_list("key", "scope", "path")]
+    stored += [str(v) for v in LogEntry.objects.values_list("remote_addr", "additional_data", "changes")]
+    assert stored and not [v for v in stored if "\x00" in v]
+    # A failed login with a NUL everywhere is recorded, not a 500 (the lockout counts it).
+    login = APIClient().post(
+        "/login/", {"username": "nul-desk", "password": "wrong"}, HTTP_USER_AGENT="a\x00b", HTTP_REFERER="\x00"
+    )
+    assert login.status_code == 200
+    assert AccessAttempt.objects.get(username="nul-desk").user_agent == "ab"

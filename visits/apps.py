@@ -14,3 +14,5 @@ class VisitsConfig(AppConfig):
         register_audited_models()
         # This app's part of the retention purge; other apps register theirs in their ready().
         register_visits_retention()
+        # Two-step sign-in: what a new session owes is worked out at sign-in, not on its first page.
+        import visits.mfa.middleware  # noqa: F401

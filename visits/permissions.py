@@ -23,13 +23,14 @@ and from Django views::
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 
-from visits.models import KioskToken, Office, StaffRole, Visit
+from visits.models import KioskToken, Office, OfficeMembership, StaffRole, Visit
 from visits.selectors import offices_for_user
 
 REC, OFF, MGR = StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER
@@ -232,3 +233,19 @@ class AuthenticatedOrKiosk(BasePermission):
         if kiosk_for_request(request) is not None:
             return request.method in getattr(view, "kiosk_methods", ())
         return bool(request.user and request.user.is_authenticated)
+
+
+# --- Two-step sign-in (issue 14, item 4) ----------------------------------------------------------
+
+# Roles that must sign in with a second factor when settings.TOLKDESK_MFA_REQUIRED is on. National
+# admins (superusers) and anyone with Django admin access (is_staff) always must.
+MFA_REQUIRED_ROLES: frozenset[str] = frozenset({MGR})
+
+
+def mfa_required_for(user: User | AnonymousUser) -> bool:
+    """Must this user pass a second factor before using the service?"""
+    if not settings.TOLKDESK_MFA_REQUIRED or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return OfficeMembership.objects.filter(user=user, role__in=MFA_REQUIRED_ROLES).exists()

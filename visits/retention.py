@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.idempotency.models import IdempotencyRecord
+from config.login_lockout import login_records_purge
 from config.outbox.models import Heartbeat, OpsCounter, OutboxMessage
 from visits.audit import PERSONAL_FIELDS, REDACTED
 from visits.errors import DomainError
@@ -167,7 +168,17 @@ def _classify_visits_and_config() -> None:
 def register_visits_retention() -> None:
     """Called from VisitsConfig.ready(): the visits app's classification and purge step."""
     _classify_visits_and_config()
-    retention_register(name="visits", purge_visits=_purge_visits_rows, purge_aged=_purge_appointments)
+    retention_register(name="visits", purge_visits=_purge_visits_rows, purge_aged=_purge_aged)
+
+
+def _purge_aged(cutoff: datetime, batch_size: int) -> PurgeCounts:
+    return {**_purge_appointments(cutoff, batch_size), **_purge_sign_in_records(cutoff, batch_size)}
+
+
+def _purge_sign_in_records(cutoff: datetime, batch_size: int) -> PurgeCounts:
+    """Staff sign-in records (django-axes: usernames, client addresses, user agents) older than the
+    period (config/login_lockout.py)."""
+    return {"login_records": login_records_purge(cutoff=cutoff)}
 
 
 @dataclass
@@ -180,6 +191,7 @@ class PurgeResult:
     log_entries: int = 0
     closed_cases: int = 0
     appointments: int = 0
+    login_records: int = 0
 
     def __add__(self, other: "PurgeResult") -> "PurgeResult":
         return PurgeResult(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})

@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "visits",
     "interpreters",
@@ -62,6 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Shared desks: idle sessions end; the pages' polling is not activity (issue 14, item 5).
     "config.middleware.IdleSessionMiddleware",
+    # Two-step sign-in (visits/mfa): request.user.is_verified(), then a session that still owes a
+    # second factor reaches only the verification or enrolment page (issue 14, item 4).
+    "django_otp.middleware.OTPMiddleware",
+    "visits.mfa.middleware.MfaMiddleware",
     "config.middleware.AuditlogMiddleware",
     # Idempotency-Key on API POSTs (config.idempotency): after the user is known.
     "config.idempotency.middleware.IdempotencyKeyMiddleware",
@@ -396,6 +403,17 @@ AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
 TOLKDESK_TRUSTED_PROXY_COUNT = env_int("TOLKDESK_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip_address"
 
+# Two-step sign-in (visits/mfa, issue 14 item 4): when on, national admins, Django admin users and office
+# managers must use an authenticator app (TOTP) after the password; anyone may enrol from their
+# account page. On in production (production.py), off here, in the demo and in the tests.
+TOLKDESK_MFA_REQUIRED = env_bool("TOLKDESK_MFA_REQUIRED", False)
+# Wrong codes in a row (over all of a user's devices) before code entry is locked for
+# AXES_COOLOFF_TIME hours, like passwords; django-otp's own back-off (1, 2, 4 … s) applies before.
+TOLKDESK_MFA_FAILURE_LIMIT = env_int("TOLKDESK_MFA_FAILURE_LIMIT", AXES_FAILURE_LIMIT)
+OTP_TOTP_ISSUER = env_str("TOLKDESK_MFA_ISSUER", "tolkdesk")
+# The admin lists devices (a national admin deletes a lost phone's) without showing their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -417,7 +435,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Reception desks are shared: a session ends when the browser closes, and after this many minutes
 # without use (config.middleware.IdleSessionMiddleware; background polling is not use).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-TOLKDESK_SESSION_IDLE_MINUTES = env_int("TOLKDESK_SESSION_IDLE_MINUTES", 30)
+# Minutes, fractions allowed (the browser test uses a few seconds).
+TOLKDESK_SESSION_IDLE_MINUTES = env_float("TOLKDESK_SESSION_IDLE_MINUTES", 30.0)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -38,6 +38,9 @@ STORAGES = {
 TOLKDESK_API_DOCS_PUBLIC = env_bool("TOLKDESK_API_DOCS_PUBLIC", False)
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
 
+# Issue 14, item 4: a second factor for national admins, the Django admin and office managers.
+TOLKDESK_MFA_REQUIRED = env_bool("TOLKDESK_MFA_REQUIRED", True)
+
 # JSON lines, one per request too (config/logs.py); Celery logs through the same configuration.
 TOLKDESK_LOG_FORMAT = env_str("TOLKDESK_LOG_FORMAT", "json")
 LOGGING = logging_config(
