@@ -226,6 +226,11 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl null: Swagger UI would otherwise send the schema to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The Idempotency-Key header on every API POST (config/idempotency) is documented by a hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.idempotency_key_header",
+    ],
     # One schema name per choice set, whichever serializer field uses it.
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "interpreters.models.BookingStatus",

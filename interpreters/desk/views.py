@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from config.client_ip import client_ip_address
@@ -28,7 +29,13 @@ from config.idempotency.forms import form_once
 from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
 from interpreters.desk.forms import BookingRequestForm, OutcomeForm
-from interpreters.desk.services import booking_request_at_desk, visit_close
+from interpreters.desk.services import (
+    booking_request_at_desk,
+    bookings_withdrawn_on_close,
+    visit_close,
+    visit_reopen_at_desk,
+)
+from interpreters.events import AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
@@ -55,11 +62,11 @@ from visits.services import (
     LanguageNeedInput,
     outcome_warnings,
     visit_outcome_required,
-    visit_reopen,
     visit_set_status,
 )
 
 OPEN_VISIT_STATUSES = {VisitStatus.WAITING, VisitStatus.IN_SERVICE}
+CLOSED_VISIT_STATUSES = {VisitStatus.DONE, VisitStatus.LEFT}
 
 
 def _visit_for(request: HttpRequest, pk: int) -> Visit:
@@ -78,6 +85,12 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _need(visit: Visit) -> LanguageNeed | None:
     return LanguageNeed.objects.filter(visit=visit).first()
+
+
+def _booking_form(need: LanguageNeed | None, data: Any = None) -> BookingRequestForm:
+    return BookingRequestForm(
+        data, need_language=need.language if need else None, need_dialect=need.dialect if need else ""
+    )
 
 
 def _outcome(visit: Visit) -> VisitOutcome | None:
@@ -109,11 +122,12 @@ def _panel_context(
         "booking_active": active,
         "booking_reachable": booking is not None and booking.status in REACHABLE_BOOKING_STATUSES,
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
+        "interpreter_change": _interpreter_change(booking),
         "can_act": can_act,
         "can_cancel": can_cancel,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
-        "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
+        "booking_form": booking_form or _booking_form(need),
     }
 
 
@@ -146,10 +160,27 @@ def _interpreter_name(booking: InterpreterBooking) -> str:
     return booking.interpreter_name or (booking.interpreter.name if booking.interpreter else "")
 
 
+def _interpreter_change(booking: InterpreterBooking | None) -> dict[str, Any] | None:
+    """The agency's latest change of interpreter on a live booking (an `interpreter_changed` event),
+    for the plain notice on the panel: when, and who it was before. The new interpreter's details
+    are the booking's own fields, which the change replaced."""
+    if booking is None or booking.status not in REACHABLE_BOOKING_STATUSES:
+        return None
+    changes = [e for e in booking.events.all() if (e.detail or {}).get("kind") == AgencyEventType.INTERPRETER_CHANGED]
+    if not changes:
+        return None
+    last = changes[-1]
+    previous = (last.detail or {}).get("from") or {}
+    return {"id": last.pk, "at": last.at, "previous_name": str(previous.get("name") or "")}
+
+
 def _booking_data(booking: InterpreterBooking | None) -> dict[str, Any] | None:
     if booking is None:
         return None
+    change = _interpreter_change(booking)
     return {
+        # A new id whenever the agency replaces the interpreter, even by one with the same name.
+        "interpreter_changed": change["id"] if change else None,
         "id": booking.pk,
         "status": booking.status,
         "status_label": str(booking.get_status_display()),
@@ -202,6 +233,9 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
             "outcome_warnings": outcome_warnings(outcome=outcome) if outcome else [],
             "status_version": _status_version(visit, _booking_data(context["booking"])),
             "errors": forms.pop("errors", []),
+            "withdrawn_on_close": (
+                bookings_withdrawn_on_close(visit=visit) if visit.status in CLOSED_VISIT_STATUSES else []
+            ),
         }
     )
     if visit.visitor_name:
@@ -343,7 +377,7 @@ def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 
 def _booking_request(request: AuthenticatedHttpRequest, visit: Visit) -> HttpResponse:
     need = _need(visit)
-    form = BookingRequestForm(request.POST, need_language=need.language if need else None)
+    form = _booking_form(need, data=request.POST)
     message = ""
     before = _current_booking(visit)
     if form.is_valid():
@@ -361,6 +395,7 @@ def _booking_request(request: AuthenticatedHttpRequest, visit: Visit) -> HttpRes
                 requested_by=request.user,
                 modality=modality,
                 scheduled_for=form.cleaned_data["scheduled_for"],
+                requirements=form.cleaned_data["requirements"],
             )
         except DomainError as exc:
             if (stale := _stale(request, visit, expected=OPEN_VISIT_STATUSES)) is not None:
@@ -483,15 +518,23 @@ def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
     def write() -> HttpResponse:
         try:
-            visit_reopen(visit=visit, by=request.user)
+            _reopened, withdrawn = visit_reopen_at_desk(visit=visit, by=request.user)
         except DomainError as exc:
-            return _stale(request, visit, expected={VisitStatus.DONE, VisitStatus.LEFT}) or _render_visit(
+            return _stale(request, visit, expected=CLOSED_VISIT_STATUSES) or _render_visit(
                 request, visit, status=400, errors=[exc.message]
             )
         messages.success(request, _("The visit is open again. End it when the visitor has been served."))
+        if withdrawn:
+            messages.warning(request, WITHDRAWN_STAY_CANCELLED)
         return redirect(_visit_url(visit))
 
     return form_once(request, write, location=_visit_url(visit))
+
+
+WITHDRAWN_STAY_CANCELLED = _lazy(
+    "The interpreter booking cancelled when the visit was closed stays cancelled: the agency was told "
+    "and may have released the interpreter. Book again if the visitor still needs one."
+)
 
 
 def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
