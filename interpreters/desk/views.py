@@ -126,7 +126,7 @@ def _panel_context(
         "can_act": can_act,
         "can_cancel": can_cancel,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
-        "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
+        **_cancellation_fee_context(booking if active else None),
         "booking_form": booking_form or _booking_form(need),
     }
 
@@ -537,14 +537,17 @@ WITHDRAWN_STAY_CANCELLED = _lazy(
 )
 
 
-def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
+def _cancellation_fee_context(booking: InterpreterBooking | None) -> dict[str, Any]:
     """What cancelling this booking now costs the office, for the confirm step: the same function
     that writes the fee when it is cancelled (interpreters.services.pricing, issue 9)."""
+    if booking is None:
+        return {"cancellation_fee": "", "cancellation_fee_due": False}
     fee = booking_cancellation_fee(booking=booking)
     if not fee.total_ore:
-        return str(_("Cancelling now costs nothing."))
+        return {"cancellation_fee": str(_("Cancelling now costs nothing.")), "cancellation_fee_due": False}
     amount = number_format(Decimal(fee.total_ore) / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return str(_("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount})
+    text = _("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount}
+    return {"cancellation_fee": str(text), "cancellation_fee_due": True}
 
 
 @login_required
