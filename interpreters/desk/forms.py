@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from interpreters.models import CompetenceLevel, Gender, Modality, RequirementKind
 from interpreters.services.requirements import RequirementInput, requirements_build
-from visits.errors import DomainError
 from interpreters.templatetags.officer import language_label
+from visits.errors import DomainError
 from visits.models import NotUsedReason
 from visits.selectors import picker_languages
 
@@ -22,8 +22,11 @@ def _language_choice_label(tag: str) -> str:
     return f"{names['name']} · {names['endonym']}" if names["endonym"] != names["name"] else str(names["name"])
 
 
-def _required_box(label: str) -> forms.BooleanField:
-    return forms.BooleanField(label=label, required=False)
+REQUIRED_LABEL = _("Required")
+
+
+def _required_box() -> forms.BooleanField:
+    return forms.BooleanField(label=REQUIRED_LABEL, required=False)
 
 
 # The "More choices" rows: (value field, its "required" box, requirement kind, rank). Unticked
@@ -38,7 +41,6 @@ REQUIREMENT_ROWS = [
 ]
 # Where a refusal of the requirements service belongs on the form (by its code); else the top.
 _REQUIREMENT_ERROR_FIELDS = {"contradiction": "req_denied", "below_floor": "req_competence_fallback"}
-REQUIRED_LABEL = _("Required")
 
 
 class BookingRequestForm(forms.Form):
@@ -52,36 +54,36 @@ class BookingRequestForm(forms.Form):
     # Only shown when the visit has no language need yet: the officer noticed it mid-visit.
     language = forms.ChoiceField(label=_("Language"), required=False)
     # Behind "More choices" (collapsed): what the visit needs of the interpreter (issue 10).
-    req_gender = forms.ChoiceField(label=_("Interpreter's gender"), choices=[("", "—"), *Gender.choices], required=False)
-    req_gender_required = _required_box(REQUIRED_LABEL)
+    req_gender = forms.ChoiceField(
+        label=_("Interpreter's gender"), choices=[("", "—"), *Gender.choices], required=False
+    )
+    req_gender_required = _required_box()
     req_dialect = forms.CharField(label=_("Dialect"), max_length=80, required=False)
-    req_dialect_required = _required_box(REQUIRED_LABEL)
+    req_dialect_required = _required_box()
     req_competence = forms.ChoiceField(
         label=_("Competence level, first choice"), choices=[("", "—"), *CompetenceLevel.choices], required=False
     )
-    req_competence_required = _required_box(REQUIRED_LABEL)
+    req_competence_required = _required_box()
     req_competence_fallback = forms.ChoiceField(
         label=_("Competence level, fallback"), choices=[("", "—"), *CompetenceLevel.choices], required=False
     )
-    req_competence_fallback_required = _required_box(REQUIRED_LABEL)
+    req_competence_fallback_required = _required_box()
     req_named = forms.CharField(
         label=_("Named interpreter"),
         max_length=80,
         required=False,
         help_text=_("The agency's interpreter id or Kammarkollegiet's interpreter number."),
     )
-    req_named_required = _required_box(REQUIRED_LABEL)
+    req_named_required = _required_box()
     req_denied = forms.CharField(
         label=_("Not this interpreter"),
         max_length=80,
         required=False,
         help_text=_("The agency's interpreter id or Kammarkollegiet's interpreter number."),
     )
-    req_denied_required = _required_box(REQUIRED_LABEL)
+    req_denied_required = _required_box()
 
-    def __init__(
-        self, *args: Any, need_language: str | None = None, need_dialect: str = "", **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, need_language: str | None = None, need_dialect: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.need_language = need_language
         # The visit's language need pre-fills the dialect (a wished one unless ticked).

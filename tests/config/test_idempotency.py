@@ -193,9 +193,7 @@ def test_every_api_post_documents_the_idempotency_key_header_and_its_answers(cli
             missing.append(f"{path} (400/422 answers)")
     assert missing == []
     # Reads take no such header: the hook documents writes only.
-    assert all(
-        p["name"] != "Idempotency-Key" for p in schema["paths"]["/api/v1/visits/"]["get"].get("parameters", [])
-    )
+    assert all(p["name"] != "Idempotency-Key" for p in schema["paths"]["/api/v1/visits/"]["get"].get("parameters", []))
 
 
 def test_a_key_that_is_not_visible_ascii_answers_400_as_documented(reception_api, office, authority):

@@ -27,9 +27,7 @@ def serving(office, agency):
 
 
 def book(client, visit, **fields):
-    return client.post(
-        reverse("interpreters:visit-booking-request", args=[visit.pk]), {"modality": "phone", **fields}
-    )
+    return client.post(reverse("interpreters:visit-booking-request", args=[visit.pk]), {"modality": "phone", **fields})
 
 
 def asked(visit) -> set[tuple[str, str, bool, int]]:
