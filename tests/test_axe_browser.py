@@ -138,3 +138,65 @@ def test_pages_reflow_at_320_px_without_sideways_scrolling(browser, live_server,
     finally:
         context.close()
     assert not too_wide, "pages wider than a 320 px screen:\n" + "\n".join(too_wide)
+
+
+def admin_pages(world) -> list[str]:
+    """The Django admin as a national admin sees it: the index, every app's page, and every
+    registered model's list, add form and (where a row exists) change form and history."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    pages = [reverse("admin:index"), reverse("admin:password_change")]
+    apps = set()
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        apps.add(meta.app_label)
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        if model_admin.has_add_permission(_AdminRequest(world["users"]["admin"])):
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
+        row = model._default_manager.order_by("pk").first()
+        if row is not None:
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk]))
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[row.pk]))
+    pages += [reverse("admin:app_list", args=[label]) for label in sorted(apps)]
+    return pages
+
+
+class _AdminRequest:
+    def __init__(self, user):
+        self.user = user
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_admin_and_the_api_docs_pass_axe(browser, live_server, world, lang):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    context.set_default_timeout(20_000)
+    host = urlparse(live_server.url).hostname
+    client = Client()
+    client.force_login(world["users"]["admin"])
+    context.add_cookies(
+        [
+            {"name": "django_language", "value": lang, "domain": host, "path": "/"},
+            {"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"},
+        ]
+    )
+    page = context.new_page()
+    axe = axe_sync.Axe()
+    failures: list[str] = []
+    urls = admin_pages(world)
+    assert len(urls) > 20
+    try:
+        for url in urls:
+            check(page, f"{live_server.url}{url}", axe, failures)
+        # The API docs: wait until Swagger UI has drawn the operations, then open one.
+        page.goto(f"{live_server.url}/api/docs/")
+        page.wait_for_selector(".opblock-summary-path")
+        page.locator(".opblock-summary-control").first.click()
+        page.wait_for_selector(".opblock-body")
+        results = axe.run(page, options=WCAG_AA)
+        for violation in results.response.get("violations", []):
+            targets = [" ".join(node.get("target", [])) for node in violation.get("nodes", [])][:5]
+            failures.append(f"/api/docs/: {violation['id']} ({violation.get('impact')}) {violation['help']} -> {targets}")
+    finally:
+        context.close()
+    assert not failures, "axe found WCAG 2.1 A/AA violations:\n" + "\n".join(failures)
