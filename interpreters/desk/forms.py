@@ -7,11 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interpreters.models import CompetenceLevel, Gender, Modality, RequirementKind
+from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import RequirementInput, requirements_build
 from interpreters.templatetags.officer import language_label
 from visits.errors import DomainError
 from visits.models import NotUsedReason
 from visits.selectors import picker_languages
+
+# The length the booking form starts with: a typical remote call at the desk.
+DEFAULT_EXPECTED_MINUTES = 30
 
 # The officer's desk books remote interpreters; on-site is arranged ahead, outside the visit.
 DESK_MODALITIES = [(Modality.PHONE.value, Modality.PHONE.label), (Modality.VIDEO.value, Modality.VIDEO.label)]
@@ -51,6 +55,15 @@ class BookingRequestForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave empty to get an interpreter now."),
     )
+    # The ordered length: what the estimate prices, and (for a pre-booking) the billed minimum.
+    minutes_ordered = forms.IntegerField(
+        label=_("Expected length (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_MINUTES,
+        initial=DEFAULT_EXPECTED_MINUTES,
+        widget=forms.NumberInput(attrs={"step": 5, "inputmode": "numeric"}),
+    )
     # Only shown when the visit has no language need yet: the officer noticed it mid-visit.
     language = forms.ChoiceField(label=_("Language"), required=False)
     # Behind "More choices" (collapsed): what the visit needs of the interpreter (issue 10).
@@ -82,6 +95,10 @@ class BookingRequestForm(forms.Form):
         help_text=_("The agency's interpreter id or Kammarkollegiet's interpreter number."),
     )
     req_denied_required = _required_box()
+
+    # Fields the price depends on: the estimate re-reads them when one changes (the competence
+    # level sets the tariff).
+    PRICE_FIELDS = ("scheduled_for", "minutes_ordered", "req_competence", "req_competence_fallback")
 
     def __init__(self, *args: Any, need_language: str | None = None, need_dialect: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,6 +150,12 @@ class BookingRequestForm(forms.Form):
             cleaned["requirements"] = requirements_build(requirements=items)
         except DomainError as exc:
             self.add_error(_REQUIREMENT_ERROR_FIELDS.get(exc.code), exc.message)
+
+    def requirement_inputs(self) -> list[RequirementInput]:
+        """The requirements chosen under "More choices" (competence, gender, dialect...), read the
+        same way by the booking request and by the price estimate, so the estimate stored on the
+        booking is the one the officer saw. Call after is_valid()."""
+        return list(self.cleaned_data.get("requirements") or [])
 
 
 class OutcomeForm(forms.Form):
