@@ -62,7 +62,9 @@ class BookingRequestForm(forms.Form):
         min_value=1,
         max_value=MAX_MINUTES,
         initial=DEFAULT_EXPECTED_MINUTES,
-        widget=forms.NumberInput(attrs={"step": 5, "inputmode": "numeric"}),
+        # No "step": with min 1, a step of 5 makes the browser refuse the default 30 (1, 6, 11... only)
+        # and the booking buttons silently do nothing.
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     # Only shown when the visit has no language need yet: the officer noticed it mid-visit.
     language = forms.ChoiceField(label=_("Language"), required=False)
