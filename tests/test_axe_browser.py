@@ -10,7 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from interpreters.backends import AgencyEvent
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
+from interpreters.services import booking_apply_agency_event, requisition_decide
 from tests.factories import (
     AuthorityFactory,
     LanguageFactory,
@@ -20,6 +22,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
+from tests.interpreters.factories import AgencyFactory, BookingFactory, seed_price_lists
 from visits.management.commands.seed_demo import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 from visits.models import StaffRole, Visit, VisitStatus
 
@@ -58,6 +61,13 @@ def world(db):
     )
     ended = VisitFactory(office=office, authority=authority, status=VisitStatus.LEFT)
     Visit.objects.filter(pk=ended.pk).update(ended_at=ended.checked_in_at)
+    # A disputed requisition, so the managers' disputes page shows its table.
+    seed_price_lists()
+    called = VisitFactory(office=office, authority=authority, status=VisitStatus.DONE)
+    booking = BookingFactory(visit=called, agency=AgencyFactory(), status=BookingStatus.CONFIRMED)
+    booking_apply_agency_event(booking=booking, event=AgencyEvent(type="started"), source="agency")
+    booking_apply_agency_event(booking=booking, event=AgencyEvent(type="ended", minutes=48), source="agency")
+    requisition_decide(booking=booking, by=users["office_manager"], action="dispute", minutes=30, comment="Kort samtal")
     return {"office": office, "users": users, "visits": {"waiting": waiting, "serving": serving, "ended": ended}}
 
 
@@ -68,7 +78,13 @@ def pages_for(world, who):
         return common  # "/" is the no-office 403 page
     pages = [*common, "/officer/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
     if who in ("office_manager", "admin"):
-        pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
+        pages += [
+            "/reports/",
+            "/reports/offices/",
+            f"/reports/offices/{world['office'].pk}/",
+            "/staffing/",
+            "/requisitions/disputed/",
+        ]
     if who == "receptionist":
         pages.append("/reports/")  # not allowed: the 403 page
     return pages
