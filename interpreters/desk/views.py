@@ -680,22 +680,27 @@ def visit_requisition_decide(request: AuthenticatedHttpRequest, pk: int, booking
     visit = _visit_for(request, pk)
     _require(request, visit, Action.REQUISITION_DECIDE)
     booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
-    raw_minutes = (request.POST.get("minutes") or "").strip()
-    try:
+
+    def write() -> HttpResponse:
+        raw_minutes = (request.POST.get("minutes") or "").strip()
         try:
-            minutes = int(raw_minutes) if raw_minutes else None
-        except ValueError:
-            raise DomainError(_("Give the minutes as a whole number."), field="minutes", code="invalid") from None
-        requisition_decide(
-            booking=booking,
-            by=request.user,
-            action=request.POST.get("action", ""),
-            minutes=minutes,
-            comment=request.POST.get("comment", ""),
-        )
-    except DomainError as exc:
-        return _render_visit(request, visit, status=400, errors=[exc.message])
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+            try:
+                minutes = int(raw_minutes) if raw_minutes else None
+            except ValueError:
+                raise DomainError(_("Give the minutes as a whole number."), field="minutes", code="invalid") from None
+            requisition_decide(
+                booking=booking,
+                by=request.user,
+                action=request.POST.get("action", ""),
+                minutes=minutes,
+                comment=request.POST.get("comment", ""),
+            )
+        except DomainError as exc:
+            return _render_visit(request, visit, status=400, errors=[exc.message])
+        return redirect(_visit_url(visit))
+
+    # A double click or the Back button shows the first answer, not "already confirmed".
+    return form_once(request, write, location=_visit_url(visit))
 
 
 # ------------------------------------------------------------------------------------------------
