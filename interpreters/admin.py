@@ -52,7 +52,17 @@ class BookingEventInline(admin.TabularInline):
 
 @admin.register(InterpreterBooking)
 class InterpreterBookingAdmin(admin.ModelAdmin):
-    list_display = ["pk", "visit", "language", "modality", "status", "agency", "requested_at"]
+    list_display = [
+        "pk",
+        "visit",
+        "appointment",
+        "language",
+        "modality",
+        "status",
+        "agency",
+        "requested_at",
+        "answer_by",
+    ]
     list_filter = ["status", "modality", "agency"]
-    raw_id_fields = ["visit", "requested_by", "interpreter"]
+    raw_id_fields = ["visit", "appointment", "requested_by", "interpreter"]
     inlines = [BookingEventInline]

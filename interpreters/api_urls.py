@@ -4,6 +4,7 @@ from interpreters import apis_complaints
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 from interpreters.apis_money import BookingRequisitionApi, DisputedRequisitionListApi, PriceEstimateApi
 from interpreters.desk.apis import VisitOutcomeApi
+from interpreters.desk.apis_appointments import AppointmentDetailApi, AppointmentListCreateApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
@@ -25,6 +26,9 @@ urlpatterns = [
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     # The outcome the officer records at the desk (interpreters/desk/apis.py).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
+    # Appointments and their pre-booked interpreters (interpreters/desk/apis_appointments.py).
+    path("appointments/", AppointmentListCreateApi.as_view(), name="api-appointments"),
+    path("appointments/<int:pk>/", AppointmentDetailApi.as_view(), name="api-appointment-detail"),
     # Any name at all (not <slug:>): it reaches the view, and an unknown one gets the same 401 as a bad
     # signature (a malformed or empty slug, or one holding "/", must not answer 404 and tell them apart).
     re_path(r"^agency-callbacks/(?P<agency_slug>.*)/$", AgencyCallbackApi.as_view(), name="api-agency-callback"),

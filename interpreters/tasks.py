@@ -8,16 +8,18 @@ from celery import Task, shared_task
 from django.db import OperationalError
 
 from config.outbox.services import outbox_enqueue
-from interpreters.backends import AgencyError, get_backend
-from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.backends import AgencyError
 from interpreters.services import (
-    agency_callback_receive,
+    agency_planned_event_play,
+    booking_answer_deadline_pass,
     booking_cancel_at_agency,
     booking_cancel_orphan,
     booking_dispatch_step,
     booking_escalate,
+    booking_reschedule_at_agency,
     booking_sync_status,
     bookings_due_for_escalation,
+    bookings_past_answer_by,
     bookings_sweep_stuck,
 )
 from interpreters.services.complaints import complaint_send, complaints_auto_accept
@@ -64,11 +66,22 @@ def booking_cancel_at_agency_task(self: Task[[int], bool], booking_id: int) -> b
         raise self.retry(countdown=min(300, 5 * 2**self.request.retries), exc=exc) from exc
 
 
-@shared_task(bind=True, name="interpreters.booking_cancel_orphan", max_retries=40, **COMMON)
-def booking_cancel_orphan_task(self: Task[[int, int], bool], booking_id: int, agency_id: int) -> bool:
-    """Retried until the agency acknowledges (about a day at the 10-minute ceiling)."""
+@shared_task(bind=True, name="interpreters.booking_reschedule_at_agency", max_retries=8, **COMMON)
+def booking_reschedule_at_agency_task(self: Task[[int], bool], booking_id: int) -> bool:
     try:
-        return booking_cancel_orphan(booking_id=booking_id, agency_id=agency_id)
+        return booking_reschedule_at_agency(booking_id=booking_id)
+    except AgencyError as exc:
+        raise self.retry(countdown=min(600, 5 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(bind=True, name="interpreters.booking_cancel_orphan", max_retries=40, **COMMON)
+def booking_cancel_orphan_task(
+    self: Task[[int, int, str], bool], booking_id: int, agency_id: int, reason: str = "system_orphan"
+) -> bool:
+    """Retried until the agency acknowledges (about a day at the 10-minute ceiling). `reason`: why
+    the agency lost the booking (a fallback's orphan, or a passed answer deadline)."""
+    try:
+        return booking_cancel_orphan(booking_id=booking_id, agency_id=agency_id, reason=reason)
     except AgencyError as exc:
         raise self.retry(countdown=min(600, 5 * 2**self.request.retries), exc=exc) from exc
 
@@ -101,38 +114,29 @@ def booking_escalate_unconfirmed() -> list[str]:
     return actions
 
 
+@shared_task(name="interpreters.booking_answer_deadlines", **COMMON)
+def booking_answer_deadlines() -> list[str]:
+    """Beat: pre-bookings whose agency let the answer deadline pass move on or fail."""
+    return [
+        f"{booking_id}:{booking_answer_deadline_pass(booking_id=booking_id).action}"
+        for booking_id in bookings_past_answer_by()
+    ]
+
+
 @shared_task(name="interpreters.simulated_agency_event", **COMMON)
-def simulated_agency_event(booking_id: int, event_type: str) -> bool:
-    """The simulated agency's callback, delivered through the webhook's own service."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
-    if booking is None or booking.agency is None:
-        return False
-    agency: InterpreterAgency = booking.agency
-    backend = get_backend(agency)
-    if not hasattr(backend, "event_for"):
-        return False
-    event = backend.event_for(booking, event_type)
-    try:
-        result = agency_callback_receive(
-            agency=agency,
-            event_id=f"sim-{booking.idempotency_key}-{event_type}",
-            booking_key=str(booking.idempotency_key),
-            event=event,
-            payload={"type": event_type, "reference": event.reference, "simulated": True},
-        )
-    except DomainError as exc:
-        # e.g. the officer cancelled before the "agency" confirmed: the callback is refused.
-        logger.info("simulated %s for booking %s refused: %s", event_type, booking_id, exc.message)
-        return False
-    return result.changed
+def simulated_agency_event(booking_id: int, event_type: str, agency_id: int | None = None) -> bool:
+    """A callback the simulated agency planned, delivered through the webhook's own service."""
+    return agency_planned_event_play(booking_id=booking_id, event_type=event_type, agency_id=agency_id)
 
 
-@shared_task(bind=True, name="interpreters.complaint_send", max_retries=8, **COMMON)
+@shared_task(bind=True, name="interpreters.complaint_send", max_retries=24, **COMMON)
 def complaint_send_task(self: Task[[int], bool], complaint_id: int) -> bool:
+    """Retried for about three and a half hours; each wait stays under the broker's visibility
+    timeout (README, "Redis visibility timeout"), so a waiting retry is never delivered twice."""
     try:
         return complaint_send(complaint_id=complaint_id)
     except AgencyError as exc:
-        raise self.retry(countdown=min(3600, 30 * 2**self.request.retries), exc=exc) from exc
+        raise self.retry(countdown=min(600, 30 * 2**self.request.retries), exc=exc) from exc
 
 
 @shared_task(name="interpreters.complaint_auto_accept", **COMMON)
@@ -145,10 +149,12 @@ TASKS_BY_NAME = {
     for task in (
         booking_dispatch,
         booking_cancel_at_agency_task,
+        booking_reschedule_at_agency_task,
         booking_cancel_orphan_task,
         booking_sync_status_task,
         booking_sweep_stuck,
         booking_escalate_unconfirmed,
+        booking_answer_deadlines,
         simulated_agency_event,
         complaint_send_task,
         complaint_auto_accept_task,

@@ -51,6 +51,7 @@ from interpreters.services.bookings import (
     booking_transition,
 )
 from interpreters.services.complaints import complaint_answer
+from interpreters.services.deadlines import answer_deadline
 from interpreters.services.requirements import Delivered, requirements_answer
 from interpreters.services.requisitions import requisition_correct, requisition_report
 from visits.errors import DomainError
@@ -219,7 +220,7 @@ STEP_STAMPS: dict[str, str] = {S.CONFIRMED: "confirmed_at", S.IN_PROGRESS: "star
 
 
 def _apply_late_step(locked: InterpreterBooking, event: AgencyEvent, target: str, at: datetime) -> bool:
-    """"confirmed" after "started", "started" after "ended"...: keep what the step tells (the
+    """ "confirmed" after "started", "started" after "ended"...: keep what the step tells (the
     interpreter and connection, the real time) without moving the status back. The stamp takes the
     event's time when that is earlier than the time implied by the later step that came first."""
     changes: dict[str, Any] = _confirmation_changes(locked, event) if target == S.CONFIRMED else {}
@@ -269,7 +270,8 @@ def _apply_correction(locked: InterpreterBooking, event: AgencyEvent, target: st
         return True
     # Started before the agency's cancellation: the call is on after all, unless the office has
     # booked again for the visit meanwhile (one active booking per visit): then the start is noted.
-    if InterpreterBooking.objects.filter(visit_id=locked.visit_id, status__in=ACTIVE_BOOKING_STATUSES).exists():
+    owner = {"visit_id": locked.visit_id} if locked.visit_id is not None else {"appointment_id": locked.appointment_id}
+    if InterpreterBooking.objects.filter(**owner, status__in=ACTIVE_BOOKING_STATUSES).exists():
         booking_event_record(booking=locked, kind="agency_start_ignored", source=source, detail=detail, now=at)
         return False
     locked = booking_transition(
@@ -377,6 +379,39 @@ class CallbackResult:
     changed: bool
 
 
+def agency_planned_event_play(*, booking_id: int, event_type: str, agency_id: int | None = None) -> bool:
+    """Deliver a callback an agency planned when it accepted the booking (the simulated agency's
+    timers, written to the outbox by _record_acceptance) through the webhook's own service.
+    False when there is nothing to deliver or the booking refuses it (e.g. the officer cancelled
+    before the "agency" confirmed, or an escalation moved the booking away from the agency that
+    planned it); delivering it twice is a no-op (the event id is fixed)."""
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or booking.agency is None:
+        return False
+    if agency_id is not None and booking.agency_id != agency_id:
+        return False
+    agency: InterpreterAgency = booking.agency
+    event = get_backend(agency).event_for(booking, event_type)
+    if event is None:
+        return False
+    try:
+        result = agency_callback_receive(
+            agency=agency,
+            event_id=f"sim-{booking.idempotency_key}-{event_type}",
+            booking_key=str(booking.idempotency_key),
+            event=event,
+            payload={"type": event_type, "reference": event.reference, "simulated": True},
+        )
+    except DomainError as exc:
+        logger.info("planned %s for booking %s refused: %s", event_type, booking_id, exc.message)
+        return False
+    return result.changed
+
+
 def agency_callback_receive(
     *,
     agency: InterpreterAgency,
@@ -461,14 +496,16 @@ def _claim(
             _rollup_follows_agency(booking)  # the rollups count bookings per agency
     if claimed != 1:
         return None
-    return InterpreterBooking.objects.select_related("visit__office", "agency").get(pk=booking.pk)
+    return InterpreterBooking.objects.select_related("visit__office", "appointment__office", "agency").get(
+        pk=booking.pk
+    )
 
 
 def _rollup_follows_agency(booking: InterpreterBooking) -> None:
     """A claim, a fallback or an escalation moves a pending booking to another agency with a plain
     update (the status stays, so no transition marks anything): the rollups count bookings per
     agency, so their office-day is marked dirty too, in the caller's transaction."""
-    office_day_changed(office_id=booking.visit.office_id, day=booking.visit.service_date)
+    office_day_changed(office_id=booking.office_id, day=booking.service_date)
 
 
 def _fail(booking: InterpreterBooking, reason: str, source: str, now: datetime, errors: list[dict]) -> DispatchOutcome:
@@ -492,7 +529,7 @@ def _record_quarantine_skips(booking: InterpreterBooking, now: datetime, source:
     for quarantine in agencies_quarantined_for(
         language=booking.language,
         modality=booking.modality,
-        county=booking.visit.office.county,
+        county=booking.office.county,
         on=timezone.localdate(now),
     ):
         booking_event_record(
@@ -518,7 +555,11 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
     (the caller schedules the retry after `retry_in` seconds); permanent errors and exhausted
     retries fall back to the next agency in the chain; when none is left the booking fails."""
     now = now or timezone.now()
-    booking = InterpreterBooking.objects.select_related("visit__office", "agency").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("visit__office", "appointment__office", "agency")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.status not in (S.REQUESTED, S.PENDING):
         return DispatchOutcome("noop", detail="not waiting to be sent")
     if booking.status == S.PENDING and booking.agency_reference:
@@ -630,7 +671,7 @@ def _cancel_orphan_later(booking: InterpreterBooking, agency: InterpreterAgency)
     )
 
 
-def booking_cancel_orphan(*, booking_id: int, agency_id: int) -> bool:
+def booking_cancel_orphan(*, booking_id: int, agency_id: int, reason: str = CancelReason.SYSTEM_ORPHAN) -> bool:
     """After a fallback, make sure the agency we left does not keep the booking: a call to it that
     timed out may still have booked. Cancels there by the booking's idempotency key (the agency
     answers for whatever it holds under that key, or remembers the key as cancelled if a booking
@@ -651,7 +692,7 @@ def booking_cancel_orphan(*, booking_id: int, agency_id: int) -> bool:
         booking=booking,
         kind="orphan_cancelled",
         source="worker",
-        detail={"agency": agency.slug, "cancel_reason": CancelReason.SYSTEM_ORPHAN, "cancellation_fee_ore": 0},
+        detail={"agency": agency.slug, "cancel_reason": reason, "cancellation_fee_ore": 0},
     )
     return True
 
@@ -675,6 +716,8 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
                 detail={"reference": event.reference},
                 now=at,
             )
+            if event.type != E.CONFIRMED:
+                _planned_events_schedule(booking, backend, at)
     if not recorded:
         if booking.status == S.CANCELLED:
             # Cancelled while we were waiting on the agency: the cancel task may have run before
@@ -691,13 +734,30 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
         except DomainError:
             return DispatchOutcome("noop", detail="moved on meanwhile")
         return DispatchOutcome("confirmed")
-    backend.accepted(booking)
     return DispatchOutcome("accepted")
+
+
+def _planned_events_schedule(booking: InterpreterBooking, backend: Any, at: datetime) -> None:
+    """The callbacks the agency will play by itself (the simulated agency), as outbox rows due at
+    their times: written with the acceptance, so an acceptance is never recorded without them."""
+    for planned in backend.planned_events(booking):
+        outbox_enqueue(
+            task="interpreters.simulated_agency_event",
+            args=[booking.pk, str(planned.type)],
+            kwargs={"agency_id": booking.agency_id},
+            not_before=at + timedelta(seconds=planned.after_seconds),
+            dedupe_key=f"interpreters.simulated_agency_event:{booking.pk}:{planned.type}",
+            now=at,
+        )
 
 
 def booking_cancel_at_agency(*, booking_id: int) -> bool:
     """Tell the agency a cancelled booking is off. Returns False when there is nothing to tell."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.status != S.CANCELLED or booking.agency is None or not booking.agency_reference:
         return False
     get_backend(booking.agency).cancel(booking)
@@ -707,9 +767,38 @@ def booking_cancel_at_agency(*, booking_id: int) -> bool:
     return True
 
 
+def booking_reschedule_at_agency(*, booking_id: int) -> bool:
+    """Tell the agency a live pre-booking's new time (its appointment was moved). Returns False when
+    there is nothing to tell; raises AgencyError for the task to retry."""
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or booking.agency is None or booking.status not in (S.PENDING, S.CONFIRMED):
+        return False
+    if not booking.agency_reference:
+        return False  # the dispatch still under way sends the current time with book()
+    get_backend(booking.agency).reschedule(booking)
+    booking_event_record(
+        booking=booking,
+        kind="rescheduled_at_agency",
+        source="worker",
+        detail={
+            "agency": booking.agency.slug,
+            "scheduled_for": booking.scheduled_for.isoformat() if booking.scheduled_for else None,
+        },
+    )
+    return True
+
+
 def booking_sync_status(*, booking_id: int) -> bool:
     """Ask the agency where a long-pending booking stands and apply the answer."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.agency is None or booking.status not in (S.PENDING, S.CONFIRMED, S.IN_PROGRESS):
         return False
     event = get_backend(booking.agency).status(booking)
@@ -783,7 +872,11 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
     agency the order stays where it is. If the scheduled time itself passes unconfirmed, the
     booking fails with a reason the officer sees at once."""
     now = now or timezone.now()
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.status not in (S.REQUESTED, S.PENDING) or booking.scheduled_for is None:
         return EscalationOutcome(booking_id, "noop")
     if booking.scheduled_for <= now:
@@ -828,7 +921,143 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
 def bookings_due_for_escalation(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     horizon = now + timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES)
+    # A pre-booking with an answer deadline escalates at that deadline instead
+    # (bookings_past_answer_by); it still fails here once its time has passed unconfirmed.
     due = InterpreterBooking.objects.filter(
         status__in=[S.REQUESTED, S.PENDING], scheduled_for__isnull=False, scheduled_for__lte=horizon
-    ).filter(Q(escalated_at__isnull=True) | Q(scheduled_for__lte=now))
+    ).filter(Q(escalated_at__isnull=True, answer_by__isnull=True) | Q(scheduled_for__lte=now))
     return list(due.values_list("pk", flat=True)[:500])
+
+
+# ----------------------------------------------------------------------------------------------
+# Answer deadlines (issue 11): an agency that has not confirmed by `answer_by` loses the booking
+
+
+# Given to the next agency when the framework leaves the deadline to the officer (ordered late).
+DEADLINE_FALLBACK_MINUTES = 30
+
+
+def bookings_past_answer_by(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Sent bookings whose agency has not confirmed by the answer deadline."""
+    now = now or timezone.now()
+    due = InterpreterBooking.objects.filter(status=S.PENDING, answer_by__isnull=False, answer_by__lte=now)
+    return list(due.order_by("answer_by", "pk").values_list("pk", flat=True)[:limit])
+
+
+def _next_answer_by(booking: InterpreterBooking, now: datetime) -> datetime | None:
+    start = booking.scheduled_for
+    if start is None or start <= now:
+        return None
+    deadline = answer_deadline(ordered_at=now, start=start).answer_by
+    if deadline is None:
+        deadline = min(now + timedelta(minutes=DEADLINE_FALLBACK_MINUTES), start)
+    return deadline
+
+
+def booking_answer_deadline_pass(*, booking_id: int, now: datetime | None = None) -> EscalationOutcome:
+    """The agency holding a pending booking let its answer deadline pass: withdraw the order there
+    (a system cancel, no fee for the office) and send it to the next agency in the county's
+    ranking with a new deadline for the remaining lead time; with none left, the booking fails and
+    the office is told (prebooking_failed_notify).
+
+    Idempotent and safe against a second beat and the agency's own late confirmation: the move is
+    one conditional UPDATE on (status pending, this agency, this deadline) and acts only when it
+    changed one row. An agency confirming first wins (the row is no longer pending); one confirming
+    after the move is refused (the booking is no longer at that agency)."""
+    now = now or timezone.now()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or booking.status != S.PENDING or booking.answer_by is None or booking.answer_by > now:
+        return EscalationOutcome(booking_id, "noop", "not due")
+    current = booking.agency
+    chain = booking_agency_chain(booking=booking)
+    position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
+    next_agency = chain[position + 1] if position + 1 < len(chain) else None
+    new_deadline = _next_answer_by(booking, now)
+    if next_agency is None or new_deadline is None:
+        return _deadline_fail(booking, current, now)
+    with transaction.atomic():
+        moved = InterpreterBooking.objects.filter(
+            pk=booking.pk, status=S.PENDING, agency=current, answer_by=booking.answer_by
+        ).update(
+            agency=next_agency,
+            agency_reference="",
+            agency_attempts=0,
+            next_attempt_at=None,
+            answer_by=new_deadline,
+            escalated_at=now,
+            updated_at=now,
+        )
+        if not moved:
+            return EscalationOutcome(booking_id, "noop", "moved on meanwhile")
+        _rollup_follows_agency(booking)
+        booking_event_record(
+            booking=booking,
+            kind="deadline_passed",
+            source="escalation",
+            detail={
+                "from": current.slug if current else None,
+                "to": next_agency.slug,
+                "answer_by": new_deadline.isoformat(),
+                "cancel_reason": CancelReason.SYSTEM_DEADLINE,
+                "fee_ore": 0,
+            },
+            now=now,
+        )
+        if current is not None:
+            _withdraw_later(booking, current)
+        outbox_enqueue(
+            task="interpreters.booking_dispatch",
+            args=[booking.pk],
+            dedupe_key=booking_task_key("interpreters.booking_dispatch", booking.pk),
+        )
+        prebooking_escalated_notify(booking_id=booking.pk, from_agency_id=current.pk if current else None)
+    return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")
+
+
+def _withdraw_later(booking: InterpreterBooking, agency: InterpreterAgency) -> None:
+    """Withdraw the order from `agency` by the booking's idempotency key (booking_cancel_orphan, a
+    system reason and no fee for the office), through the outbox in the caller's transaction."""
+    outbox_enqueue(
+        task="interpreters.booking_cancel_orphan",
+        args=[booking.pk, agency.pk, CancelReason.SYSTEM_DEADLINE.value],
+        dedupe_key=f"interpreters.booking_cancel_orphan:{booking.pk}:{agency.pk}:deadline",
+    )
+
+
+def _deadline_fail(booking: InterpreterBooking, current: InterpreterAgency | None, now: datetime) -> EscalationOutcome:
+    reason = _("No agency confirmed by the answer deadline.")
+    with transaction.atomic():
+        try:
+            booking_transition(
+                booking=booking,
+                to_status=S.FAILED,
+                source="escalation",
+                expected_from={S.PENDING},
+                detail={"reason": "deadline", "agency": current.slug if current else None},
+                changes={"failure_reason": reason},
+                now=now,
+            )
+        except StaleBookingError:
+            return EscalationOutcome(booking.pk, "noop", "moved on meanwhile")
+        if current is not None:
+            _withdraw_later(booking, current)
+        prebooking_failed_notify(booking_id=booking.pk)
+    return EscalationOutcome(booking.pk, "failed", reason)
+
+
+def prebooking_failed_notify(*, booking_id: int) -> None:
+    """HOOK for notifications (issue 11, helper N): a pre-booking failed (no agency confirmed by
+    its deadline; none left in the ranking). Called inside the failing transaction, so a
+    notification written here (an outbox row) commits with the failure or not at all. Until the
+    notification service is wired in, the failure is logged and shown on the booking."""
+    logger.warning("pre-booking %s failed: no agency confirmed by the deadline", booking_id)
+
+
+def prebooking_escalated_notify(*, booking_id: int, from_agency_id: int | None) -> None:
+    """HOOK for notifications (issue 11, helper N): a pre-booking passed to the next agency because
+    `from_agency_id` did not confirm by its deadline. Called inside the escalating transaction."""
+    logger.info("pre-booking %s escalated from agency %s at its deadline", booking_id, from_agency_id)
