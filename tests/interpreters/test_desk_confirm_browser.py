@@ -95,7 +95,7 @@ def simulated_agency(db, monkeypatch):
         modalities=["phone", "video"],
         languages=["ar"],
     )
-    monkeypatch.setattr(SimulatedBackend, "accepted", lambda self, booking: None)
+    monkeypatch.setattr(SimulatedBackend, "planned_events", lambda self, booking: [])
 
 
 def test_more_choices_by_keyboard_books_with_the_requirements(desk, live_server, simulated_agency):
