@@ -97,6 +97,7 @@ def pages_for(world, who):
             "/staffing/",
             "/requisitions/disputed/",
         ]
+        pages += ["/reports/monthly/", "/reports/?from=2026-02-30"]  # the month form; a filter error shown
     if who == "receptionist":
         pages.append("/reports/")  # not allowed: the 403 page
     return pages

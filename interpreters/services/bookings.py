@@ -403,7 +403,11 @@ def booking_retime(
     Runs in the caller's transaction (interpreters/desk/appointments.py, the appointment locked)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = InterpreterBooking.objects.select_for_update().select_related("appointment").get(pk=booking.pk)
+        # Lock the booking row only (its appointment is the caller's, already locked): PostgreSQL
+        # refuses FOR UPDATE over the nullable side of the join select_related would add.
+        locked = (
+            InterpreterBooking.objects.select_for_update(of=("self",)).select_related("appointment").get(pk=booking.pk)
+        )
         appointment = locked.appointment
         if appointment is None or locked.status not in ACTIVE_BOOKING_STATUSES:
             return locked
