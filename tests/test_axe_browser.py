@@ -11,7 +11,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from interpreters.backends import AgencyEvent
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
+from interpreters.services import booking_apply_agency_event, requisition_decide
 from tests.factories import (
     AppointmentFactory,
     AuthorityFactory,
@@ -22,6 +24,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
+from tests.interpreters.factories import AgencyFactory, BookingFactory, seed_price_lists
 from visits.models import StaffRole, Visit, VisitStatus
 from visits.reference_data import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 
@@ -70,6 +73,13 @@ def world(db):
     )
     ended = VisitFactory(office=office, authority=authority, status=VisitStatus.LEFT)
     Visit.objects.filter(pk=ended.pk).update(ended_at=ended.checked_in_at)
+    # A disputed requisition, so the managers' disputes page shows its table.
+    seed_price_lists()
+    called = VisitFactory(office=office, authority=authority, status=VisitStatus.DONE)
+    booking = BookingFactory(visit=called, agency=AgencyFactory(), status=BookingStatus.CONFIRMED)
+    booking_apply_agency_event(booking=booking, event=AgencyEvent(type="started"), source="agency")
+    booking_apply_agency_event(booking=booking, event=AgencyEvent(type="ended", minutes=48), source="agency")
+    requisition_decide(booking=booking, by=users["office_manager"], action="dispute", minutes=30, comment="Kort samtal")
     return {"office": office, "users": users, "visits": {"waiting": waiting, "serving": serving, "ended": ended}}
 
 
@@ -82,16 +92,23 @@ def pages_for(world, who):
     # Two-step sign-in (visits/mfa): the account page and the enrolment page with its QR code.
     pages += ["/account/", "/account/two-step/setup/"]
     if who in ("office_manager", "admin"):
-        pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
+        pages += [
+            "/reports/",
+            "/reports/offices/",
+            f"/reports/offices/{world['office'].pk}/",
+            "/staffing/",
+            "/requisitions/disputed/",
+        ]
         pages += ["/reports/monthly/", "/reports/?from=2026-02-30"]  # the month form; a filter error shown
     if who == "receptionist":
         pages.append("/reports/")  # not allowed: the 403 page
     return pages
 
 
-def check(page, url, axe, failures):
-    page.goto(url)
-    page.wait_for_load_state("load")
+def check(page, url, axe, failures, *, go=True):
+    if go:
+        page.goto(url)
+        page.wait_for_load_state("load")
     results = axe.run(page, options=WCAG_AA)
     violations = results.response.get("violations", [])
     for violation in violations:
@@ -153,3 +170,62 @@ def test_pages_reflow_at_320_px_without_sideways_scrolling(browser, live_server,
     finally:
         context.close()
     assert not too_wide, "pages wider than a 320 px screen:\n" + "\n".join(too_wide)
+
+
+def admin_pages(world) -> list[str]:
+    """The Django admin as a national admin sees it: the index, every app's page, and every
+    registered model's list, add form and (where a row exists) change form and history."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    pages = [reverse("admin:index"), reverse("admin:password_change")]
+    apps = set()
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        apps.add(meta.app_label)
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        if model_admin.has_add_permission(_AdminRequest(world["users"]["admin"])):
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
+        row = model._default_manager.order_by("pk").first()
+        if row is not None:
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk]))
+            pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[row.pk]))
+    pages += [reverse("admin:app_list", args=[label]) for label in sorted(apps)]
+    return pages
+
+
+class _AdminRequest:
+    def __init__(self, user):
+        self.user = user
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_admin_and_the_api_docs_pass_axe(browser, live_server, world, lang):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    context.set_default_timeout(20_000)
+    host = urlparse(live_server.url).hostname
+    client = Client()
+    client.force_login(world["users"]["admin"])
+    context.add_cookies(
+        [
+            {"name": "django_language", "value": lang, "domain": host, "path": "/"},
+            {"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"},
+        ]
+    )
+    page = context.new_page()
+    axe = axe_sync.Axe()
+    failures: list[str] = []
+    urls = admin_pages(world)
+    assert len(urls) > 20
+    try:
+        for url in urls:
+            check(page, f"{live_server.url}{url}", axe, failures)
+        # The API docs: wait until Swagger UI has drawn the operations, then open one.
+        page.goto(f"{live_server.url}/api/docs/")
+        page.wait_for_selector(".opblock-summary-path")
+        page.locator(".opblock-summary-control").first.click()
+        page.wait_for_selector(".opblock-body")
+        check(page, "/api/docs/", axe, failures, go=False)
+    finally:
+        context.close()
+    assert not failures, "axe found WCAG 2.1 A/AA violations:\n" + "\n".join(failures)

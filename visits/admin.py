@@ -1,5 +1,8 @@
+from typing import Any
+
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -40,6 +43,20 @@ class LanguageAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_sv_override", "name_en_override"]
 
     # The row holds its own overrides: visits/picker.py:language_label applies them like every page.
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        """The list's editable cells have no <label>: name each input by its column and row."""
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRowForm(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                row = self.instance.code if self.instance and self.instance.pk else ""
+                for name, field in self.fields.items():
+                    field.widget.attrs["aria-label"] = f"{field.label or name} {row}".strip()
+
+        return LabelledRowForm
+
     @admin.display(description="svenska")
     def name_sv(self, obj: Language) -> str:
         return language_label(obj.code, overrides={obj.code: obj}).name_sv

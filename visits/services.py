@@ -346,22 +346,35 @@ def staffing_week_set(
     office: Office,
     hours_by_day: dict[date, str],
     by: User | None,
+    expected: dict[date, str] | None = None,
     now: datetime | None = None,
 ) -> int:
     """Save a manager's week grid in one transaction: a blank cell removes that day's hours.
     Every cell is checked before anything is written; the first bad one raises DomainError with the
-    day's ISO date as the field. Returns the number of days written or removed."""
+    day's ISO date as the field. Returns the number of days written or removed.
+
+    `expected` is what the page showed for each day when it was opened. A day the manager changed
+    that someone else (another tab, another manager) saved meanwhile is refused, nothing is written,
+    and the message says what is saved now: a stale page never overwrites a newer answer."""
     checked: dict[date, Decimal | None] = {}
     for day, text in hours_by_day.items():
         checked[day] = None if not str(text).strip() else _checked_officer_hours(text, field=day.isoformat())
+    shown: dict[date, Decimal | None] = {}
+    for day, text in (expected or {}).items():
+        try:
+            shown[day] = None if not str(text).strip() else _checked_officer_hours(text, field=day.isoformat())
+        except DomainError:
+            shown[day] = None  # a tampered hidden field: treated as "was empty"
     changed = 0
     stamp = now or timezone.now()
     with transaction.atomic():
         # Two managers saving the same week at once: the office row lock makes the saves take turns,
         # and the second reads the rows the first wrote, so its grid is the result (last save wins)
-        # and no cell is created twice. The lock is held for one week's rows only.
+        # and no cell is created twice. The lock is held for one week's rows only. A page's save
+        # (`expected` given) is the exception: a day moved since it was opened is refused instead.
         Office.objects.select_for_update().filter(pk=office.pk).first()
         existing = {row.date: row for row in StaffingDay.objects.filter(office=office, date__in=list(checked))}
+        _staffing_conflict_check(checked=checked, shown=shown, existing=existing)
         for day, hours in checked.items():
             row = existing.get(day)
             if hours is None:
@@ -380,6 +393,27 @@ def staffing_week_set(
             changed += 1
             office_day_changed(office_id=office.pk, day=day)
     return changed
+
+
+def _staffing_conflict_check(
+    *, checked: dict[date, Decimal | None], shown: dict[date, Decimal | None], existing: dict[date, StaffingDay]
+) -> None:
+    """Under the office lock: refuse a day whose saved value moved since the page was opened, when
+    this form would change it to something else (the same answer twice is no conflict)."""
+    for day, hours in checked.items():
+        if day not in shown:
+            continue
+        saved = existing[day].officer_hours if day in existing else None
+        if saved != shown[day] and saved != hours:
+            raise DomainError(
+                _(
+                    "Someone else saved %(hours)s for this day after you opened the page. "
+                    "The field now shows your value: check it and save again."
+                )
+                % {"hours": _("no hours") if saved is None else f"{saved.normalize():f}"},
+                field=day.isoformat(),
+                code="changed_meanwhile",
+            )
 
 
 @dataclass(frozen=True)

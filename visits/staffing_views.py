@@ -28,6 +28,7 @@ class StaffingCell:
     name: str  # the form field: "hours-2026-11-30"
     value: str
     error: str
+    saved: str = ""  # what is saved now: sent back as "was-<day>" so a stale tab cannot overwrite
 
 
 def _week_start(text: str | None) -> date:
@@ -76,15 +77,25 @@ def staffing_week(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[date, str] = {}
     if request.method == "POST":
         values = {day: request.POST.get(f"hours-{day.isoformat()}", "").strip() for day in days}
+        # What the page showed when it was opened (absent from an old form: no conflict check).
+        shown = {
+            day: request.POST[f"was-{day.isoformat()}"] for day in days if f"was-{day.isoformat()}" in request.POST
+        }
         try:
-            changed = staffing_week_set(office=office, hours_by_day=values, by=request.user)
+            changed = staffing_week_set(office=office, hours_by_day=values, by=request.user, expected=shown)
         except DomainError as err:
             errors[date.fromisoformat(err.field or days[0].isoformat())] = err.message
         else:
             messages.success(request, _("Staffing saved: %(count)s days changed.") % {"count": changed})
             return redirect(f"{reverse('visits:staffing')}?office={office.pk}&week={_iso_week(monday)}")
     cells = [
-        StaffingCell(day=day, name=f"hours-{day.isoformat()}", value=values[day], error=errors.get(day, ""))
+        StaffingCell(
+            day=day,
+            name=f"hours-{day.isoformat()}",
+            value=values[day],
+            error=errors.get(day, ""),
+            saved=saved.get(day, ""),
+        )
         for day in days
     ]
     return render(

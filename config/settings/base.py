@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Form widgets render through TEMPLATES (FORM_RENDERER below), so templates/admin/widgets/ can
+    # label the admin's split date/time inputs; this app supplies Django's own widget templates.
+    "django.forms",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -80,6 +83,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
@@ -223,8 +228,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # validatorUrl null: Swagger UI would otherwise send the schema to validator.swagger.io.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # deepLinking off: Swagger UI would put each operation's link inside its expand button, and a link
+    # inside a button is unreachable for keyboards and screen readers (axe "nested-interactive").
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The Idempotency-Key header on every API POST (config/idempotency) is documented by a hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.idempotency_key_header",
+    ],
     # One schema name per choice set, whichever serializer field uses it.
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "interpreters.models.BookingStatus",

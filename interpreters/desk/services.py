@@ -4,7 +4,9 @@ live on the interpreters side: visits must not depend on interpreters).
 - ``visit_outcome_record``: was an interpreter used, and if not, why (checked against the bookings).
 - ``visit_close``: the outcome, the bookings and the visit status move together, or not at all.
 - ``visit_booking_request``: the officer's one-click request, recording the language need first
-  when the visit has none."""
+  when the visit has none.
+- ``visit_reopen_at_desk``: undo a close made by mistake; the bookings the close withdrew stay
+  cancelled (the agency was told)."""
 
 import logging
 from collections.abc import Sequence
@@ -43,6 +45,7 @@ from visits.services import (
     LanguageNeedInput,
     language_need_record,
     visit_outcome_required,
+    visit_reopen,
     visit_set_status,
 )
 
@@ -299,3 +302,36 @@ def booking_request_at_desk(
             minutes_ordered=minutes_ordered,
             requirements=requirements,
         )
+
+
+def bookings_withdrawn_on_close(*, visit: Visit) -> list[InterpreterBooking]:
+    """The bookings that closing this visit cancelled (reason "the visit was closed")."""
+    return list(
+        InterpreterBooking.objects.filter(
+            visit=visit, status=BookingStatus.CANCELLED, cancel_reason=CancelReason.SYSTEM_VISIT_CLOSED
+        ).order_by("pk")
+    )
+
+
+def visit_reopen_at_desk(
+    *, visit: Visit, by: User | None, now: datetime | None = None
+) -> tuple[Visit, list[InterpreterBooking]]:
+    """Reopen a visit closed by mistake (visits.services.visit_reopen) and return it with the
+    bookings the close withdrew, which stay cancelled.
+
+    They are not restored on purpose: the cancellation was sent to the agency when the visit closed
+    (booking_cancel_at_agency_task), so the agency may already have released the interpreter or
+    given the slot to someone else, and a "restored" booking here would be one the agency no longer
+    has. The officer books again if the visitor still needs an interpreter; the page says so before
+    and after reopening. The decision is logged with the booking ids."""
+    with transaction.atomic():
+        locked = visit_reopen(visit=visit, by=by, now=now)
+        withdrawn = bookings_withdrawn_on_close(visit=locked)
+    if withdrawn:
+        logger.info(
+            "visit %s reopened by user %s: bookings %s cancelled at closing stay cancelled (the agency was told)",
+            locked.pk,
+            getattr(by, "pk", None),
+            ",".join(str(b.pk) for b in withdrawn),
+        )
+    return locked, withdrawn

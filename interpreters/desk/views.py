@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from config.client_ip import client_ip_address
@@ -30,7 +31,14 @@ from config.idempotency.forms import form_once
 from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
 from interpreters.desk.forms import BookingRequestForm, OutcomeForm
-from interpreters.desk.services import RequisitionAnswer, booking_request_at_desk, visit_close
+from interpreters.desk.services import (
+    RequisitionAnswer,
+    booking_request_at_desk,
+    bookings_withdrawn_on_close,
+    visit_close,
+    visit_reopen_at_desk,
+)
+from interpreters.events import AgencyEventType
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
@@ -58,11 +66,11 @@ from visits.services import (
     LanguageNeedInput,
     outcome_warnings,
     visit_outcome_required,
-    visit_reopen,
     visit_set_status,
 )
 
 OPEN_VISIT_STATUSES = {VisitStatus.WAITING, VisitStatus.IN_SERVICE}
+CLOSED_VISIT_STATUSES = {VisitStatus.DONE, VisitStatus.LEFT}
 
 
 def _visit_for(request: HttpRequest, pk: int) -> Visit:
@@ -81,6 +89,12 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _need(visit: Visit) -> LanguageNeed | None:
     return LanguageNeed.objects.filter(visit=visit).first()
+
+
+def _booking_form(need: LanguageNeed | None, data: Any = None) -> BookingRequestForm:
+    return BookingRequestForm(
+        data, need_language=need.language if need else None, need_dialect=need.dialect if need else ""
+    )
 
 
 def _outcome(visit: Visit) -> VisitOutcome | None:
@@ -104,7 +118,7 @@ def _panel_context(
     can_book = user_can(request.user, Action.BOOKING_REQUEST, visit.office_id)
     active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
     can_cancel = user_can(request.user, Action.BOOKING_CANCEL, visit.office_id)
-    form = booking_form or BookingRequestForm(need_language=need.language if need else None)
+    form = booking_form or _booking_form(need)
     return {
         **_money_context(request, visit, booking, active=active, can_cancel=can_cancel),
         "visit": visit,
@@ -113,10 +127,11 @@ def _panel_context(
         "booking_active": active,
         "booking_reachable": booking is not None and booking.status in REACHABLE_BOOKING_STATUSES,
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
+        "interpreter_change": _interpreter_change(booking),
         "can_act": can_act,
         "can_cancel": can_cancel,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
-        "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
+        **_cancellation_fee_context(booking if active else None),
         "booking_form": form,
         **_estimate_context(form),
     }
@@ -172,10 +187,27 @@ def _interpreter_name(booking: InterpreterBooking) -> str:
     return booking.interpreter_name or (booking.interpreter.name if booking.interpreter else "")
 
 
+def _interpreter_change(booking: InterpreterBooking | None) -> dict[str, Any] | None:
+    """The agency's latest change of interpreter on a live booking (an `interpreter_changed` event),
+    for the plain notice on the panel: when, and who it was before. The new interpreter's details
+    are the booking's own fields, which the change replaced."""
+    if booking is None or booking.status not in REACHABLE_BOOKING_STATUSES:
+        return None
+    changes = [e for e in booking.events.all() if (e.detail or {}).get("kind") == AgencyEventType.INTERPRETER_CHANGED]
+    if not changes:
+        return None
+    last = changes[-1]
+    previous = (last.detail or {}).get("from") or {}
+    return {"id": last.pk, "at": last.at, "previous_name": str(previous.get("name") or "")}
+
+
 def _booking_data(booking: InterpreterBooking | None) -> dict[str, Any] | None:
     if booking is None:
         return None
+    change = _interpreter_change(booking)
     return {
+        # A new id whenever the agency replaces the interpreter, even by one with the same name.
+        "interpreter_changed": change["id"] if change else None,
         "id": booking.pk,
         "status": booking.status,
         "status_label": str(booking.get_status_display()),
@@ -296,6 +328,9 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
             "outcome_warnings": outcome_warnings(outcome=outcome) if outcome else [],
             "status_version": _status_version(visit, _booking_data(context["booking"])),
             "errors": forms.pop("errors", []),
+            "withdrawn_on_close": (
+                bookings_withdrawn_on_close(visit=visit) if visit.status in CLOSED_VISIT_STATUSES else []
+            ),
         }
     )
     if visit.visitor_name:
@@ -365,7 +400,7 @@ def visit_booking_estimate(request: HttpRequest, pk: int) -> HttpResponse:
     if not user_can(request.user, Action.PRICE_ESTIMATE, visit.office_id):
         raise PermissionDenied(_("Only staff at this office can see prices here."))
     need = _need(visit)
-    form = BookingRequestForm(request.GET, need_language=need.language if need else None)
+    form = _booking_form(need, data=request.GET)
     response = render(request, "interpreters/_booking_estimate.html", {"visit": visit, **_estimate_context(form)})
     response["Cache-Control"] = "no-store"
     return response
@@ -448,7 +483,7 @@ def visit_booking_request(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 
 def _booking_request(request: AuthenticatedHttpRequest, visit: Visit) -> HttpResponse:
     need = _need(visit)
-    form = BookingRequestForm(request.POST, need_language=need.language if need else None)
+    form = _booking_form(need, data=request.POST)
     message = ""
     before = _current_booking(visit)
     if form.is_valid():
@@ -600,11 +635,18 @@ def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
 
+    def reopen() -> object:
+        _reopened, withdrawn = visit_reopen_at_desk(visit=visit, by=request.user)
+        if withdrawn:
+            # Bookings the close cancelled stay cancelled: the agency was told (visit_reopen_at_desk).
+            messages.warning(request, WITHDRAWN_STAY_CANCELLED)
+        return withdrawn
+
     return _visit_move(
         request,
         visit,
-        lambda: visit_reopen(visit=visit, by=request.user),
-        expected={VisitStatus.DONE, VisitStatus.LEFT},
+        reopen,
+        expected=CLOSED_VISIT_STATUSES,
         done=_("The visit is open again. End it when the visitor has been served."),
     )
 
@@ -635,14 +677,23 @@ def _visit_move(
     return form_once(request, write, location=_visit_url(visit))
 
 
-def booking_cancellation_fee_text(booking: InterpreterBooking) -> str:
+WITHDRAWN_STAY_CANCELLED = _lazy(
+    "The interpreter booking cancelled when the visit was closed stays cancelled: the agency was told "
+    "and may have released the interpreter. Book again if the visitor still needs one."
+)
+
+
+def _cancellation_fee_context(booking: InterpreterBooking | None) -> dict[str, Any]:
     """What cancelling this booking now costs the office, for the confirm step: the same function
     that writes the fee when it is cancelled (interpreters.services.pricing, issue 9)."""
+    if booking is None:
+        return {"cancellation_fee": "", "cancellation_fee_due": False}
     fee = booking_cancellation_fee(booking=booking)
     if not fee.total_ore:
-        return str(_("Cancelling now costs nothing."))
+        return {"cancellation_fee": str(_("Cancelling now costs nothing.")), "cancellation_fee_due": False}
     amount = number_format(Decimal(fee.total_ore) / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return str(_("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount})
+    text = _("Cancelling now costs the office %(amount)s kr (the agency's cancellation fee).") % {"amount": amount}
+    return {"cancellation_fee": str(text), "cancellation_fee_due": True}
 
 
 @login_required
@@ -652,22 +703,27 @@ def visit_requisition_decide(request: AuthenticatedHttpRequest, pk: int, booking
     visit = _visit_for(request, pk)
     _require(request, visit, Action.REQUISITION_DECIDE)
     booking = get_object_or_404(InterpreterBooking, pk=booking_pk, visit=visit)
-    raw_minutes = (request.POST.get("minutes") or "").strip()
-    try:
+
+    def write() -> HttpResponse:
+        raw_minutes = (request.POST.get("minutes") or "").strip()
         try:
-            minutes = int(raw_minutes) if raw_minutes else None
-        except ValueError:
-            raise DomainError(_("Give the minutes as a whole number."), field="minutes", code="invalid") from None
-        requisition_decide(
-            booking=booking,
-            by=request.user,
-            action=request.POST.get("action", ""),
-            minutes=minutes,
-            comment=request.POST.get("comment", ""),
-        )
-    except DomainError as exc:
-        return _render_visit(request, visit, status=400, errors=[exc.message])
-    return redirect("interpreters:visit-detail", pk=visit.pk)
+            try:
+                minutes = int(raw_minutes) if raw_minutes else None
+            except ValueError:
+                raise DomainError(_("Give the minutes as a whole number."), field="minutes", code="invalid") from None
+            requisition_decide(
+                booking=booking,
+                by=request.user,
+                action=request.POST.get("action", ""),
+                minutes=minutes,
+                comment=request.POST.get("comment", ""),
+            )
+        except DomainError as exc:
+            return _render_visit(request, visit, status=400, errors=[exc.message])
+        return redirect(_visit_url(visit))
+
+    # A double click or the Back button shows the first answer, not "already confirmed".
+    return form_once(request, write, location=_visit_url(visit))
 
 
 # ------------------------------------------------------------------------------------------------

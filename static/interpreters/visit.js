@@ -43,6 +43,24 @@
     });
   }
 
+  // Swap the panel without taking the officer's place: an open confirm step stays open and the
+  // focused control (found again by id) keeps the focus; if it is gone, focus is left alone
+  // rather than moved (the live region reads out what changed).
+  function swapPanel(html) {
+    var focused = document.activeElement;
+    var focusedId = focused && panel.contains(focused) ? focused.id : "";
+    var open = Array.prototype.map.call(panel.querySelectorAll("details[open][id]"), function (d) { return d.id; });
+    panel.innerHTML = html;
+    open.forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details && panel.contains(details)) { details.open = true; }
+    });
+    if (focusedId) {
+      var again = document.getElementById(focusedId);
+      if (again && panel.contains(again)) { again.focus({ preventScroll: true }); }
+    }
+  }
+
   function applyRequisitionStep(step) {
     // The end-visit form's step for the agency's minutes: shown when the report arrives, replaced
     // when the agency corrects it (the officer answers the new minutes), gone once answered.
@@ -59,7 +77,7 @@
   function apply(data) {
     if (data.version !== version) {
       version = data.version;
-      panel.innerHTML = data.html;
+      swapPanel(data.html);
     }
     applyRequisitionStep(data.requisition_step);
     var box = errorBox();

@@ -174,3 +174,29 @@ def test_a_refused_check_in_keeps_no_token_so_the_corrected_form_goes_through(de
     assert refused.status_code == 400 and not Visit.objects.exists()
     check_in_form(desk, office, authority)
     assert Visit.objects.count() == 1
+
+
+# --- API: Idempotency-Key in the OpenAPI schema -------------------------------------------------
+
+
+def test_every_api_post_documents_the_idempotency_key_header_and_its_answers(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    posts = {path: ops["post"] for path, ops in schema["paths"].items() if path.startswith("/api/") and "post" in ops}
+    # The check-in, the booking create and cancel, complaints, kiosk tokens...: not one or two.
+    assert {"/api/v1/visits/", "/api/v1/bookings/"} <= set(posts) and len(posts) >= 8
+    missing = []
+    for path, post in posts.items():
+        headers = [p for p in post.get("parameters", []) if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+        if len(headers) != 1 or headers[0]["required"] or headers[0]["schema"]["maxLength"] != 255:
+            missing.append(path)
+        elif not {"400", "422"} <= set(post["responses"]):
+            missing.append(f"{path} (400/422 answers)")
+    assert missing == []
+    # Reads take no such header: the hook documents writes only.
+    assert all(p["name"] != "Idempotency-Key" for p in schema["paths"]["/api/v1/visits/"]["get"].get("parameters", []))
+
+
+def test_a_key_that_is_not_visible_ascii_answers_400_as_documented(reception_api, office, authority):
+    response = check_in_api(reception_api, office, authority, key="x" * 256)
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()
+    assert Visit.objects.count() == 0

@@ -53,7 +53,7 @@ def test_officer_books_a_phone_interpreter_and_sees_it_confirmed_live(page, live
     )
     # The agency's confirmation is played from the test thread below instead of right away, so
     # the page can only learn about it by polling.
-    monkeypatch.setattr(SimulatedBackend, "accepted", lambda self, booking: None)
+    monkeypatch.setattr(SimulatedBackend, "planned_events", lambda self, booking: [])
     visit = VisitFactory(office=office)
     LanguageNeedFactory(visit=visit, language="ar")
     login(page, live_server, officer)

@@ -70,7 +70,7 @@ def test_a_video_request_while_a_phone_request_is_in_flight_says_so_and_it_stays
         modalities=["phone", "video"],
         languages=["ar"],
     )
-    monkeypatch.setattr(SimulatedBackend, "accepted", lambda self, booking: None)  # stays pending
+    monkeypatch.setattr(SimulatedBackend, "planned_events", lambda self, booking: [])  # stays pending
     visit = VisitFactory(office=office, status=VisitStatus.IN_SERVICE, started_at=timezone.now())
     LanguageNeedFactory(visit=visit, language="ar")
     second.route("**/status.json", lambda route: route.abort())  # stale until it acts

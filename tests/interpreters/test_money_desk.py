@@ -81,3 +81,16 @@ def test_a_dispute_without_a_comment_is_refused_and_a_receptionist_may_not_decid
     assert login(officer).post(url, {"action": "confirm", "minutes": "ten"}).status_code == 400
     assert login(receptionist).post(url, {"action": "confirm"}).status_code == 403
     assert Requisition.objects.get(booking=booking).status == "reported"
+
+
+def test_a_double_click_on_confirm_the_minutes_shows_the_first_answer_not_an_error(in_service, officer):
+    booking = completed(in_service)
+    url = reverse("interpreters:visit-requisition-decide", args=[in_service.pk, booking.pk])
+    client = login(officer)
+    body = {"action": "confirm", "minutes": "23", "form_token": "tok-" + "r" * 28}
+    first, again = client.post(url, body), client.post(url, body)
+    assert first.status_code == again.status_code in (302, 303)
+    assert again["Location"] == first["Location"]
+    assert Requisition.objects.get(booking=booking).status == "confirmed"
+    # Without the token (an old form) the second answer is still refused plainly, never a 500.
+    assert client.post(url, {"action": "confirm", "minutes": "23"}).status_code == 400

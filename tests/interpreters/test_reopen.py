@@ -80,3 +80,34 @@ def test_visitor_left_and_cancel_interpreter_ask_first(office, officer):
         assert question in body
     # The fee line of the confirm step (the cancellation-fee hook) is shown.
     assert 'id="cancellation-fee"' in body and "kostar inget" in body
+
+
+def test_bookings_cancelled_by_the_close_stay_cancelled_when_the_visit_is_reopened(office, officer, caplog):
+    """The close told the agency (cancel task): restoring the booking here would show one the agency
+    may no longer have. The page says so before reopening and after; the officer books again."""
+    visit = VisitFactory(office=office, status=VisitStatus.IN_SERVICE, started_at=timezone.now())
+    LanguageNeedFactory(visit=visit, language="ar")
+    booking = InterpreterBooking.objects.create(
+        visit=visit, language="ar", modality=Modality.PHONE, status=BookingStatus.PENDING, requested_at=timezone.now()
+    )
+    officer_client = login(officer)
+    officer_client.post(reverse("interpreters:visit-left", args=[visit.pk]))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    page = officer_client.get(reverse("interpreters:visit-detail", args=[visit.pk])).content.decode()
+    assert 'id="reopen-visit-confirm"' in page and 'id="reopen-bookings-note"' in page
+    with caplog.at_level("INFO", logger="interpreters.desk.services"):
+        response = officer_client.post(reverse("interpreters:visit-reopen", args=[visit.pk]), follow=True)
+    visit.refresh_from_db()
+    booking.refresh_from_db()
+    assert visit.status == VisitStatus.IN_SERVICE
+    assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "system_visit_closed"
+    body = response.content.decode()
+    assert "förblir avbokad" in body  # the warning after reopening (Swedish, the default)
+    assert 'id="book-phone"' in body  # and the officer can book again at once
+    assert any(f"bookings {booking.pk} cancelled at closing stay cancelled" in r.getMessage() for r in caplog.records)
+
+
+def test_a_visit_closed_without_bookings_reopens_without_the_bookings_note(left, officer):
+    page = login(officer).get(reverse("interpreters:visit-detail", args=[left.pk])).content.decode()
+    assert 'id="reopen-visit-confirm"' in page and 'id="reopen-bookings-note"' not in page

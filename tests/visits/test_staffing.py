@@ -167,3 +167,34 @@ def test_a_bad_date_is_400_on_every_method(office, manager_api):
     for method in ("get", "delete"):
         response = getattr(manager_api, method)(url(office.pk, "not-a-date"))
         assert response.status_code == 400 and "date" in response.json()
+
+
+def test_a_stale_tab_does_not_overwrite_hours_saved_meanwhile(client, office, manager):
+    """Two tabs on the same week: the first saves 8 for Monday; the second, opened before that,
+    would save 6. It is refused with what is saved now, nothing is written, and its next save
+    (the page now carries the new value) goes through."""
+    client.force_login(manager)
+    page = reverse("visits:staffing")
+    opened = client.get(page, {"office": office.pk, "week": "2026-W41"}).content.decode()
+    assert 'name="was-2026-10-05" value=""' in opened
+    first = client.post(page, {"office": office.pk, "week": "2026-W41", "was-2026-10-05": "", "hours-2026-10-05": "8"})
+    assert first.status_code == 302
+    stale = {"office": office.pk, "week": "2026-W41", "was-2026-10-05": "", "hours-2026-10-05": "6"}
+    second = client.post(page, stale)
+    assert second.status_code == 400
+    body = second.content.decode()
+    assert "efter att du öppnade sidan" in body and "8" in body and 'value="6"' in body
+    assert 'name="was-2026-10-05" value="8"' in body  # the re-shown form knows what is saved now
+    assert StaffingDay.objects.get(date=date(2026, 10, 5)).officer_hours == Decimal("8")
+    again = client.post(page, {**stale, "was-2026-10-05": "8"})
+    assert again.status_code == 302
+    assert StaffingDay.objects.get(date=date(2026, 10, 5)).officer_hours == Decimal("6")
+
+
+def test_the_same_answer_from_a_stale_tab_is_no_conflict(office, manager):
+    staffing_week_set(office=office, hours_by_day={DAY: "8"}, by=manager)
+    assert staffing_week_set(office=office, hours_by_day={DAY: "8"}, by=manager, expected={DAY: ""}) == 0
+    with pytest.raises(DomainError) as err:
+        staffing_week_set(office=office, hours_by_day={DAY: ""}, by=manager, expected={DAY: "7,5"})
+    assert err.value.field == DAY.isoformat() and err.value.code == "changed_meanwhile"
+    assert StaffingDay.objects.get(date=DAY).officer_hours == Decimal("8")
