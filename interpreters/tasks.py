@@ -21,6 +21,11 @@ from interpreters.services import (
     bookings_sweep_stuck,
 )
 from interpreters.services.complaints import complaint_send, complaints_auto_accept
+from interpreters.services.notifications import (
+    notification_deliver,
+    notifications_deliver_due,
+    prebookings_unconfirmed_notify,
+)
 from visits.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -140,6 +145,23 @@ def complaint_auto_accept_task() -> int:
     return complaints_auto_accept()
 
 
+@shared_task(name="interpreters.notification_deliver", **COMMON)
+def notification_deliver_task(notification_id: int) -> str:
+    """One e-mail. A mail server that is down is not retried here but recorded on the row, which the
+    beat task below sends later: the row, not a Celery retry message, is what cannot be lost."""
+    return notification_deliver(notification_id=notification_id)
+
+
+@shared_task(name="interpreters.notifications_deliver_due", **COMMON)
+def notifications_deliver_due_task() -> int:
+    return notifications_deliver_due().sent
+
+
+@shared_task(name="interpreters.notify_unconfirmed_prebookings", **COMMON)
+def notify_unconfirmed_prebookings_task() -> int:
+    return prebookings_unconfirmed_notify()
+
+
 TASKS_BY_NAME = {
     task.name: task
     for task in (
@@ -152,5 +174,8 @@ TASKS_BY_NAME = {
         simulated_agency_event,
         complaint_send_task,
         complaint_auto_accept_task,
+        notification_deliver_task,
+        notifications_deliver_due_task,
+        notify_unconfirmed_prebookings_task,
     )
 }

@@ -57,6 +57,8 @@ class Action(StrEnum):
     REQUISITION_VIEW = "requisition_view"
     REQUISITION_DECIDE = "requisition_decide"  # confirm or dispute the agency's minutes
     REQUISITION_DISPUTES_VIEW = "requisition_disputes_view"  # the office manager's list of disputes
+    # Receive e-mail about bookings (one's own, and opted in, the office's) and set one's preferences.
+    NOTIFICATION_RECEIVE = "notification_receive"
 
 
 # The role matrix (README "Roles and access"). Superusers are allowed everything.
@@ -86,6 +88,7 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
     Action.REQUISITION_DECIDE: frozenset({OFF, MGR}),
     Action.REQUISITION_DISPUTES_VIEW: frozenset({MGR}),
+    Action.NOTIFICATION_RECEIVE: frozenset({OFF, MGR}),
 }
 # What a kiosk token may do, at its own office only.
 KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.CHECK_IN, Action.LANGUAGES_VIEW, Action.QUEUE_VIEW})

@@ -38,6 +38,9 @@ STORAGES = {
 TOLKDESK_API_DOCS_PUBLIC = env_bool("TOLKDESK_API_DOCS_PUBLIC", False)
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
 
+# Notifications by SMTP (TOLKDESK_EMAIL_HOST, _PORT, _USE_TLS/_USE_SSL, _USER, _PASSWORD, _FROM).
+EMAIL_BACKEND = os.environ.get("TOLKDESK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
 # JSON lines, one per request too (config/logs.py); Celery logs through the same configuration.
 TOLKDESK_LOG_FORMAT = os.environ.get("TOLKDESK_LOG_FORMAT", "json")
 LOGGING = logging_config(

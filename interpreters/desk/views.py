@@ -111,6 +111,7 @@ def _panel_context(
         "interpreter_name": _interpreter_name(booking) if booking is not None else "",
         "can_act": can_act,
         "can_cancel": can_cancel,
+        "can_book": can_book,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
         "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),

@@ -41,6 +41,7 @@ from interpreters.models import (
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
+    NotificationEvent,
 )
 from interpreters.selectors import agencies_quarantined_for, booking_agency_chain
 from interpreters.services.bookings import (
@@ -51,6 +52,7 @@ from interpreters.services.bookings import (
     booking_transition,
 )
 from interpreters.services.complaints import complaint_answer
+from interpreters.services.notifications import notification_send
 from interpreters.services.requirements import Delivered, requirements_answer
 from interpreters.services.requisitions import requisition_correct, requisition_report
 from visits.errors import DomainError
@@ -320,6 +322,7 @@ def booking_interpreter_change(
             },
             now=now,
         )
+        notification_send(event=NotificationEvent.INTERPRETER_CHANGED, booking_id=locked.pk, now=now)
     booking.refresh_from_db()
     return True
 
@@ -793,22 +796,26 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
         return EscalationOutcome(booking_id, "noop", "already escalated")
     if booking.scheduled_for - now > timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES):
         return EscalationOutcome(booking_id, "noop", "not due")
-    marked = InterpreterBooking.objects.filter(
-        pk=booking.pk, status__in=[S.REQUESTED, S.PENDING], escalated_at__isnull=True
-    ).update(escalated_at=now, updated_at=now)
-    if not marked:
-        return EscalationOutcome(booking_id, "noop", "already escalated")
     chain = booking_agency_chain(booking=booking)
     current = booking.agency
     position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
     next_agency = chain[position + 1] if position + 1 < len(chain) else None
-    booking_event_record(
-        booking=booking,
-        kind="escalated",
-        source="escalation",
-        detail={"from": current.slug if current else None, "to": next_agency.slug if next_agency else None},
-        now=now,
-    )
+    with transaction.atomic():
+        # Conflicts with: a second escalation run (two beats). The conditional UPDATE lets one mark it;
+        # the event and the notices are written by that one only.
+        marked = InterpreterBooking.objects.filter(
+            pk=booking.pk, status__in=[S.REQUESTED, S.PENDING], escalated_at__isnull=True
+        ).update(escalated_at=now, updated_at=now)
+        if not marked:
+            return EscalationOutcome(booking_id, "noop", "already escalated")
+        booking_event_record(
+            booking=booking,
+            kind="escalated",
+            source="escalation",
+            detail={"from": current.slug if current else None, "to": next_agency.slug if next_agency else None},
+            now=now,
+        )
+        notification_send(event=NotificationEvent.PREBOOKING_ESCALATED, booking_id=booking.pk, now=now)
     if next_agency is None or booking.status == S.REQUESTED:
         return EscalationOutcome(booking_id, "escalated", "no other agency" if next_agency is None else "redispatch")
     if current is not None and booking.agency_reference:

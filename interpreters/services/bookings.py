@@ -25,9 +25,11 @@ from interpreters.models import (
     Gender,
     InterpreterBooking,
     Modality,
+    NotificationEvent,
     RequirementKind,
 )
 from interpreters.selectors import agencies_for
+from interpreters.services.notifications import booking_is_prebooking, notification_send
 from interpreters.services.pricing import booking_cancellation_fee, booking_estimate, check_minutes
 from interpreters.services.requirements import (
     RequirementInput,
@@ -59,6 +61,11 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.NO_SHOW: {},
 }
 TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
+# A pre-booking's requester (and the office's opted-in staff) hear when it is confirmed or fails.
+PREBOOKING_NOTICES: dict[str, str] = {
+    BookingStatus.CONFIRMED: NotificationEvent.PREBOOKING_CONFIRMED,
+    BookingStatus.FAILED: NotificationEvent.PREBOOKING_FAILED,
+}
 # Moves only an agency's own event times can force (booking_transition(correction=True), called by
 # agency.py:booking_apply_agency_event): a "started" that happened before the agency's "cancelled"
 # reopens the booking; a "cancelled" that happened before the "started" cancels it after all.
@@ -143,6 +150,9 @@ def booking_transition(
         # The visit is read, not locked: the desk locks visit then booking, workers only the booking.
         visit = Visit.objects.values("office_id", "service_date").get(pk=locked.visit_id)
         office_day_changed(office_id=visit["office_id"], day=visit["service_date"])
+        notice = PREBOOKING_NOTICES.get(to_status)
+        if notice is not None and not correction and booking_is_prebooking(locked):
+            notification_send(event=notice, booking_id=locked.pk, now=now)
     booking.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 

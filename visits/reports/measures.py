@@ -14,6 +14,11 @@ Attribution: a visit counts on its ``service_date`` (the Europe/Stockholm date o
 office, for its authority and the language of its LanguageNeed; a booking counts on its visit's
 service date and office, for the booking's language, agency and modality. A visit that runs past
 midnight, or a booking confirmed after midnight, stays on the day the visitor checked in.
+
+Every channel counts (issue 11): a call on an agency's direct line and an interpreter ordered outside
+tolkdesk are InterpreterBooking rows (``channel``) completed with their minutes and cost, so "an
+interpreter was used", ``minutes`` and ``cost_ore`` include them through the same expressions; only
+the time to connect is left out for them (see ``_connect_expression``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 from django.db.models import (
     BigIntegerField,
+    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -35,10 +41,11 @@ from django.db.models import (
     OuterRef,
     Q,
     Sum,
+    When,
 )
 from django.db.models.functions import Coalesce
 
-from interpreters.models import BookingStatus, InterpreterBooking, Requisition, RequisitionStatus
+from interpreters.models import BookingChannel, BookingStatus, InterpreterBooking, Requisition, RequisitionStatus
 from visits.models import InterpreterWanted, NotUsedReason, VisitStatus
 
 # --- the choices the definitions rest on ------------------------------------------------------------
@@ -176,9 +183,19 @@ def _time_counter_expressions(*, has_need: Q, used: Q) -> dict[str, Any]:
     return exprs
 
 
-def _connect_expression() -> ExpressionWrapper:
-    return ExpressionWrapper(
-        Coalesce(F("confirmed_at"), F("started_at"), output_field=DateTimeField()) - F("requested_at"),
+def _connect_expression() -> Case:
+    # Only a booking made through tolkdesk has a time to connect: a direct-line call is logged when
+    # already connected, an order placed elsewhere after the fact (issue 11). Those count in use,
+    # minutes and cost, never in the connect histogram.
+    return Case(
+        When(
+            channel=BookingChannel.TOLKDESK,
+            then=ExpressionWrapper(
+                Coalesce(F("confirmed_at"), F("started_at"), output_field=DateTimeField()) - F("requested_at"),
+                output_field=DurationField(),
+            ),
+        ),
+        default=None,
         output_field=DurationField(),
     )
 

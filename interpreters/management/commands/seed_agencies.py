@@ -8,6 +8,7 @@ from django.db import transaction
 
 from interpreters.models import (
     AgencyBackend,
+    AgencyDirectLine,
     AgencyRanking,
     CompetenceLevel,
     Gender,
@@ -95,6 +96,17 @@ INTERPRETERS = [
 ]
 
 
+# Direct lines for on-demand phone interpreting (issue 11): (agency slug, languages, first number).
+# Each language gets its own number at the agency (the demo numbers are consecutive, in the
+# 010-range reserved for fiction).
+DIRECT_LINES: list[tuple[str, list[str], int]] = [
+    ("sprakbron", ["ar", "so", "ti", "prs", "fa", "uk", "ru", "pl", "tr"], 46101239100),
+    ("nordtolk", ["ar", "so", "ti", "prs", "fa", "ckb", "kmr", "uk", "ru"], 46101239200),
+    ("tolkcentrum-malardalen", SMALL_SET, 46101239300),
+    ("lingua-syd", ["ar", "so", "ps", "prs", "sq", "bg", "ro"], 46101239400),
+]
+
+
 class Command(BaseCommand):
     help = "Create or update the demo interpreter agencies, county rankings, price lists and interpreters."
 
@@ -144,7 +156,15 @@ class Command(BaseCommand):
                     "active": True,
                 },
             )
+        for slug, languages, first in DIRECT_LINES:
+            for offset, language in enumerate(languages):
+                AgencyDirectLine.objects.update_or_create(
+                    agency=by_slug[slug],
+                    language=language,
+                    defaults={"phone": f"+{first + offset}", "opening_hours": "Mån-fre 08-17", "active": True},
+                )
         self.stdout.write(
             f"agencies: {len(agencies)}, rankings: {AgencyRanking.objects.count()}, "
-            f"price lists: {len(price_lists)}, interpreters: {Interpreter.objects.count()}"
+            f"price lists: {len(price_lists)}, interpreters: {Interpreter.objects.count()}, "
+            f"direct lines: {AgencyDirectLine.objects.count()}"
         )
