@@ -9,6 +9,9 @@ class InterpretersConfig(AppConfig):
     def ready(self) -> None:
         # This app's part of the audit trail (visits never imports us).
         from interpreters.models import InterpreterBooking
+        from interpreters.retention import register_interpreters_retention
         from visits.audit import audit_register
 
         audit_register(InterpreterBooking, personal_fields=["dialect", "connection_phone", "connection_url"])
+        # This app's part of the retention purge (its models' classification and its purge step).
+        register_interpreters_retention()

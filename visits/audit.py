@@ -12,27 +12,25 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
-from visits.models import Visit
+from visits.models import LanguageNeed, Visit, VisitOutcome
 
 REDACTED = "[redacted]"
 
-# Personal data per audited model (by model label): masked in every log entry, erased by the
-# retention purge. The visits app's own models are listed here; every other app registers its
-# models with `audit_register` from its AppConfig.ready() (interpreters/apps.py does so for bookings).
-PERSONAL_FIELDS: dict[str, list[str]] = {
-    "visits.Visit": ["visitor_name", "visitor_phone", "note"],
-    "visits.LanguageNeed": ["dialect"],
-    "visits.VisitOutcome": [],
-}
 # What a visit read reveals (the fields the read log names; their values are never logged).
-VISIT_PERSONAL_FIELDS = PERSONAL_FIELDS["visits.Visit"]
+VISIT_PERSONAL_FIELDS = ["visitor_name", "visitor_phone", "note"]
+
+# Personal data per audited model (by model label): masked in every log entry, erased by the
+# retention purge. Filled by `audit_register`: the visits app's own models from
+# `register_audited_models`, every other app's from its AppConfig.ready() (interpreters/apps.py does
+# so for bookings). _AUDITED_MODELS holds the classes, so nothing here looks a model up by its label.
+PERSONAL_FIELDS: dict[str, list[str]] = {}
+_AUDITED_MODELS: dict[str, type[Model]] = {}
 
 
 def redact(value: Any) -> str:
@@ -44,6 +42,7 @@ def audit_register(model: type[Model], *, personal_fields: list[str]) -> None:
     """Log every create/change/delete of `model`, with `personal_fields` masked (and erased from the
     log by the retention purge). A model with a ``visit`` foreign key shows in the visit's log."""
     PERSONAL_FIELDS[model._meta.label] = list(personal_fields)
+    _AUDITED_MODELS[model._meta.label] = model
     if auditlog.contains(model):
         return
     # Reverse relations (a visit's need, outcome, bookings) are not the row's own data: left in,
@@ -56,9 +55,9 @@ def audit_register(model: type[Model], *, personal_fields: list[str]) -> None:
 
 def register_audited_models() -> None:
     """Called from VisitsConfig.ready(): the visits app's own audited models."""
-    for label, personal in list(PERSONAL_FIELDS.items()):
-        if label.startswith("visits."):
-            audit_register(apps.get_model(label), personal_fields=personal)
+    audit_register(Visit, personal_fields=VISIT_PERSONAL_FIELDS)
+    audit_register(LanguageNeed, personal_fields=["dialect"])
+    audit_register(VisitOutcome, personal_fields=[])
 
 
 def _office_id_for(instance: Any) -> int | None:
@@ -165,11 +164,10 @@ def audit_log_for_visit(*, visit: Visit) -> QuerySet[LogEntry]:
     """Every entry about a visit and the audited rows hanging off it (need, outcome, bookings, ...),
     oldest first."""
     query = Q(content_type=ContentType.objects.get_for_model(Visit), object_id=visit.pk)
-    for label in PERSONAL_FIELDS:
-        model = apps.get_model(label)
+    for model in _AUDITED_MODELS.values():
         if model is Visit or not any(f.name == "visit" for f in model._meta.get_fields()):
             continue
-        ids = list(model.objects.filter(visit=visit).values_list("pk", flat=True))
+        ids = list(model._default_manager.filter(visit=visit).values_list("pk", flat=True))
         if ids:
             query |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
     return LogEntry.objects.filter(query).select_related("actor", "content_type").order_by("timestamp", "pk")

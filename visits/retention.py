@@ -1,67 +1,53 @@
 """GDPR retention: erase visitors' personal data once the retention period has passed.
 
 What is erased is decided column by column from the models' own _meta, so a column added later is
-erased unless someone keeps it here on purpose (issue 14, item 2):
+erased unless someone keeps it on purpose (issue 14, item 2). Each app classifies its own models
+(`retention_classify`) and purges its own personal fields (`retention_register`) from its
+AppConfig.ready(); this module knows only the visits app's models and the shared ones under config/
+(visits never imports interpreters: interpreters/retention.py holds the bookings' part, including
+agency callback payloads and decided cases).
 
-- VISIT_SCOPED lists every model whose rows belong to one visit. In those rows every free-text column
-  (CharField/TextField without choices) is emptied and every JSON column is scrubbed down to the keys
-  in JSON_KEYS_KEPT, except the columns in KEPT (each with its reason).
-- AgencyCallback payloads (not tied to a visit row) are scrubbed the same way once older than the period.
-- A requisition under dispute is an open case: its free text stays until the case is decided, then
-  goes a retention period after the decision.
+- Visit-scoped rows: every free-text column is emptied and every JSON column is scrubbed down to the
+  keys in JSON_KEYS_KEPT, except the columns in KEPT (each with its reason).
 - The audit log's personal values are redacted.
 
 What stays: everything the reports count (office, authority, dates, statuses, language, interpreter
 wanted, outcome, booking status/timestamps, minutes, cost), so every aggregate is the same before and
-after. Runs in batches, each in its own transaction, so a purge of a year's backlog never holds long
-locks, and an interrupted run just continues next time (it is idempotent).
+after. Runs in batches, each in one transaction across every app's step, so a purge of a year's
+backlog never holds long locks, and an interrupted run just continues next time (it is idempotent).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.idempotency.models import IdempotencyRecord
+from config.outbox.models import Heartbeat, OpsCounter, OutboxMessage
 from visits.audit import PERSONAL_FIELDS, REDACTED
 from visits.errors import DomainError
-from visits.models import LanguageNeed, Visit
+from visits.models import Authority, KioskToken, Language, LanguageNeed, Office, Visit, VisitOutcome
 
-# Models whose rows belong to one visit -> the lookup from the model to the visit's id.
-VISIT_SCOPED: dict[str, str] = {
-    "visits.Visit": "pk",
-    "visits.LanguageNeed": "visit_id",
-    "visits.VisitOutcome": "visit_id",
-    "interpreters.InterpreterBooking": "visit_id",
-    "interpreters.BookingEvent": "booking__visit_id",
-    "interpreters.Requisition": "booking__visit_id",
-}
-
-# Text and JSON columns of visit-scoped rows that are NOT erased, and why. Choice columns (a value from a
-# fixed list) are never erased and need no entry. Anything else is erased.
-KEPT: dict[str, dict[str, str]] = {
-    "visits.Visit": {"queue_number": "a ticket counter such as F012, the same for everyone"},
-    "visits.LanguageNeed": {"language": "a catalogue code; the reports count it"},
-    "interpreters.InterpreterBooking": {
-        "language": "a catalogue code; the reports count it",
-        "interpreter_name": "the interpreter's professional identity, needed for invoices and complaints",
-        "agency_reference": "the agency's booking number, needed to match invoices",
-        "estimate_rows": "price rows computed by interpreters/services/pricing.py from price lists",
-        "cost_rows": "price rows computed by interpreters/services/pricing.py from price lists",
-        "cancellation_fee_rows": "price rows computed by interpreters/services/pricing.py from price lists",
-    },
-    "interpreters.BookingEvent": {"source": "who made the change: user, worker, agency:<slug>"},
-    "interpreters.Requisition": {
-        "cost_rows": "price rows computed by interpreters/services/pricing.py from price lists",
-        "agency_event_id": "the agency's event id, refuses a replayed requisition",
-    },
-}
+# The classification of every text and JSON column, by model label. Each app fills in its own models
+# from its AppConfig.ready() with `retention_classify` (visits knows no other app's models):
+# - VISIT_SCOPED: models whose rows belong to one visit -> the lookup from the model to the visit's id.
+#   In those rows every free-text column (CharField/TextField without choices) is emptied and every JSON
+#   column is scrubbed down to the keys in JSON_KEYS_KEPT, except the columns in KEPT.
+# - KEPT: text and JSON columns of visit-scoped rows that are NOT erased, and why. Choice columns (a
+#   value from a fixed list) are never erased and need no entry. Anything else is erased.
+# - NOT_VISITOR_DATA: text and JSON columns of models that are not visit-scoped, and why none holds a
+#   visitor's data. tests/test_retention_coverage.py fails on any column of the project's models that
+#   is in neither this, KEPT nor an erased visit-scoped column, so a new column is classified before it lands.
+VISIT_SCOPED: dict[str, str] = {}
+KEPT: dict[str, dict[str, str]] = {}
+NOT_VISITOR_DATA: dict[str, dict[str, str]] = {}
 
 # Keys kept in stored JSON (booking event detail, agency callback payload) at any depth: ids, codes,
 # numbers and times we or the agency protocol define. Any other key's value is redacted, so a key an
@@ -74,55 +60,103 @@ JSON_KEYS_KEPT = frozenset(
     }
 )  # fmt: skip
 
-# Requisition statuses that are an open case (awaiting or under dispute): their text stays until the
-# office decides, then a retention period more.
-OPEN_REQUISITION_STATUSES = ("reported", "disputed")
+# What one app's purge step erased, by PurgeResult field ("bookings": 3, "log_entries": 5).
+PurgeCounts = dict[str, int]
 
-# Text and JSON columns of the models that are not visit-scoped, and why none holds a visitor's data.
-# tests/test_retention_coverage.py fails on any column of the project's models that is in neither this,
-# KEPT nor an erased visit-scoped column, so a new column must be classified before it lands.
-NOT_VISITOR_DATA: dict[str, dict[str, str]] = {
+
+@dataclass(frozen=True)
+class RetentionPart:
+    """One app's share of the purge, registered with `retention_register` from its AppConfig.ready().
+
+    `purge_visits(visit_ids)` erases the app's personal fields of those visits' rows; it runs inside
+    the batch's transaction, together with every other app's step and the visits' erased-at stamp, so
+    a batch is erased everywhere or nowhere. `purge_aged(cutoff, batch_size)` (optional) erases what is
+    not tied to a visit batch (agency callbacks, closed cases) once older than the cutoff."""
+
+    name: str
+    purge_visits: Callable[[list[int]], PurgeCounts]
+    purge_aged: Callable[[datetime, int], PurgeCounts] | None = None
+
+
+_PARTS: dict[str, RetentionPart] = {}
+
+
+def retention_register(
+    *,
+    name: str,
+    purge_visits: Callable[[list[int]], PurgeCounts],
+    purge_aged: Callable[[datetime, int], PurgeCounts] | None = None,
+) -> None:
+    """Add an app's purge step (registering the same name again replaces it, so ready() may run twice)."""
+    _PARTS[name] = RetentionPart(name=name, purge_visits=purge_visits, purge_aged=purge_aged)
+
+
+def retention_classify(
+    model: type[models.Model],
+    *,
+    visit_lookup: str | None = None,
+    kept: dict[str, str] | None = None,
+    not_visitor_data: dict[str, str] | None = None,
+) -> None:
+    """Classify `model`'s text and JSON columns (see VISIT_SCOPED, KEPT, NOT_VISITOR_DATA above).
+    With `visit_lookup` the model is visit-scoped: its erasable columns are erased with the visit."""
+    label = model._meta.label
+    if visit_lookup is not None:
+        VISIT_SCOPED[label] = visit_lookup
+    if kept:
+        KEPT[label] = dict(kept)
+    if not_visitor_data:
+        NOT_VISITOR_DATA[label] = dict(not_visitor_data)
+
+
+def _classify_visits_and_config() -> None:
+    """The visits app's own models, and the shared apps under config/ (which sit below visits)."""
+    retention_classify(
+        Visit, visit_lookup="pk", kept={"queue_number": "a ticket counter such as F012, the same for everyone"}
+    )
+    retention_classify(
+        LanguageNeed, visit_lookup="visit_id", kept={"language": "a catalogue code; the reports count it"}
+    )
+    retention_classify(VisitOutcome, visit_lookup="visit_id")
+    retention_classify(
+        Office, not_visitor_data={f: "reference data about an office" for f in ("name", "municipality", "phone")}
+    )
+    retention_classify(Authority, not_visitor_data={f: "reference data about an authority" for f in ("code", "name")})
+    retention_classify(
+        Language,
+        not_visitor_data={
+            f: "the language catalogue"
+            for f in ("code", "name_sv_override", "name_en_override", "endonym_override", "search_aliases")
+        },
+    )
+    retention_classify(
+        KioskToken, not_visitor_data={f: "a kiosk's name and key hash" for f in ("name", "key_prefix", "key_hash")}
+    )
     # config/outbox: task names with ids and ISO dates as arguments, process heartbeats, counters.
-    "outbox.OutboxMessage": {
-        f: "a task to send: its name, ids and dates"
-        for f in ("task", "args", "kwargs", "dedupe_key", "request_id", "last_error")
-    },
-    "outbox.Heartbeat": {"name": "a background process's name"},
-    "outbox.OpsCounter": {f: "an operational counter (task or agency name)" for f in ("name", "label")},
-    "visits.Office": {f: "reference data about an office" for f in ("name", "municipality", "phone")},
-    "visits.Authority": {f: "reference data about an authority" for f in ("code", "name")},
-    "visits.Language": {
-        f: "the language catalogue"
-        for f in ("code", "name_sv_override", "name_en_override", "endonym_override", "search_aliases")
-    },
-    "idempotency.IdempotencyRecord": {
-        f: "a replayable answer (may hold a visitor's name), deleted 24 h after it was written (config/idempotency)"
-        for f in ("scope", "path", "key", "fingerprint", "response")
-    },
-    "visits.KioskToken": {f: "a kiosk's name and key hash" for f in ("name", "key_prefix", "key_hash")},
-    "interpreters.InterpreterAgency": {
-        f: "an agency's configuration" for f in ("name", "slug", "backend_settings", "modalities", "languages")
-    },
-    "interpreters.PriceList": {"name": "a price list's name"},
-    "interpreters.Interpreter": {
-        f: "an interpreter's professional record"
-        for f in ("name", "languages", "modalities", "phone", "official_number")
-    },
-    "interpreters.BookingRequirement": {"value": "a requirement's value (code, level or interpreter id)"},
-    "interpreters.BookingRating": {"problems": "problem codes from a fixed list"},
-    "interpreters.InterpreterBlock": {f: "about an interpreter, not a visitor" for f in ("interpreter", "reason")},
-    "interpreters.AgencyQuarantine": {"motivation": "about an agency, not a visitor"},
-    "interpreters.Complaint": {
-        f: "an open case: erased a retention period after it is closed (_purge_closed_cases)"
-        for f in ("message", "agency_answer")
-    },
-    "interpreters.AgencyCallback": {
-        "event_id": "the agency's event id, refuses a replayed delivery",
-        "payload": "scrubbed to JSON_KEYS_KEPT once older than the period (_purge_callbacks)",
-    },
-    "reports.DailyVisitUsage": {"language": "an aggregate per language code"},
-    "reports.DailyBookingUsage": {"language": "an aggregate per language code", "modality": "an aggregate key"},
-}
+    retention_classify(
+        OutboxMessage,
+        not_visitor_data={
+            f: "a task to send: its name, ids and dates"
+            for f in ("task", "args", "kwargs", "dedupe_key", "request_id", "last_error")
+        },
+    )
+    retention_classify(Heartbeat, not_visitor_data={"name": "a background process's name"})
+    retention_classify(
+        OpsCounter, not_visitor_data={f: "an operational counter (task or agency name)" for f in ("name", "label")}
+    )
+    retention_classify(
+        IdempotencyRecord,
+        not_visitor_data={
+            f: "a replayable answer (may hold a visitor's name), deleted 24 h after it was written (config/idempotency)"
+            for f in ("scope", "path", "key", "fingerprint", "response")
+        },
+    )
+
+
+def register_visits_retention() -> None:
+    """Called from VisitsConfig.ready(): the visits app's classification and purge step."""
+    _classify_visits_and_config()
+    retention_register(name="visits", purge_visits=_purge_visits_rows)
 
 
 @dataclass
@@ -180,7 +214,7 @@ def erasable_fields(model: type[models.Model]) -> tuple[list[models.Field], list
     return text, json
 
 
-def _erase_rows(queryset: models.QuerySet, *, fields: tuple[str, ...] = ()) -> int:
+def erase_rows(queryset: models.QuerySet, *, fields: tuple[str, ...] = ()) -> int:
     """Empty the erasable text columns (or just `fields`) and scrub the JSON ones of every row in
     `queryset`. Returns the number of rows that held something."""
     text, json = erasable_fields(queryset.model)
@@ -207,12 +241,13 @@ def _erase_rows(queryset: models.QuerySet, *, fields: tuple[str, ...] = ()) -> i
     return len(touched)
 
 
-def _scrub_log_entries(*, model_label: str, object_ids: list[int]) -> int:
-    """Redact personal values that an audit entry may still hold (e.g. written before masking)."""
-    personal = set(PERSONAL_FIELDS[model_label])
+def scrub_log_entries(*, model: type[models.Model], object_ids: list[int]) -> int:
+    """Redact personal values that an audit entry about `model`'s rows may still hold (e.g. written
+    before masking)."""
+    personal = set(PERSONAL_FIELDS.get(model._meta.label, ()))
     if not personal or not object_ids:
         return 0
-    content_type = ContentType.objects.get_for_model(apps.get_model(model_label))
+    content_type = ContentType.objects.get_for_model(model)
     scrubbed = 0
     entries = LogEntry.objects.filter(content_type=content_type, object_id__in=object_ids).only(
         "pk", "changes", "serialized_data", "changes_text"
@@ -232,13 +267,26 @@ def _scrub_log_entries(*, model_label: str, object_ids: list[int]) -> int:
     return scrubbed
 
 
-def _visit_rows(label: str, visit_ids: list[int]) -> models.QuerySet:
-    model = apps.get_model(label)
-    rows = model._default_manager.filter(**{f"{VISIT_SCOPED[label]}__in": visit_ids})
-    if label == "interpreters.Requisition":
-        # An open case keeps its text until decided (_purge_closed_cases takes it from there).
-        rows = rows.exclude(status__in=OPEN_REQUISITION_STATUSES)
-    return rows
+def visit_rows(model: type[models.Model], visit_ids: list[int]) -> models.QuerySet:
+    """The rows of a visit-scoped `model` that belong to the visits `visit_ids`."""
+    return model._default_manager.filter(**{f"{VISIT_SCOPED[model._meta.label]}__in": visit_ids})
+
+
+def _purge_visits_rows(visit_ids: list[int]) -> PurgeCounts:
+    """The visits app's step: visit, language need and outcome texts, and their audit entries."""
+    erase_rows(visit_rows(Visit, visit_ids))
+    language_needs = erase_rows(visit_rows(LanguageNeed, visit_ids))
+    erase_rows(visit_rows(VisitOutcome, visit_ids))
+    need_ids = list(LanguageNeed.objects.filter(visit_id__in=visit_ids).values_list("pk", flat=True))
+    log_entries = scrub_log_entries(model=Visit, object_ids=visit_ids) + scrub_log_entries(
+        model=LanguageNeed, object_ids=need_ids
+    )
+    return {"language_needs": language_needs, "log_entries": log_entries}
+
+
+def _add(result: PurgeResult, counts: PurgeCounts) -> None:
+    for name, count in counts.items():
+        setattr(result, name, getattr(result, name) + count)
 
 
 def _purge_batch(*, visit_ids: list[int], now: datetime) -> PurgeResult:
@@ -250,47 +298,11 @@ def _purge_batch(*, visit_ids: list[int], now: datetime) -> PurgeResult:
         )
         if not visit_ids:
             return result
-        touched = {label: _erase_rows(_visit_rows(label, visit_ids)) for label in VISIT_SCOPED}
+        # Every app's step in this one transaction: a batch is erased everywhere, stamped, or not at all.
+        for part in _PARTS.values():
+            _add(result, part.purge_visits(visit_ids))
         result.visits = Visit.objects.filter(pk__in=visit_ids).update(personal_data_erased_at=now)
-        result.language_needs = touched["visits.LanguageNeed"]
-        result.bookings = touched["interpreters.InterpreterBooking"]
-        result.booking_events = touched["interpreters.BookingEvent"]
-        need_ids = list(LanguageNeed.objects.filter(visit_id__in=visit_ids).values_list("pk", flat=True))
-        booking_ids = list(
-            apps.get_model("interpreters", "InterpreterBooking")
-            .objects.filter(visit_id__in=visit_ids)
-            .values_list("pk", flat=True)
-        )
-        result.log_entries = (
-            _scrub_log_entries(model_label="visits.Visit", object_ids=visit_ids)
-            + _scrub_log_entries(model_label="visits.LanguageNeed", object_ids=need_ids)
-            + _scrub_log_entries(model_label="interpreters.InterpreterBooking", object_ids=booking_ids)
-        )
     return result
-
-
-def _purge_closed_cases(*, cutoff: datetime) -> int:
-    """Text of cases decided before the cutoff (disputed requisitions once decided), whatever the
-    visit's age: a case can stay open beyond the visit's own period."""
-    Requisition = apps.get_model("interpreters", "Requisition")
-    closed = Requisition.objects.exclude(status__in=OPEN_REQUISITION_STATUSES).filter(
-        Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff)
-    )
-    Complaint = apps.get_model("interpreters", "Complaint")
-    closed_complaints = Complaint.objects.filter(closed_at__lt=cutoff)
-    return _erase_rows(closed) + _erase_rows(closed_complaints, fields=("message", "agency_answer"))
-
-
-def _purge_callbacks(*, cutoff: datetime, batch_size: int) -> int:
-    AgencyCallback = apps.get_model("interpreters", "AgencyCallback")
-    scrubbed = 0
-    # The row (agency, event_id) stays: it is what rejects a replayed delivery.
-    for callback in AgencyCallback.objects.filter(received_at__lt=cutoff).exclude(payload={}).iterator(batch_size):
-        payload, changed = scrub_json(callback.payload)
-        if changed:
-            AgencyCallback.objects.filter(pk=callback.pk).update(payload=payload)
-            scrubbed += 1
-    return scrubbed
 
 
 def visit_purge_personal_data(
@@ -315,6 +327,7 @@ def visit_purge_personal_data(
         if not visit_ids:
             break
         total = total + _purge_batch(visit_ids=visit_ids, now=now)
-    total.agency_callbacks = _purge_callbacks(cutoff=cutoff, batch_size=batch_size)
-    total.closed_cases = _purge_closed_cases(cutoff=cutoff)
+    for part in _PARTS.values():
+        if part.purge_aged is not None:
+            _add(total, part.purge_aged(cutoff, batch_size))
     return total

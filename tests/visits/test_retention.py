@@ -296,3 +296,32 @@ def test_every_report_gives_the_same_numbers_before_and_after_the_purge(two_offi
     # The nightly rebuild recomputes the rollups from the purged rows: still the same numbers.
     usage_rollups_rebuild()
     assert report_snapshot(date_from, date_to, source="rollup") == before["rollup"]
+
+
+def test_a_failing_app_step_rolls_the_whole_batch_back(db, agency, monkeypatch):
+    """Each app purges its own fields, but a batch is one transaction: erased everywhere or nowhere."""
+    from visits import retention
+
+    visit = old_visit(OfficeFactory(), 120, agency=agency)
+
+    def broken(visit_ids):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(retention._PARTS, "broken", retention.RetentionPart(name="broken", purge_visits=broken))
+    with pytest.raises(RuntimeError):
+        visit_purge_personal_data(older_than_days=90, now=NOW)
+    visit.refresh_from_db()
+    assert visit.visitor_name == "Amal Haddad" and visit.personal_data_erased_at is None
+    assert visit.bookings.get().connection_url == "https://video.example/room/abc"
+
+
+def test_visits_retention_and_audit_name_no_other_app():
+    """visits never depends on interpreters or reports, not even through a label string."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for path in ("visits/retention.py", "visits/audit.py"):
+        source = (root / path).read_text()
+        assert "get_model" not in source, path
+        for label in ('"interpreters.', '"reports.', "'interpreters.", "'reports."):
+            assert label not in source, (path, label)

@@ -10,3 +10,14 @@ class ReportsConfig(AppConfig):
     name = "visits.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        # Aggregates only: classified for the retention purge, nothing to erase.
+        from visits.reports.models import DailyBookingUsage, DailyVisitUsage
+        from visits.retention import retention_classify
+
+        retention_classify(DailyVisitUsage, not_visitor_data={"language": "an aggregate per language code"})
+        retention_classify(
+            DailyBookingUsage,
+            not_visitor_data={"language": "an aggregate per language code", "modality": "an aggregate key"},
+        )
