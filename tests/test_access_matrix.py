@@ -294,6 +294,13 @@ SPECS: list[Spec] = [
         scoped=False,
     ),
     Spec(
+        "disputed requisitions page",
+        "get",
+        lambda w, t: f"/requisitions/disputed/?office={office_param(w, t)}",
+        action=Action.REQUISITION_DISPUTES_VIEW,
+        api=False,
+    ),
+    Spec(
         "start service page",
         "post",
         lambda w, t: f"/visits/{visit_id(w, t)}/start/",
@@ -325,6 +332,13 @@ SPECS: list[Spec] = [
         lambda w, t: "/api/v1/price-estimate/?language=ar&modality=phone&competence=ovrig&minutes=30",
         action=Action.PRICE_ESTIMATE,
         scoped=False,
+    ),
+    Spec(
+        "booking estimate fragment",
+        "get",
+        lambda w, t: f"/visits/{visit_id(w, t)}/interpreter/estimate/?minutes_ordered=30",
+        action=Action.PRICE_ESTIMATE,
+        api=False,
     ),
     # No requisition yet: an allowed role gets the 404 of "not reported yet", the others 403.
     Spec(

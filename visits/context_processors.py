@@ -19,6 +19,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_notifications": SimpleLazyObject(
             lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.NOTIFICATION_RECEIVE))
         ),
+        "nav_disputes": SimpleLazyObject(
+            lambda: bool(
+                user is not None and user.is_authenticated and user_can(user, Action.REQUISITION_DISPUTES_VIEW)
+            )
+        ),
         "nav_staffing": SimpleLazyObject(
             lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.STAFFING_EDIT))
         ),

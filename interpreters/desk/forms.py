@@ -7,9 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interpreters.models import Modality
+from interpreters.services.pricing import MAX_MINUTES
+from interpreters.services.requirements import RequirementInput
 from interpreters.templatetags.officer import language_label
 from visits.models import NotUsedReason
 from visits.selectors import picker_languages
+
+# The length the booking form starts with: a typical remote call at the desk.
+DEFAULT_EXPECTED_MINUTES = 30
 
 # The officer's desk books remote interpreters; on-site is arranged ahead, outside the visit.
 DESK_MODALITIES = [(Modality.PHONE.value, Modality.PHONE.label), (Modality.VIDEO.value, Modality.VIDEO.label)]
@@ -28,8 +33,20 @@ class BookingRequestForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave empty to get an interpreter now."),
     )
+    # The ordered length: what the estimate prices, and (for a pre-booking) the billed minimum.
+    minutes_ordered = forms.IntegerField(
+        label=_("Expected length (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_MINUTES,
+        initial=DEFAULT_EXPECTED_MINUTES,
+        widget=forms.NumberInput(attrs={"step": 5, "inputmode": "numeric"}),
+    )
     # Only shown when the visit has no language need yet: the officer noticed it mid-visit.
     language = forms.ChoiceField(label=_("Language"), required=False)
+
+    # Fields the price depends on: the estimate re-reads them when one changes.
+    PRICE_FIELDS = ("scheduled_for", "minutes_ordered")
 
     def __init__(self, *args: Any, need_language: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +66,12 @@ class BookingRequestForm(forms.Form):
         if not self.need_language and not cleaned.get("language"):
             self.add_error("language", _("Choose the language the visitor needs."))
         return cleaned
+
+    def requirement_inputs(self) -> list[RequirementInput]:
+        """The requirements chosen under "More choices" (competence, gender, dialect...), read the
+        same way by the booking request and by the price estimate, so the estimate stored on the
+        booking is the one the officer saw. Call after is_valid()."""
+        return []
 
 
 class OutcomeForm(forms.Form):

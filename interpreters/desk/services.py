@@ -28,10 +28,14 @@ from interpreters.models import (
     InterpreterAgency,
     InterpreterBooking,
     Modality,
+    Requisition,
+    RequisitionStatus,
 )
 from interpreters.selectors import direct_line_for
 from interpreters.services.bookings import booking_cancel, booking_request, booking_transition
 from interpreters.services.pricing import booking_price, check_minutes
+from interpreters.services.requirements import RequirementInput
+from interpreters.services.requisitions import requisition_decide, requisition_decision_check
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 from visits.languages import normalize_language_tag
@@ -140,6 +144,54 @@ def visit_outcome_record(
     return outcome, created
 
 
+@dataclass(frozen=True)
+class RequisitionAnswer:
+    """The officer's answer to the agency's minutes, given as a step of ending the visit: the
+    requisition shown on the page, confirm or dispute, the minutes (prefilled with the agency's)
+    and a comment (required to dispute)."""
+
+    requisition_id: int
+    action: str
+    minutes: int | None = None
+    comment: str = ""
+
+
+def _prefixed(exc: DomainError) -> DomainError:
+    # The end-visit form names the step's fields requisition_*; keep the message and code.
+    field = f"requisition_{exc.field}" if exc.field in ("action", "minutes", "comment") else "requisition"
+    return DomainError(exc.message, field=field, code=exc.code)
+
+
+def _requisition_answer(*, visit: Visit, answer: RequisitionAnswer, by: User | None, now: datetime) -> None:
+    """Record the answer given while ending the visit. The same answer twice (a second tab, a
+    resubmitted form) changes nothing; an answer to minutes the agency has since corrected is
+    refused (requisition_decide checks the id under the booking lock)."""
+    requisition = Requisition.objects.filter(pk=answer.requisition_id, booking__visit=visit).first()
+    if requisition is None:
+        raise DomainError(_("That requisition is not this visit's."), field="requisition", code="not_found")
+    minutes = answer.minutes if answer.minutes is not None else requisition.reported_minutes
+    comment = answer.comment.strip()
+    same_answer = {
+        "confirm": requisition.status == RequisitionStatus.CONFIRMED and requisition.confirmed_minutes == minutes,
+        "dispute": requisition.status == RequisitionStatus.DISPUTED
+        and (requisition.confirmed_minutes, requisition.comment) == (minutes, comment),
+    }
+    if same_answer.get(answer.action):
+        return
+    try:
+        requisition_decide(
+            booking=requisition.booking,
+            by=by,
+            action=answer.action,
+            minutes=minutes,
+            comment=comment,
+            requisition_id=requisition.pk,
+            now=now,
+        )
+    except DomainError as exc:
+        raise _prefixed(exc) from None
+
+
 def visit_close(
     *,
     visit: Visit,
@@ -147,6 +199,7 @@ def visit_close(
     by: User | None,
     interpreter_used: bool | None = None,
     reason_not_used: str = "",
+    requisition: RequisitionAnswer | None = None,
     now: datetime | None = None,
 ) -> Visit:
     """End a visit (`done`) or record that the visitor left (`left`).
@@ -155,9 +208,19 @@ def visit_close(
     source, so ending a served visit requires it. A visitor who left is recorded as "not used,
     visitor left" unless an interpreter was connected. A booking whose interpreter has not started
     is withdrawn (unless the officer says the confirmed interpreter was used); a call in progress is
-    left for the agency to end."""
+    left for the agency to end.
+
+    `requisition`: the officer's answer to the agency's minutes of a completed call (confirm, in
+    one click, or dispute with a comment), recorded with the close or not at all."""
     if status not in (VisitStatus.DONE, VisitStatus.LEFT):
         raise DomainError(_("A visit is closed as done or left."), field="status", code="invalid_choice")
+    if requisition is not None:
+        try:
+            requisition_decision_check(
+                action=requisition.action, minutes=requisition.minutes, comment=requisition.comment
+            )
+        except DomainError as exc:
+            raise _prefixed(exc) from None
     now = now or timezone.now()
     with transaction.atomic():
         # Lock first: the checks below must hold until the status changes.
@@ -190,6 +253,9 @@ def visit_close(
                 recorded_by=by,
                 now=now,
             )
+        if requisition is not None:
+            # After the status change: the requisition's office record takes the visit's end time.
+            _requisition_answer(visit=locked, answer=requisition, by=by, now=now)
     return locked
 
 
@@ -200,6 +266,8 @@ def booking_request_at_desk(
     requested_by: User | None,
     modality: str,
     scheduled_for: datetime | None,
+    minutes_ordered: int | None = None,
+    requirements: list[RequirementInput] | None = None,
 ) -> InterpreterBooking:
     """The officer's "book an interpreter" button: records the language need first when the visit
     had none (the officer noticed it mid-visit), and requests the booking, together or not at all.
@@ -207,7 +275,14 @@ def booking_request_at_desk(
     with transaction.atomic():
         if need is not None:
             language_need_record(visit=visit, need=need, recorded_by=requested_by)
-        return booking_request(visit=visit, requested_by=requested_by, modality=modality, scheduled_for=scheduled_for)
+        return booking_request(
+            visit=visit,
+            requested_by=requested_by,
+            modality=modality,
+            scheduled_for=scheduled_for,
+            minutes_ordered=minutes_ordered,
+            requirements=requirements,
+        )
 
 
 # ------------------------------------------------------------------------------------------------

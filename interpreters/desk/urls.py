@@ -7,6 +7,7 @@ app_name = "interpreters"
 urlpatterns = [
     path("officer/", views.officer_queue, name="officer-queue"),
     path("notifications/", notification_views.notification_preferences, name="notification-preferences"),
+    path("requisitions/disputed/", views.requisitions_disputed, name="requisitions-disputed"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/status.json", views.visit_booking_status, name="visit-booking-status"),
     path("visits/<int:pk>/start/", views.visit_start, name="visit-start"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("visits/<int:pk>/left/", views.visit_left, name="visit-left"),
     path("visits/<int:pk>/reopen/", views.visit_reopen_view, name="visit-reopen"),
     path("visits/<int:pk>/interpreter/", views.visit_booking_request, name="visit-booking-request"),
+    path("visits/<int:pk>/interpreter/estimate/", views.visit_booking_estimate, name="visit-booking-estimate"),
     path(
         "visits/<int:pk>/interpreter/<int:booking_pk>/cancel/",
         views.visit_booking_cancel,

@@ -7,14 +7,16 @@ the action's role there (visits.permissions.ROLE_MATRIX, 403 otherwise)."""
 import hashlib
 import json
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,7 +30,7 @@ from config.idempotency.forms import form_once
 from config.idempotency.models import IdempotencyRecord
 from config.request_types import AuthenticatedHttpRequest
 from interpreters.desk.forms import BookingRequestForm, OutcomeForm
-from interpreters.desk.services import booking_request_at_desk, visit_close
+from interpreters.desk.services import RequisitionAnswer, booking_request_at_desk, visit_close
 from interpreters.models import (
     ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
@@ -36,20 +38,21 @@ from interpreters.models import (
     REACHABLE_BOOKING_STATUSES,
     BookingStatus,
     CancelReason,
-    CompetenceLevel,
     InterpreterBooking,
+    Requisition,
+    RequisitionStatus,
 )
-from interpreters.selectors import booking_requisition, visit_bookings
+from interpreters.selectors import booking_requisition, disputed_requisitions, visit_bookings
 from interpreters.services import (
     booking_cancel,
     booking_cancellation_fee,
-    price_estimate,
+    booking_draft_estimate,
     requisition_decide,
 )
 from visits.audit import audit_dialect_list_read, audit_visit_read, shown_dialect
 from visits.errors import DomainError
 from visits.models import InterpreterWanted, LanguageNeed, NeedIdentifiedBy, Visit, VisitOutcome, VisitStatus
-from visits.permissions import Action, user_can
+from visits.permissions import Action, offices_for_action, user_can
 from visits.selectors import offices_for_user, visits_for_user
 from visits.services import (
     LanguageNeedInput,
@@ -101,6 +104,7 @@ def _panel_context(
     can_book = user_can(request.user, Action.BOOKING_REQUEST, visit.office_id)
     active = booking is not None and booking.status in ACTIVE_BOOKING_STATUSES
     can_cancel = user_can(request.user, Action.BOOKING_CANCEL, visit.office_id)
+    form = booking_form or BookingRequestForm(need_language=need.language if need else None)
     return {
         **_money_context(request, visit, booking, active=active, can_cancel=can_cancel),
         "visit": visit,
@@ -114,31 +118,53 @@ def _panel_context(
         "can_book": can_book,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         "cancellation_fee": booking_cancellation_fee_text(booking) if active and booking is not None else "",
-        "booking_form": booking_form or BookingRequestForm(need_language=need.language if need else None),
+        "booking_form": form,
+        **_estimate_context(form),
     }
-
-
-# The estimate shown before the click: an on-demand call now, of this length, at the lowest level.
-ESTIMATE_MINUTES = 30
 
 
 def _money_context(
     request: HttpRequest, visit: Visit, booking: InterpreterBooking | None, *, active: bool, can_cancel: bool
 ) -> dict[str, Any]:
-    """Prices on the panel: the estimate before ordering, the fee if the booking is cancelled now,
-    and the agency's requisition for the officer to confirm or dispute (prefilled: one click)."""
+    """Prices on the panel: the fee if the booking is cancelled now, and the agency's requisition
+    for the officer to confirm or dispute (prefilled: one click). The estimate before ordering
+    comes with the booking form (_estimate_context)."""
     context: dict[str, Any] = {"cancel_reasons": [(r.value, r.label) for r in OFFICE_CANCEL_REASONS]}
-    try:
-        context["estimate"] = price_estimate(competence=CompetenceLevel.OVRIG, minutes=ESTIMATE_MINUTES, start=None)
-        context["estimate_minutes"] = ESTIMATE_MINUTES
-    except DomainError:
-        context["estimate"] = None  # no price list valid today
     if booking is not None and booking.status == BookingStatus.COMPLETED:
         requisition = booking_requisition(booking)
         context["requisition"] = requisition
         context["can_decide"] = requisition is not None and user_can(
             request.user, Action.REQUISITION_DECIDE, visit.office_id
         )
+    return context
+
+
+def _estimate_context(form: BookingRequestForm) -> dict[str, Any]:
+    """The price shown above the booking buttons for the form's choices (its defaults when it was
+    not posted: a call now of the default length at the lowest level). Priced by the same function
+    that stores the estimate on the booking (pricing.booking_draft_estimate)."""
+    if form.is_bound:
+        form.is_valid()
+        problems = [str(e) for name in form.PRICE_FIELDS for e in form.errors.get(name, [])]
+        scheduled_for = form.cleaned_data.get("scheduled_for")
+        minutes = form.cleaned_data.get("minutes_ordered")
+    else:
+        problems, scheduled_for, minutes = [], None, form.fields["minutes_ordered"].initial
+    context: dict[str, Any] = {
+        "estimate": None,
+        "estimate_minutes": minutes,
+        "estimate_start": scheduled_for,
+        "estimate_problem": " ".join(problems),
+    }
+    if problems:
+        return context
+    try:
+        requirements = form.requirement_inputs() if form.is_bound else []
+        context["estimate"] = booking_draft_estimate(
+            scheduled_for=scheduled_for, minutes_ordered=minutes, requirements=requirements
+        )
+    except DomainError as exc:
+        context["estimate_problem"] = exc.message
     return context
 
 
@@ -174,9 +200,17 @@ def _status_version(visit: Visit, booking: dict[str, Any] | None) -> str:
 def _status_payload(request: HttpRequest, visit: Visit, *, message: str = "", **panel: Any) -> dict[str, Any]:
     context = _panel_context(request, visit, **panel)
     booking = _booking_data(context["booking"])
+    step = _requisition_step(request, visit, context["booking"])
     return {
         # What happened to the officer's last action, when it is not what they asked for.
         "message": message,
+        # The end-visit form's step for the agency's minutes: swapped in when a report arrives.
+        "requisition_step": {
+            "id": step["requisition"].pk if step else None,
+            "html": render_to_string(
+                "interpreters/_requisition_step.html", {"requisition_step": step}, request=request
+            ),
+        },
         "visit": {"id": visit.pk, "status": visit.status, "status_label": str(visit.get_status_display())},
         "booking": booking,
         "version": _status_version(visit, booking),
@@ -184,9 +218,67 @@ def _status_payload(request: HttpRequest, visit: Visit, *, message: str = "", **
     }
 
 
+def _requisition_step(
+    request: HttpRequest, visit: Visit, booking: InterpreterBooking | None, *, posted: Any = None, error: str = ""
+) -> dict[str, Any] | None:
+    """The end-visit form's step for a completed call the agency has reported: its minutes,
+    prefilled, to confirm in the same click that ends the visit, or to dispute with a comment.
+    `posted`: the refused form, shown again as it was if it answered this same requisition."""
+    if visit.status != VisitStatus.IN_SERVICE or booking is None or booking.status != BookingStatus.COMPLETED:
+        return None
+    if not user_can(request.user, Action.REQUISITION_DECIDE, visit.office_id):
+        return None
+    requisition = booking_requisition(booking)
+    if requisition is None or requisition.status != RequisitionStatus.REPORTED:
+        return None
+    step: dict[str, Any] = {
+        "requisition": requisition,
+        "action": "confirm",
+        "minutes": requisition.reported_minutes,
+        "comment": "",
+        "error": error,
+    }
+    if posted is not None and posted.get("requisition") == str(requisition.pk):
+        step.update(
+            action=posted.get("requisition_action", ""),
+            minutes=posted.get("requisition_minutes", ""),
+            comment=posted.get("requisition_comment", ""),
+        )
+    return step
+
+
+def _requisition_answer_from(request: HttpRequest) -> RequisitionAnswer | None:
+    """The end-visit form's answer to the agency's minutes, if the form asked for one."""
+    raw_id = (request.POST.get("requisition") or "").strip()
+    if not raw_id:
+        return None
+    raw_minutes = (request.POST.get("requisition_minutes") or "").strip()
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        raise DomainError(_("The form was changed: reload the page."), field="requisition", code="invalid")
+    try:
+        minutes = int(raw_minutes) if raw_minutes else None
+    except ValueError:
+        raise DomainError(
+            _("Give the minutes as a whole number."), field="requisition_minutes", code="invalid"
+        ) from None
+    return RequisitionAnswer(
+        requisition_id=int(raw_id),
+        action=request.POST.get("requisition_action", ""),
+        minutes=minutes,
+        comment=request.POST.get("requisition_comment", ""),
+    )
+
+
 def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **forms: Any) -> HttpResponse:
     outcome = _outcome(visit)
     context = _panel_context(request, visit, booking_form=forms.pop("booking_form", None))
+    context["requisition_step"] = _requisition_step(
+        request,
+        visit,
+        context["booking"],
+        posted=request.POST if request.method == "POST" else None,
+        error=forms.pop("requisition_error", ""),
+    )
     initial_used = None
     if outcome is not None:
         initial_used = "yes" if outcome.interpreter_used else "no"
@@ -259,6 +351,21 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_booking_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Polled every 2 s by the visit page: the visit's and its booking's state, and the panel."""
     response = JsonResponse(_status_payload(request, _visit_for(request, pk)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def visit_booking_estimate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booking form's live price: the form's fields as a query string, the estimate paragraph
+    back (static/interpreters/visit.js asks for it when the length, time or level changes)."""
+    visit = _visit_for(request, pk)
+    if not user_can(request.user, Action.PRICE_ESTIMATE, visit.office_id):
+        raise PermissionDenied(_("Only staff at this office can see prices here."))
+    need = _need(visit)
+    form = BookingRequestForm(request.GET, need_language=need.language if need else None)
+    response = render(request, "interpreters/_booking_estimate.html", {"visit": visit, **_estimate_context(form)})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -362,6 +469,8 @@ def _booking_request(request: AuthenticatedHttpRequest, visit: Visit) -> HttpRes
                 requested_by=request.user,
                 modality=modality,
                 scheduled_for=form.cleaned_data["scheduled_for"],
+                minutes_ordered=form.cleaned_data["minutes_ordered"],
+                requirements=form.requirement_inputs(),
             )
         except DomainError as exc:
             if (stale := _stale(request, visit, expected=OPEN_VISIT_STATUSES)) is not None:
@@ -431,9 +540,12 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome must be answered: it is the under-use report's numerator, and it is lost if not asked now."""
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
+    if request.POST.get("requisition"):
+        _require(request, visit, Action.REQUISITION_DECIDE)
 
     def write() -> HttpResponse:
         form = OutcomeForm(request.POST)
+        requisition_error = ""
         if form.is_valid():
             answered = request.POST.get("interpreter_used") in ("yes", "no")
             used = form.cleaned_data["interpreter_used"] if answered else None
@@ -444,13 +556,24 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     interpreter_used=used,
                     reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+                    requisition=_requisition_answer_from(request),
                 )
             except DomainError as exc:
                 if (stale := _stale(request, visit, expected={VisitStatus.IN_SERVICE})) is not None:
                     return stale
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        if form.errors:
-            return _render_visit(request, visit, status=400, outcome_form=form)
+                if (exc.field or "").startswith("requisition"):
+                    requisition_error = exc.message
+                else:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if form.errors or requisition_error:
+            return _render_visit(
+                request,
+                visit,
+                status=400,
+                outcome_form=form,
+                requisition_error=requisition_error,
+                errors=[requisition_error] if requisition_error else [],
+            )
         return redirect(_visit_url(visit))
 
     return form_once(request, write, location=_visit_url(visit))
@@ -528,3 +651,65 @@ def visit_requisition_decide(request: AuthenticatedHttpRequest, pk: int, booking
     except DomainError as exc:
         return _render_visit(request, visit, status=400, errors=[exc.message])
     return redirect("interpreters:visit-detail", pk=visit.pk)
+
+
+# ------------------------------------------------------------------------------------------------
+# The office manager's follow-up: disputed requisitions
+
+
+@dataclass(frozen=True)
+class DisputeRow:
+    """One disputed requisition as the manager's list shows it."""
+
+    requisition: Requisition
+    office_name: str
+    agency_name: str
+    agency_minutes: int
+    office_minutes: int | None  # what the officer says (or, if not given, the visit's service time)
+    difference: int | None
+
+
+DISPUTES_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def requisitions_disputed(request: HttpRequest) -> HttpResponse:
+    """Disputed requisitions at the offices the user manages (every office for a national admin),
+    oldest first: the agency's minutes, the office's minutes and the officer's comment."""
+    offices = offices_for_action(request.user, Action.REQUISITION_DISPUTES_VIEW)
+    if not offices.exists():
+        raise PermissionDenied(_("Only office managers can see disputed requisitions."))
+    chosen = None
+    raw_office = request.GET.get("office", "")
+    if raw_office:
+        if not raw_office.isdigit() or len(raw_office) > 18:
+            raise Http404
+        chosen = get_object_or_404(offices, pk=int(raw_office))
+    rows = disputed_requisitions(offices=offices.filter(pk=chosen.pk) if chosen else offices).select_related(
+        "decided_by"
+    )
+    page = Paginator(rows, DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
+    entries = []
+    for requisition in page.object_list:
+        office_minutes = (
+            requisition.confirmed_minutes if requisition.confirmed_minutes is not None else requisition.office_minutes
+        )
+        booking = requisition.booking
+        entries.append(
+            DisputeRow(
+                requisition=requisition,
+                office_name=booking.visit.office.name,
+                agency_name=booking.agency.name if booking.agency else "",
+                agency_minutes=requisition.reported_minutes,
+                office_minutes=office_minutes,
+                difference=None if office_minutes is None else requisition.reported_minutes - office_minutes,
+            )
+        )
+    context = {
+        "rows": entries,
+        "page": page,
+        "offices": offices.order_by("name") if offices.count() > 1 else [],
+        "chosen": chosen,
+    }
+    return render(request, "interpreters/requisitions_disputed.html", context)

@@ -31,6 +31,7 @@ from interpreters.models import (
     PriceListRow,
 )
 from interpreters.selectors import price_list_for
+from interpreters.services.requirements import RequirementInput, legacy_fields
 from visits import workdays
 from visits.errors import DomainError
 
@@ -247,6 +248,28 @@ def booking_estimate(*, booking: InterpreterBooking, now: datetime | None = None
         return None
     minutes = booking.minutes_ordered or price_list.base_minutes
     return booking_price(booking=booking, minutes=minutes, start=start)
+
+
+def booking_draft_estimate(
+    *,
+    scheduled_for: datetime | None,
+    minutes_ordered: int | None,
+    requirements: list[RequirementInput],
+    now: datetime | None = None,
+) -> Price | None:
+    """The estimate booking_request would store for these choices: the booking form's live price.
+    Built on an unsaved booking with the same fields, through booking_estimate, so what the officer
+    sees before the click is what the booking keeps."""
+    now = now or timezone.now()
+    if minutes_ordered is not None:
+        check_minutes(minutes_ordered, field="minutes_ordered")
+    draft = InterpreterBooking(
+        scheduled_for=scheduled_for,
+        minutes_ordered=minutes_ordered or None,
+        requested_at=now,
+        **legacy_fields(requirements),
+    )
+    return booking_estimate(booking=draft, now=now)
 
 
 def booking_cancellation_fee(*, booking: InterpreterBooking, reason: str = "", now: datetime | None = None) -> Price:

@@ -141,6 +141,16 @@ def requisition_correct(
     return requisition
 
 
+def requisition_decision_check(*, action: str, minutes: int | None, comment: str) -> None:
+    """The office's answer on its own, before the database: confirm, or dispute with a comment."""
+    if action not in DECISIONS:
+        raise DomainError(_("Choose confirm or dispute."), field="action", code="invalid_choice")
+    if minutes is not None:
+        check_minutes(minutes)
+    if action == "dispute" and not (comment or "").strip():
+        raise DomainError(_("Say what is wrong with the minutes."), field="comment", code="required")
+
+
 def requisition_decide(
     *,
     booking: InterpreterBooking,
@@ -148,23 +158,33 @@ def requisition_decide(
     action: str,
     minutes: int | None = None,
     comment: str = "",
+    requisition_id: int | None = None,
     now: datetime | None = None,
 ) -> Requisition:
     """The office confirms (the reported minutes, or its own) or disputes (with a comment) the
-    current requisition. Confirming prices the confirmed minutes and writes cost_confirmed_ore."""
+    current requisition. Confirming prices the confirmed minutes and writes cost_confirmed_ore.
+
+    `requisition_id`: the requisition the officer saw. If the agency has replaced it since (a
+    corrected requisition arrived while the page was open), the answer is refused: the officer
+    answers the new minutes, not the old ones."""
     now = now or timezone.now()
-    if action not in DECISIONS:
-        raise DomainError(_("Choose confirm or dispute."), field="action", code="invalid_choice")
-    if minutes is not None:
-        check_minutes(minutes)
+    requisition_decision_check(action=action, minutes=minutes, comment=comment)
     comment = (comment or "").strip()
-    if action == "dispute" and not comment:
-        raise DomainError(_("Say what is wrong with the minutes."), field="comment", code="required")
     with transaction.atomic():
         locked = InterpreterBooking.objects.select_for_update().select_related("visit").get(pk=booking.pk)
         requisition = Requisition.objects.filter(booking=locked).exclude(status=R.REPLACED).first()
         if requisition is None:
             raise DomainError(_("The agency has not reported this call yet."), field="booking", code="no_requisition")
+        if requisition_id is not None and requisition.pk != requisition_id:
+            raise DomainError(
+                _(
+                    "The agency sent corrected minutes (%(minutes)s) after the page was shown: "
+                    "check them and answer again."
+                )
+                % {"minutes": requisition.reported_minutes},
+                field="requisition",
+                code="stale",
+            )
         if requisition.status == R.CONFIRMED:
             raise DomainError(_("The minutes are already confirmed."), field="action", code="already_confirmed")
         requisition.decided_at = now

@@ -43,11 +43,25 @@
     });
   }
 
+  function applyRequisitionStep(step) {
+    // The end-visit form's step for the agency's minutes: shown when the report arrives, replaced
+    // when the agency corrects it (the officer answers the new minutes), gone once answered.
+    var current = document.getElementById("requisition-step");
+    if (!current || !step) { return; }
+    var id = step.id === null || step.id === undefined ? "" : String(step.id);
+    if (current.getAttribute("data-requisition-id") === id) { return; }
+    var holder = document.createElement("div");
+    holder.innerHTML = step.html;
+    var fresh = holder.querySelector("#requisition-step");
+    if (fresh) { current.replaceWith(fresh); }
+  }
+
   function apply(data) {
     if (data.version !== version) {
       version = data.version;
       panel.innerHTML = data.html;
     }
+    applyRequisitionStep(data.requisition_step);
     var box = errorBox();
     if (box && box.getAttribute("data-transient") === "1") { box.textContent = ""; box.removeAttribute("data-transient"); }
     if (data.visit && data.visit.status !== visitStatus) {
@@ -121,6 +135,46 @@
         Array.prototype.forEach.call(panel.querySelectorAll("button"), function (b) { b.disabled = false; });
       });
   });
+
+  // The booking form's live price: when the length, the time or a choice under "More choices"
+  // changes, ask the server for the estimate of exactly these choices (the same function prices the
+  // booking when it is made). Without JavaScript the default estimate stays on the page.
+  var estimateTimer = null;
+  var estimateSeq = 0;
+  function refreshEstimate(form) {
+    var url = form.getAttribute("data-estimate-url");
+    var current = document.getElementById("booking-estimate");
+    if (!url || !current) { return; }
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && name !== "form_token" && typeof value === "string") { params.append(name, value); }
+    });
+    var seq = ++estimateSeq;
+    fetch(url + "?" + params.toString(), { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
+      .then(function (r) {
+        // A redirect means the session is gone: keep the old figure, the next poll goes to the login page.
+        if (!r.ok || r.redirected) { throw new Error(String(r.status)); }
+        return r.text();
+      })
+      .then(function (html) {
+        var now = document.getElementById("booking-estimate");
+        // Only the answer to the latest change counts (an older, slower answer must not win).
+        if (seq !== estimateSeq || !now) { return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#booking-estimate");
+        if (fresh) { now.replaceWith(fresh); }
+      })
+      .catch(function () { /* the figure shown stays; the booking is priced on the server anyway */ });
+  }
+  function onPriceInput(event) {
+    var form = event.target.form;
+    if (!form || !form.hasAttribute("data-estimate-url")) { return; }
+    if (estimateTimer !== null) { window.clearTimeout(estimateTimer); }
+    estimateTimer = window.setTimeout(function () { estimateTimer = null; refreshEstimate(form); }, 250);
+  }
+  panel.addEventListener("input", onPriceInput);
+  panel.addEventListener("change", onPriceInput);
 
   // The outcome form: the reason applies only to "no"; the child reason is recorded but warned about.
   var endForm = document.getElementById("end-visit-form");
