@@ -19,6 +19,10 @@ average, since the machine may be shared. Target (issue 16): ratio >= 0.50 at 16
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tolkdesk_bench .venv/bin/python bench/checkin.py \
         --server [--rounds 8] [--requests 160] [--workers 4] [--offices 16] [--cache-url redis://127.0.0.1:6379/11]
 
+--stall (with --server): instead of the ratio, check-in latency at 8 connections with nothing else
+running, then while the dirty-day + 10-minute rollup refresh runs in a loop, then while the nightly
+35-day rebuild does: p50 / p99 / max per phase (target: no check-in slower than the normal p99).
+
 Exit codes: 0 target met, 1 target missed or requests failed, 2 the database is not ready.
 """
 
@@ -78,6 +82,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="--server: gunicorn sync workers")
     parser.add_argument("--cache-url", default="", help="--server: CACHE_URL for the server (default local memory)")
     parser.add_argument("--offices", type=int, default=16, help="--server: offices the connections check in at")
+    parser.add_argument(
+        "--stall", action="store_true", help="--server: check-in latency while the rollup refresh / nightly rebuild run"
+    )
     args = parser.parse_args()
     if args.requests < 16 or args.rounds < 1 or args.workers < 1 or args.offices < 1:
         parser.error("--requests must be at least 16, --rounds, --workers and --offices at least 1")

@@ -2,6 +2,7 @@
 user can reach is scoped to that user's offices (national admins see all)."""
 
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -11,13 +12,16 @@ from interpreters.models import (
     AgencyDirectLine,
     AgencyQuarantine,
     AgencyRanking,
+    BlockScope,
     BookingEvent,
     CompetenceLevel,
     Complaint,
     Interpreter,
     InterpreterAgency,
+    InterpreterBlock,
     InterpreterBooking,
     PriceList,
+    RequirementKind,
     Requisition,
     RequisitionStatus,
 )
@@ -192,3 +196,31 @@ def disputed_requisitions(*, offices: QuerySet[Office]) -> QuerySet[Requisition]
         .select_related("booking", "booking__visit", "booking__visit__office", "booking__agency")
         .order_by("created_at", "pk")
     )
+
+
+def blocked_interpreters(*, office_id: int, county: str, on: date) -> list[str]:
+    """Interpreters blocked for this office, its county or the whole country on the day."""
+    scope = (
+        Q(scope=BlockScope.NATIONAL)
+        | Q(scope=BlockScope.COUNTY, county=county)
+        | Q(scope=BlockScope.OFFICE, office_id=office_id)
+    )
+    rows = InterpreterBlock.objects.filter(scope, ends_on__gte=on, lifted_at__isnull=True)
+    return sorted(set(rows.values_list("interpreter", flat=True)))
+
+
+def booking_requirements_for_agency(*, booking: InterpreterBooking, on: date) -> list[dict[str, Any]]:
+    """What is sent to the agency: the booking's requirements (with our ids, so the agency can
+    answer each one) plus every blocked interpreter as a required denial."""
+    rows = [
+        {"id": r.pk, "kind": r.kind, "value": r.value, "required": r.required, "rank": r.rank}
+        for r in booking.requirements.all()
+    ]
+    asked = {r["value"] for r in rows if r["kind"] == RequirementKind.DENIED_INTERPRETER}
+    office = booking.visit.office
+    for number in blocked_interpreters(office_id=office.pk, county=office.county, on=on):
+        if number not in asked:
+            rows.append(
+                {"id": None, "kind": RequirementKind.DENIED_INTERPRETER, "value": number, "required": True, "rank": 1}
+            )
+    return rows

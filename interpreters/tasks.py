@@ -8,10 +8,9 @@ from celery import Task, shared_task
 from django.db import OperationalError
 
 from config.outbox.services import outbox_enqueue
-from interpreters.backends import AgencyError, get_backend
-from interpreters.models import InterpreterAgency, InterpreterBooking
+from interpreters.backends import AgencyError
 from interpreters.services import (
-    agency_callback_receive,
+    agency_planned_event_play,
     booking_cancel_at_agency,
     booking_cancel_orphan,
     booking_dispatch_step,
@@ -107,37 +106,19 @@ def booking_escalate_unconfirmed() -> list[str]:
 
 
 @shared_task(name="interpreters.simulated_agency_event", **COMMON)
-def simulated_agency_event(booking_id: int, event_type: str) -> bool:
-    """The simulated agency's callback, delivered through the webhook's own service."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
-    if booking is None or booking.agency is None:
-        return False
-    agency: InterpreterAgency = booking.agency
-    backend = get_backend(agency)
-    if not hasattr(backend, "event_for"):
-        return False
-    event = backend.event_for(booking, event_type)
-    try:
-        result = agency_callback_receive(
-            agency=agency,
-            event_id=f"sim-{booking.idempotency_key}-{event_type}",
-            booking_key=str(booking.idempotency_key),
-            event=event,
-            payload={"type": event_type, "reference": event.reference, "simulated": True},
-        )
-    except DomainError as exc:
-        # e.g. the officer cancelled before the "agency" confirmed: the callback is refused.
-        logger.info("simulated %s for booking %s refused: %s", event_type, booking_id, exc.message)
-        return False
-    return result.changed
+def simulated_agency_event(booking_id: int, event_type: str, agency_id: int | None = None) -> bool:
+    """A callback the simulated agency planned, delivered through the webhook's own service."""
+    return agency_planned_event_play(booking_id=booking_id, event_type=event_type, agency_id=agency_id)
 
 
-@shared_task(bind=True, name="interpreters.complaint_send", max_retries=8, **COMMON)
+@shared_task(bind=True, name="interpreters.complaint_send", max_retries=24, **COMMON)
 def complaint_send_task(self: Task[[int], bool], complaint_id: int) -> bool:
+    """Retried for about three and a half hours; each wait stays under the broker's visibility
+    timeout (README, "Redis visibility timeout"), so a waiting retry is never delivered twice."""
     try:
         return complaint_send(complaint_id=complaint_id)
     except AgencyError as exc:
-        raise self.retry(countdown=min(3600, 30 * 2**self.request.retries), exc=exc) from exc
+        raise self.retry(countdown=min(600, 30 * 2**self.request.retries), exc=exc) from exc
 
 
 @shared_task(name="interpreters.complaint_auto_accept", **COMMON)

@@ -37,3 +37,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fake_agencies():
+    """Start real HTTP agencies on 127.0.0.1 on demand; all stopped after the test."""
+    from tests.interpreters.fake_agency import FakeAgency
+
+    started: list[FakeAgency] = []
+
+    def start(**kwargs) -> FakeAgency:
+        agency = FakeAgency(**kwargs).start()
+        started.append(agency)
+        return agency
+
+    yield start
+    for agency in started:
+        agency.stop()

@@ -1,19 +1,24 @@
-
-"""Private servers for outage tests: a redis-server (and helpers) on a spare port that the test
-starts, stops and restarts itself, never the shared services CI's own pass uses."""
+"""Private servers for outage tests: a redis-server on a spare port that the test starts, stops and
+restarts itself, a TCP proxy in front of the database that the test cuts, never the shared services
+CI's own pass uses; and the web (gunicorn) and beat processes of multi-process tests."""
 
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from config.celery import app as celery_app
-from tests.interpreters.worker import BrokerSetup
+from tests.interpreters.worker import ROOT, BrokerSetup, wait_for
 
 
 def free_port() -> int:
@@ -105,3 +110,164 @@ def celery_broker(url: str, transport_options: dict[str, Any]) -> Iterator[None]
         for key, value in saved.items():
             setattr(conf, key, value)
         BrokerSetup._reset_pools()
+
+
+class CuttableProxy:
+    """A TCP proxy on 127.0.0.1:<spare port> in front of a server (a database): cut() closes every
+    connection through it and refuses new ones, as a stopped server does; restore() listens again
+    on the same port. The server behind it is never touched."""
+
+    def __init__(self, upstream_host: str, upstream_port: int, port: int | None = None) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.port = port or free_port()
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            listener, self._listener = self._listener, None
+            sockets, self._open = self._open, set()
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    close = cut
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            with self._lock:
+                if self._listener is not listener:  # cut meanwhile
+                    client.close()
+                    server.close()
+                    return
+                self._open |= {client, server}
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            with self._lock:
+                self._open -= {source, target}
+
+
+def process_env(run_dir: Path, database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a web, worker or beat process the test starts (local settings, no DEBUG)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": database_url,
+        "TOLKDESK_RUN_DIR": str(run_dir),
+        **(extra or {}),
+    }
+
+
+class Web:
+    """`gunicorn -c config/gunicorn.py config.wsgi` on 127.0.0.1:<port>, in its own process group."""
+
+    def __init__(
+        self, run_dir: Path, database_url: str, port: int, name: str, env: dict[str, str] | None = None
+    ) -> None:
+        self.port, self.name, self.run_dir, self.database_url = port, name, run_dir, database_url
+        self.env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Web":
+        log = open(self.run_dir / f"{self.name}.log", "ab")  # noqa: SIM115
+        cmd = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
+        cmd += ["--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--timeout", "30"]
+        self.process = subprocess.Popen(  # noqa: S603
+            cmd,
+            cwd=ROOT,
+            env=process_env(self.run_dir, self.database_url, self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert wait_for(self._ready, 60), self.log()
+        return self
+
+    def log(self) -> str:
+        return (self.run_dir / f"{self.name}.log").read_text(errors="replace")[-3000:]
+
+    def _ready(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def beat_process(run_dir: Path, database_url: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    log = open(run_dir / "beat.log", "ab")  # noqa: SIM115
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", str(run_dir / "beat-schedule")],
+        cwd=ROOT,
+        env=process_env(run_dir, database_url, env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def login(web: Web, username: str, password: str) -> requests.Session:
+    """A signed-in session at `web` through the real login form."""
+    session = requests.Session()
+    session.get(f"{web.url}/login/", timeout=10)
+    response = session.post(
+        f"{web.url}/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return session

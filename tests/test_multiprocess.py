@@ -8,10 +8,7 @@ CI's PostgreSQL pass, with Redis and again with RabbitMQ (.ci/run)."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,8 +20,8 @@ from interpreters.models import AgencyBackend, BookingStatus, InterpreterBooking
 from tests.factories import AuthorityFactory, MembershipFactory, OfficeFactory, UserFactory
 from tests.interpreters.factories import AgencyFactory, RankingFactory
 from tests.interpreters.fake_agency import FakeAgency
-from tests.interpreters.worker import ROOT, BrokerSetup, Worker, database_url_for_current_connection, wait_for
-from tests.servers import free_port
+from tests.interpreters.worker import BrokerSetup, Worker, database_url_for_current_connection, wait_for
+from tests.servers import Web, beat_process, free_port, login
 from visits.models import StaffRole
 
 pytestmark = [
@@ -38,92 +35,6 @@ FAST = {
     "TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS": "2",
     "DJANGO_LOG_LEVEL": "WARNING",
 }
-
-
-def process_env(run_dir: Path, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": database_url,
-        "TOLKDESK_RUN_DIR": str(run_dir),
-        **FAST,
-    }
-
-
-class Web:
-    """`gunicorn -c config/gunicorn.py config.wsgi` on 127.0.0.1:<port>, in its own process group."""
-
-    def __init__(self, run_dir: Path, database_url: str, port: int, name: str) -> None:
-        self.port, self.name, self.run_dir, self.database_url = port, name, run_dir, database_url
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "Web":
-        log = open(self.run_dir / f"{self.name}.log", "ab")  # noqa: SIM115
-        cmd = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
-        cmd += ["--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--timeout", "30"]
-        self.process = subprocess.Popen(  # noqa: S603
-            cmd,
-            cwd=ROOT,
-            env=process_env(self.run_dir, self.database_url),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        assert wait_for(self._ready, 60), (self.run_dir / f"{self.name}.log").read_text()[-3000:]
-        return self
-
-    def _ready(self) -> bool:
-        try:
-            return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def beat_process(run_dir: Path, database_url: str) -> subprocess.Popen[bytes]:
-    log = open(run_dir / "beat.log", "ab")  # noqa: SIM115
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", str(run_dir / "beat-schedule")],
-        cwd=ROOT,
-        env=process_env(run_dir, database_url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def login(web: Web) -> requests.Session:
-    session = requests.Session()
-    session.get(f"{web.url}/login/", timeout=10)
-    response = session.post(
-        f"{web.url}/login/",
-        data={
-            "username": "mp-officer",
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302, response.text[:500]
-    return session
 
 
 @pytest.fixture
@@ -153,7 +64,10 @@ def test_killing_a_web_instance_and_a_worker_mid_traffic_loses_and_duplicates_no
         MembershipFactory(user=user, office=office, role=role)
     authority = AuthorityFactory().code
 
-    webs = [Web(tmp_path, database_url, free_port(), "web-a"), Web(tmp_path, database_url, free_port(), "web-b")]
+    webs = [
+        Web(tmp_path, database_url, free_port(), "web-a", FAST),
+        Web(tmp_path, database_url, free_port(), "web-b", FAST),
+    ]
     workers: list[Worker] = []
     beat = None
     statuses: list[int] = []
@@ -167,8 +81,8 @@ def test_killing_a_web_instance_and_a_worker_mid_traffic_loses_and_duplicates_no
                 workers.append(worker)
             for worker in workers:
                 worker.wait_ready()
-            beat = beat_process(tmp_path, database_url)
-            sessions = {web.name: login(web) for web in webs}
+            beat = beat_process(tmp_path, database_url, FAST)
+            sessions = {web.name: login(web, "mp-officer", PASSWORD) for web in webs}
 
             def post(path: str, body: dict, *, retry_elsewhere: bool) -> requests.Response | None:
                 order = webs if len(statuses) % 2 == 0 else webs[::-1]
@@ -200,7 +114,7 @@ def test_killing_a_web_instance_and_a_worker_mid_traffic_loses_and_duplicates_no
                     killed = True
                 if elapsed > 16 and not restarted:
                     webs[0].start()
-                    sessions[webs[0].name] = login(webs[0])
+                    sessions[webs[0].name] = login(webs[0], "mp-officer", PASSWORD)
                     workers[0] = Worker(
                         run_dir=tmp_path, database_url=database_url, name="worker-1b", env=FAST, concurrency=2
                     )

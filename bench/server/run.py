@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -189,6 +190,59 @@ def summary(label: str, samples: list[Sample]) -> str:
     )
 
 
+def stall_bench(port: int, headers: dict[str, str], body: list[bytes], requests: int) -> None:
+    """Check-in latency while the rollup jobs run, against the same check-ins with nothing else
+    running (issue 16: no stall above normal p99). The jobs run here, in threads with their own
+    database connections, exactly as the beat tasks call them: the dirty-day refresh plus the
+    10-minute refresh of today and yesterday, then the nightly 35-day rebuild, each in a loop for
+    as long as the check-ins run."""
+    from django.db import connections
+    from django.utils import timezone
+
+    from visits.reports.services import usage_dirty_days_refresh, usage_rollups_rebuild
+
+    today = timezone.localdate()
+    jobs = {
+        "dirty-day + 10-minute refresh": lambda: (
+            usage_dirty_days_refresh(),
+            usage_rollups_rebuild(since=today - timedelta(days=1), until=today),
+        ),
+        "nightly 35-day rebuild": lambda: usage_rollups_rebuild(since=today - timedelta(days=34), until=today),
+    }
+    concurrency = 8
+    baseline = run(port, CHECK_IN, headers, body, requests, concurrency)
+    p99 = percentile(baseline.latencies_ms, 0.99)
+    print(f"stall: {concurrency} connections, {requests} check-ins per phase")
+    print(f"    nothing else running: p50 {percentile(baseline.latencies_ms, 0.5):.0f} ms, p99 {p99:.0f} ms, "
+          f"max {max(baseline.latencies_ms):.0f} ms  load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    for label, job in jobs.items():
+        stop = threading.Event()
+        durations: list[float] = []
+
+        def loop(job=job, stop=stop, durations=durations) -> None:
+            try:
+                while not stop.is_set():
+                    began = time.perf_counter()
+                    job()
+                    durations.append(time.perf_counter() - began)
+            finally:
+                connections.close_all()
+
+        runner = threading.Thread(target=loop)
+        runner.start()
+        sample = run(port, CHECK_IN, headers, body, requests, concurrency)
+        stop.set()
+        runner.join()
+        worst = max(sample.latencies_ms)
+        each = statistics.median(durations) if durations else 0.0
+        during = sample.latencies_ms
+        print(
+            f"    during the {label} ({len(durations)} runs, {each:.2f} s each): p50 {percentile(during, 0.5):.0f} ms, "
+            f"p99 {percentile(during, 0.99):.0f} ms, max {worst:.0f} ms ({worst / p99:.2f}x the normal p99)  "
+            f"load {os.getloadavg()[0]:.2f}"
+        )
+
+
 def run_server_bench(args: argparse.Namespace) -> int:
     problem = database_ready()
     if problem:
@@ -212,6 +266,9 @@ def run_server_bench(args: argparse.Namespace) -> int:
         )
         for path in (CHECK_IN, BARE):  # warm every worker (connections, imports, CLDR names)
             run(port, path, headers, body, args.workers * 4, args.workers)
+        if args.stall:
+            stall_bench(port, headers, body, args.requests)
+            return 0
         results: dict[tuple[int, str], list[Sample]] = {}
         ratios: dict[int, list[float]] = {1: [], 16: []}
         failed = False

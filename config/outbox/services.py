@@ -41,6 +41,7 @@ def outbox_enqueue(
     kwargs: dict[str, Any] | None = None,
     eta: datetime | None = None,
     countdown: float | None = None,
+    not_before: datetime | None = None,
     dedupe_key: str = "",
     now: datetime | None = None,
 ) -> OutboxMessage:
@@ -48,7 +49,12 @@ def outbox_enqueue(
 
     Call it inside the transaction that makes the task necessary. Arguments are ids and ISO strings:
     anything JSON cannot hold is refused here, not in the relay. Outside a transaction the row is
-    committed at once and relayed straight away."""
+    committed at once and relayed straight away.
+
+    `not_before` keeps the row in the outbox until then: the beat relay sends it once it is due
+    (within OUTBOX_RELAY_INTERVAL_SECONDS). Unlike `eta`/`countdown` (held by a worker once sent),
+    the wait survives a broker outage and worker restarts, and no broker visibility timeout has to
+    cover it: use it for anything later than a few seconds."""
     now = now or timezone.now()
     payload_args, payload_kwargs = list(args), dict(kwargs or {})
     json.dumps([payload_args, payload_kwargs])  # TypeError now rather than a row the relay cannot send
@@ -62,9 +68,11 @@ def outbox_enqueue(
         dedupe_key=dedupe_key[:200],
         request_id=current_request_id.get()[:64],
         created_at=now,
-        available_at=now,
+        available_at=max(now, not_before) if not_before is not None else now,
     )
-    transaction.on_commit(partial(outbox_relay_after_commit, ids=[row.pk]))
+    if row.available_at <= now or current_app.conf.task_always_eager:
+        # Eager (tests): a later row runs at once, as a countdown did before the outbox.
+        transaction.on_commit(partial(outbox_relay_after_commit, ids=[row.pk]))
     return row
 
 
@@ -86,6 +94,7 @@ class RelayResult:
     sent: int
     failed: int
     collapsed: int = 0
+    woken: int = 0  # rows backing off from an earlier failure, made due again (the broker is back)
 
 
 def outbox_relay(
@@ -108,11 +117,12 @@ def outbox_relay(
         return RelayResult(0, 0)
     lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     # Conflicts with: another relay claiming the same row. One UPDATE per row, row count checked.
+    # A claimed row has no last_error while it is leased: only rows backing off carry one.
     claimed = [
         row
         for row in rows
         if OutboxMessage.objects.filter(pk=row.pk, available_at=row.available_at).update(
-            available_at=lease_until, attempts=F("attempts") + 1
+            available_at=lease_until, attempts=F("attempts") + 1, last_error=""
         )
     ]
     sent = collapsed = 0
@@ -140,6 +150,41 @@ def outbox_relay(
     if sent or collapsed:
         logger.info("outbox: sent %s, collapsed %s", sent, collapsed)
     return RelayResult(sent, 0, collapsed)
+
+
+def outbox_relay_all(*, max_runs: int = 20) -> RelayResult:
+    """The beat relay: relay runs until nothing due is left, at most `max_runs` of them (a backlog
+    larger than one run's limit goes in one beat tick). When nothing is due but rows are still
+    backing off from a failed publish, and the broker answers again, those rows are made due at once:
+    after an outage the backlog goes now, not up to OUTBOX_RETRY_MAX_SECONDS later."""
+    sent = failed = collapsed = woken = 0
+    for _ in range(max_runs):
+        result = outbox_relay()
+        sent, failed, collapsed = sent + result.sent, failed + result.failed, collapsed + result.collapsed
+        if result.failed:
+            break
+        if not (result.sent or result.collapsed):
+            made_due = _wake_backed_off_if_broker_answers()
+            woken += made_due
+            if not made_due:
+                break
+    return RelayResult(sent, failed, collapsed, woken)
+
+
+def _wake_backed_off_if_broker_answers() -> int:
+    """Make rows that are waiting out a backoff due now, if the broker takes connections again.
+    Leased rows (their claim cleared last_error) and rows not due yet that never failed
+    (`not_before`) are left alone. Conflicts with: a relay claiming one of these rows; its
+    conditional UPDATE on the old available_at then matches nothing and it skips the row."""
+    backing_off = OutboxMessage.objects.filter(available_at__gt=timezone.now()).exclude(last_error="")
+    if not backing_off.exists():
+        return 0
+    try:
+        with _producer(settings.OUTBOX_RELAY_TIMEOUT_SECONDS):
+            pass
+    except Exception:  # still down: the rows keep their backoff
+        return 0
+    return backing_off.update(available_at=timezone.now())
 
 
 def outbox_depth() -> int:

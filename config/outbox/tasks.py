@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from config.outbox.services import outbox_relay
+from config.outbox.services import outbox_relay_all
 
 
 @shared_task(name="outbox.relay", acks_late=True, ignore_result=True)
 def outbox_relay_task() -> int:
-    return outbox_relay().sent
+    return outbox_relay_all().sent

@@ -5,6 +5,7 @@ from interpreters.backends.base import (
     AgencyError,
     AgencyEvent,
     PermanentAgencyError,
+    PlannedEvent,
     TransientAgencyError,
 )
 from interpreters.models import AgencyBackend, InterpreterAgency
@@ -29,6 +30,7 @@ __all__ = [
     "AgencyError",
     "AgencyEvent",
     "PermanentAgencyError",
+    "PlannedEvent",
     "TransientAgencyError",
     "get_backend",
 ]

@@ -35,6 +35,15 @@ class AgencyEvent:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PlannedEvent:
+    """A callback an agency will send by itself some time after it accepted a booking (the
+    simulated agency's timers): the caller schedules it through the outbox."""
+
+    type: str  # an AgencyEventType value
+    after_seconds: float
+
+
 class AgencyError(Exception):
     def __init__(self, message: str, *, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -64,8 +73,15 @@ class AgencyBackendBase:
     def book(self, booking: InterpreterBooking) -> AgencyEvent:
         raise NotImplementedError
 
-    def accepted(self, booking: InterpreterBooking) -> None:
-        """Called once the agency's acceptance is recorded (outside any transaction)."""
+    def planned_events(self, booking: InterpreterBooking) -> list[PlannedEvent]:
+        """The callbacks this agency will play by itself once it has accepted the booking, in the
+        order it plays them. Called inside the transaction that records the acceptance, so it must
+        not do I/O. A real agency sends its own callbacks to the webhook: nothing to plan."""
+        return []
+
+    def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent | None:
+        """The callback this agency sends for a planned event (None: it plays none)."""
+        return None
 
     def cancel(self, booking: InterpreterBooking) -> None:
         raise NotImplementedError

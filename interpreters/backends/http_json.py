@@ -39,7 +39,7 @@ from interpreters.backends.base import (
 )
 from interpreters.events import AgencyEventType
 from interpreters.models import Complaint, InterpreterBooking
-from interpreters.services.requirements import booking_requirements_for_agency
+from interpreters.selectors import booking_requirements_for_agency
 
 
 def requirement_answers(value: Any) -> dict[int, bool]:

@@ -16,8 +16,11 @@ minutes (log-normal, median ~22); `no_show_rate` of them end in a no-show; `corr
 ended ones get a corrected requisition afterwards. Demo time runs faster: each call minute takes
 `seconds_per_call_minute` real seconds (default 3). A pre-booked call starts at its booked time.
 
-Confirmation arrives through the same service a webhook callback uses (agency_callback_receive),
-sent as a delayed Celery task, so the demo exercises the real callback path.
+The backend only says which callbacks it will play and when (planned_events); the acceptance's
+transaction writes them to the outbox as rows due at those times, and the task that plays one
+(interpreters.simulated_agency_event, over services.agency.agency_planned_event_play) hands it to the
+same service a webhook callback uses (agency_callback_receive), so the demo exercises the real
+callback path, and a broker outage or a worker restart delays the callbacks without losing them.
 """
 
 import math
@@ -30,9 +33,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from interpreters.backends.base import AgencyBackendBase, AgencyEvent, PermanentAgencyError, TransientAgencyError
+from interpreters.backends.base import (
+    AgencyBackendBase,
+    AgencyEvent,
+    PermanentAgencyError,
+    PlannedEvent,
+    TransientAgencyError,
+)
 from interpreters.events import AgencyEventType
 from interpreters.models import CompetenceLevel, Interpreter, InterpreterBooking, Modality, RequirementKind
+from interpreters.selectors import booking_requirements_for_agency, interpreter_candidates
 
 K = RequirementKind
 LEVELS: list[str] = list(CompetenceLevel.values)
@@ -115,8 +125,6 @@ class SimulatedBackend(AgencyBackendBase):
         return AgencyEvent(type=AgencyEventType.ACCEPTED, reference=self.reference_for(booking))
 
     def _requirements(self, booking: InterpreterBooking) -> list[dict[str, Any]]:
-        from interpreters.services.requirements import booking_requirements_for_agency
-
         return booking_requirements_for_agency(booking=booking, on=timezone.localdate())
 
     def choose(self, booking: InterpreterBooking, reqs: list[dict[str, Any]]) -> Interpreter | None:
@@ -124,8 +132,6 @@ class SimulatedBackend(AgencyBackendBase):
         meeting most wishes first (first choices count double); with probability
         wished_miss_rate one that misses a wish instead. Seeded by the booking, so book() and the
         later confirmation agree."""
-        from interpreters.selectors import interpreter_candidates
-
         pool = [
             i
             for i in interpreter_candidates(agency=self.agency, booking=booking)
@@ -154,36 +160,27 @@ class SimulatedBackend(AgencyBackendBase):
             correction_rate=float(self.settings.get("correction_rate", 0.1)),
         )
 
-    def accepted(self, booking: InterpreterBooking) -> None:
-        """Play the agency's later callbacks as delayed tasks (sent after the booking is recorded)."""
-
-        from interpreters import tasks
-
-        def send(event: AgencyEventType, countdown: float) -> None:
-            # Called on a worker, after the acceptance is committed (not through the outbox: the demo
-            # agency's own timers, and the suite runs them eagerly).
-            tasks.simulated_agency_event.apply_async(args=(booking.pk, event.value), countdown=countdown)
-
+    def planned_events(self, booking: InterpreterBooking) -> list[PlannedEvent]:
+        """The agency's later callbacks, with their delays after the acceptance. The caller
+        schedules them through the outbox (interpreters/services/agency.py:_record_acceptance)."""
         delay = float(self.settings.get("confirm_after_seconds", 5))
-        send(AgencyEventType.CONFIRMED, delay)
+        events = [PlannedEvent(AgencyEventType.CONFIRMED, delay)]
         if self.settings.get("play_through"):
             start = delay + float(self.settings.get("start_after_seconds", 5))
             if booking.scheduled_for is not None:
                 start = max(start, (booking.scheduled_for - timezone.now()).total_seconds())
             plan = self.plan(booking)
             if plan.no_show:
-                send(AgencyEventType.NO_SHOW, start)
-                return
+                return [*events, PlannedEvent(AgencyEventType.NO_SHOW, start)]
             end = start + plan.minutes * float(self.settings.get("seconds_per_call_minute", 3))
-            send(AgencyEventType.STARTED, start)
-            send(AgencyEventType.ENDED, end)
+            events += [PlannedEvent(AgencyEventType.STARTED, start), PlannedEvent(AgencyEventType.ENDED, end)]
             if plan.corrected_minutes is not None:
-                send(AgencyEventType.REQUISITION_CORRECTED, end + 10)
+                events.append(PlannedEvent(AgencyEventType.REQUISITION_CORRECTED, end + 10))
         elif "end_after_seconds" in self.settings:
             start = float(self.settings.get("start_after_seconds", delay + 5))
             end = float(self.settings["end_after_seconds"])
-            send(AgencyEventType.STARTED, start)
-            send(AgencyEventType.ENDED, end)
+            events += [PlannedEvent(AgencyEventType.STARTED, start), PlannedEvent(AgencyEventType.ENDED, end)]
+        return events
 
     def _ended(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
         """ "ended" or a corrected requisition: the minutes and the interpreter's start and end."""
@@ -203,7 +200,7 @@ class SimulatedBackend(AgencyBackendBase):
             ended_at=started + timedelta(minutes=minutes),
         )
 
-    def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent:
+    def event_for(self, booking: InterpreterBooking, event_type: str) -> AgencyEvent | None:
         """The callback this agency would send for the booking."""
         if event_type in (AgencyEventType.ENDED, AgencyEventType.REQUISITION_CORRECTED):
             return self._ended(booking, event_type)

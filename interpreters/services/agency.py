@@ -221,7 +221,7 @@ STEP_STAMPS: dict[str, str] = {S.CONFIRMED: "confirmed_at", S.IN_PROGRESS: "star
 
 
 def _apply_late_step(locked: InterpreterBooking, event: AgencyEvent, target: str, at: datetime) -> bool:
-    """"confirmed" after "started", "started" after "ended"...: keep what the step tells (the
+    """ "confirmed" after "started", "started" after "ended"...: keep what the step tells (the
     interpreter and connection, the real time) without moving the status back. The stamp takes the
     event's time when that is earlier than the time implied by the later step that came first."""
     changes: dict[str, Any] = _confirmation_changes(locked, event) if target == S.CONFIRMED else {}
@@ -378,6 +378,35 @@ class CallbackResult:
     booking: InterpreterBooking
     duplicate: bool
     changed: bool
+
+
+def agency_planned_event_play(*, booking_id: int, event_type: str, agency_id: int | None = None) -> bool:
+    """Deliver a callback an agency planned when it accepted the booking (the simulated agency's
+    timers, written to the outbox by _record_acceptance) through the webhook's own service.
+    False when there is nothing to deliver or the booking refuses it (e.g. the officer cancelled
+    before the "agency" confirmed, or an escalation moved the booking away from the agency that
+    planned it); delivering it twice is a no-op (the event id is fixed)."""
+    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    if booking is None or booking.agency is None:
+        return False
+    if agency_id is not None and booking.agency_id != agency_id:
+        return False
+    agency: InterpreterAgency = booking.agency
+    event = get_backend(agency).event_for(booking, event_type)
+    if event is None:
+        return False
+    try:
+        result = agency_callback_receive(
+            agency=agency,
+            event_id=f"sim-{booking.idempotency_key}-{event_type}",
+            booking_key=str(booking.idempotency_key),
+            event=event,
+            payload={"type": event_type, "reference": event.reference, "simulated": True},
+        )
+    except DomainError as exc:
+        logger.info("planned %s for booking %s refused: %s", event_type, booking_id, exc.message)
+        return False
+    return result.changed
 
 
 def agency_callback_receive(
@@ -678,6 +707,8 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
                 detail={"reference": event.reference},
                 now=at,
             )
+            if event.type != E.CONFIRMED:
+                _planned_events_schedule(booking, backend, at)
     if not recorded:
         if booking.status == S.CANCELLED:
             # Cancelled while we were waiting on the agency: the cancel task may have run before
@@ -694,8 +725,21 @@ def _record_acceptance(booking: InterpreterBooking, backend: Any, event: AgencyE
         except DomainError:
             return DispatchOutcome("noop", detail="moved on meanwhile")
         return DispatchOutcome("confirmed")
-    backend.accepted(booking)
     return DispatchOutcome("accepted")
+
+
+def _planned_events_schedule(booking: InterpreterBooking, backend: Any, at: datetime) -> None:
+    """The callbacks the agency will play by itself (the simulated agency), as outbox rows due at
+    their times: written with the acceptance, so an acceptance is never recorded without them."""
+    for planned in backend.planned_events(booking):
+        outbox_enqueue(
+            task="interpreters.simulated_agency_event",
+            args=[booking.pk, str(planned.type)],
+            kwargs={"agency_id": booking.agency_id},
+            not_before=at + timedelta(seconds=planned.after_seconds),
+            dedupe_key=f"interpreters.simulated_agency_event:{booking.pk}:{planned.type}",
+            now=at,
+        )
 
 
 def booking_cancel_at_agency(*, booking_id: int) -> bool:

@@ -13,18 +13,14 @@ answer one, the delivered interpreter (gender, level, ids) decides it when it ca
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from interpreters.models import (
-    BlockScope,
     BookingRequirement,
     CompetenceLevel,
     Gender,
-    InterpreterBlock,
     InterpreterBooking,
     RequirementKind,
 )
@@ -152,32 +148,6 @@ def booking_requirements_create(
         BookingRequirement(booking=booking, kind=r.kind, value=r.value, required=r.required, rank=r.rank)
         for r in requirements
     )
-
-
-def blocked_interpreters(*, office_id: int, county: str, on: date) -> list[str]:
-    """Interpreters blocked for this office, its county or the whole country on the day."""
-    scope = (
-        Q(scope=BlockScope.NATIONAL)
-        | Q(scope=BlockScope.COUNTY, county=county)
-        | Q(scope=BlockScope.OFFICE, office_id=office_id)
-    )
-    rows = InterpreterBlock.objects.filter(scope, ends_on__gte=on, lifted_at__isnull=True)
-    return sorted(set(rows.values_list("interpreter", flat=True)))
-
-
-def booking_requirements_for_agency(*, booking: InterpreterBooking, on: date) -> list[dict[str, Any]]:
-    """What is sent to the agency: the booking's requirements (with our ids, so the agency can
-    answer each one) plus every blocked interpreter as a required denial."""
-    rows = [
-        {"id": r.pk, "kind": r.kind, "value": r.value, "required": r.required, "rank": r.rank}
-        for r in booking.requirements.all()
-    ]
-    asked = {r["value"] for r in rows if r["kind"] == K.DENIED_INTERPRETER}
-    office = booking.visit.office
-    for number in blocked_interpreters(office_id=office.pk, county=office.county, on=on):
-        if number not in asked:
-            rows.append({"id": None, "kind": K.DENIED_INTERPRETER, "value": number, "required": True, "rank": 1})
-    return rows
 
 
 @dataclass(frozen=True)

@@ -19,23 +19,6 @@ def visit(office, agency):
 
 
 @pytest.fixture
-def fake_agencies():
-    """Start real HTTP agencies on 127.0.0.1 on demand; all stopped after the test."""
-    from tests.interpreters.fake_agency import FakeAgency
-
-    started: list[FakeAgency] = []
-
-    def start(**kwargs) -> FakeAgency:
-        agency = FakeAgency(**kwargs).start()
-        started.append(agency)
-        return agency
-
-    yield start
-    for agency in started:
-        agency.stop()
-
-
-@pytest.fixture
 def http_agency(db, fake_agencies):
     """An HTTP JSON agency backed by a real fake agency server: returns (agency row, server)."""
     from interpreters.models import AgencyBackend

@@ -35,6 +35,20 @@ def second(db):
     return agency
 
 
+@pytest.fixture
+def dispatch(django_capture_on_commit_callbacks):
+    """Dispatch a booking and let the simulated agency play what it planned: its callbacks are
+    outbox rows written with the acceptance (run eagerly in tests once that commits)."""
+
+    def run(booking):
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = booking_dispatch_step(booking_id=booking.pk)
+        booking.refresh_from_db()
+        return outcome
+
+    return run
+
+
 def req(kind, value, required=False, rank=1):
     return {"kind": kind, "value": value, "required": required, "rank": rank}
 
@@ -129,15 +143,14 @@ def test_requirement_building_is_one_function_for_bookings_and_appointments():
 
 
 def test_an_agency_that_cannot_meet_a_required_requirement_declines_and_the_next_one_is_asked(
-    visit, officer, agency, second
+    visit, officer, agency, second, dispatch
 ):
     InterpreterFactory(agency=agency, gender="male", competence="auktoriserad")
     woman = InterpreterFactory(agency=second, gender="female", competence="utbildad")
     booking = booking_request(
         visit=visit, requested_by=officer, modality="phone", requirements=[req("gender", "female", True)]
     )
-    booking_dispatch_step(booking_id=booking.pk)
-    booking.refresh_from_db()
+    dispatch(booking)
     assert booking.agency == second and booking.status == S.CONFIRMED
     assert booking.interpreter == woman and booking.interpreter_gender == "female"
     fallback = booking.events.get(detail__kind="fallback")
@@ -156,7 +169,7 @@ def test_when_no_agency_can_meet_a_required_requirement_the_booking_fails(visit,
     assert booking.status == S.FAILED and "declined" in booking.failure_reason
 
 
-def test_a_wished_requirement_not_met_still_books_and_is_recorded_as_unmet(visit, officer, agency):
+def test_a_wished_requirement_not_met_still_books_and_is_recorded_as_unmet(visit, officer, agency, dispatch):
     InterpreterFactory(agency=agency, gender="male", competence="auktoriserad", official_number="555")
     booking = booking_request(
         visit=visit,
@@ -164,15 +177,14 @@ def test_a_wished_requirement_not_met_still_books_and_is_recorded_as_unmet(visit
         modality="phone",
         requirements=[req("gender", "female"), req("competence", "utbildad", True)],
     )
-    booking_dispatch_step(booking_id=booking.pk)
-    booking.refresh_from_db()
+    dispatch(booking)
     assert booking.status == S.CONFIRMED and booking.agency == agency
     assert booking.interpreter_official_number == "555" and booking.interpreter_competence == "auktoriserad"
     met = dict(booking.requirements.values_list("kind", "met"))
     assert met == {"gender": False, "competence": True}
 
 
-def test_the_simulated_agency_honours_dialect_and_denied_interpreters(visit, officer, agency):
+def test_the_simulated_agency_honours_dialect_and_denied_interpreters(visit, officer, agency, dispatch):
     denied = InterpreterFactory(agency=agency, competence="rattstolk", languages=[{"language": "ar", "dialects": []}])
     levantine = InterpreterFactory(
         agency=agency, competence="utbildad", languages=[{"language": "ar", "dialects": ["levantinsk"]}]
@@ -183,25 +195,23 @@ def test_the_simulated_agency_honours_dialect_and_denied_interpreters(visit, off
         modality="phone",
         requirements=[req("dialect", "levantinsk"), req("denied_interpreter", str(denied.pk), True)],
     )
-    booking_dispatch_step(booking_id=booking.pk)
-    booking.refresh_from_db()
+    dispatch(booking)
     assert booking.interpreter == levantine
     assert set(booking.requirements.values_list("met", flat=True)) == {True}
 
 
-def test_the_simulated_agency_sometimes_misses_a_wish(visit, officer, agency):
+def test_the_simulated_agency_sometimes_misses_a_wish(visit, officer, agency, dispatch):
     agency.backend_settings = {**agency.backend_settings, "wished_miss_rate": 1.0}
     agency.save()
     InterpreterFactory(agency=agency, gender="female")
     InterpreterFactory(agency=agency, gender="male")
     booking = booking_request(visit=visit, requested_by=officer, modality="phone", gender_preference="female")
-    booking_dispatch_step(booking_id=booking.pk)
-    booking.refresh_from_db()
+    dispatch(booking)
     assert booking.status == S.CONFIRMED and booking.interpreter_gender == "male"
     assert booking.requirements.get().met is False
 
 
-def test_blocked_interpreters_go_to_the_agency_as_denied_in_every_booking(visit, officer, agency, office):
+def test_blocked_interpreters_go_to_the_agency_as_denied_in_every_booking(visit, officer, agency, office, dispatch):
     blocked = InterpreterFactory(agency=agency, competence="rattstolk", official_number="777")
     other = InterpreterFactory(agency=agency, competence="utbildad")
     InterpreterBlock.objects.create(
@@ -213,8 +223,7 @@ def test_blocked_interpreters_go_to_the_agency_as_denied_in_every_booking(visit,
         created_at=timezone.now(),
     )
     booking = booking_request(visit=visit, requested_by=officer, modality="phone")
-    booking_dispatch_step(booking_id=booking.pk)
-    booking.refresh_from_db()
+    dispatch(booking)
     assert booking.interpreter == other != blocked
     assert not booking.requirements.exists()  # the block is not the officer's requirement
 

@@ -3,14 +3,17 @@ broker after commit, deleted only once the broker took them; a broker that is do
 fails or blocks the request that wrote them."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.outbox.models import OutboxMessage
 from config.outbox.services import outbox_enqueue, outbox_relay
+from config.outbox.tasks import outbox_relay_task
 from interpreters.models import BookingStatus, InterpreterBooking
 from interpreters.services import booking_request
 from tests.factories import AuthorityFactory, MembershipFactory, OfficeFactory, UserFactory
@@ -181,3 +184,49 @@ def test_a_row_another_relay_has_claimed_is_not_sent_twice(tmp_path):
             assert server.llen() == 0
     finally:
         server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_for_later_stays_in_the_outbox_until_it_is_due_then_is_sent_once(tmp_path):
+    server = PrivateRedis(tmp_path).start()
+    try:
+        with celery_broker(server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS):
+            now = timezone.now()
+            row = outbox_enqueue(
+                task="interpreters.simulated_agency_event",
+                args=[1, "confirmed"],
+                not_before=now + timedelta(seconds=60),
+                now=now,
+            )
+            assert row.available_at == now + timedelta(seconds=60)
+            assert outbox_relay(now=now + timedelta(seconds=59)).sent == 0
+            assert server.llen() == 0 and OutboxMessage.objects.filter(pk=row.pk).exists()
+            assert outbox_relay(now=now + timedelta(seconds=60)).sent == 1
+            assert server.llen() == 1 and not OutboxMessage.objects.exists()
+    finally:
+        server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_broker_is_back_the_beat_relay_sends_rows_still_backing_off_at_once(tmp_path):
+    server = PrivateRedis(tmp_path)
+    with celery_broker(server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS):
+        for booking_id in (1, 2, 3):  # broker down: each after-commit publish fails, the row backs off
+            outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
+        backing_off = OutboxMessage.objects.exclude(last_error="")
+        assert backing_off.count() == 3
+        backing_off.update(available_at=timezone.now() + timedelta(seconds=30))  # deep in the backoff
+        later = outbox_enqueue(
+            task="interpreters.simulated_agency_event",
+            args=[1, "confirmed"],
+            not_before=timezone.now() + timedelta(seconds=300),
+        )
+        assert outbox_relay_task() == 0  # still down: nothing sent, nothing woken
+        assert backing_off.count() == 3
+        server.start()
+        try:
+            assert outbox_relay_task() == 3  # at once, not 30 s later
+            assert server.llen() == 3
+            assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [later.pk]  # not due: stays
+        finally:
+            server.stop()
