@@ -83,7 +83,18 @@ class BookingEventInline(admin.TabularInline):
 
 @admin.register(InterpreterBooking)
 class InterpreterBookingAdmin(admin.ModelAdmin):
-    list_display = ["pk", "visit", "channel", "language", "modality", "status", "agency", "requested_at"]
+    list_display = [
+        "pk",
+        "visit",
+        "appointment",
+        "channel",
+        "language",
+        "modality",
+        "status",
+        "agency",
+        "requested_at",
+        "answer_by",
+    ]
     list_filter = ["status", "channel", "modality", "agency"]
-    raw_id_fields = ["visit", "requested_by", "interpreter"]
+    raw_id_fields = ["visit", "appointment", "requested_by", "interpreter"]
     inlines = [BookingEventInline]

@@ -5,6 +5,7 @@ from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetail
 from interpreters.apis_money import BookingRequisitionApi, DisputedRequisitionListApi, PriceEstimateApi
 from interpreters.apis_notifications import NotificationPreferencesApi
 from interpreters.desk.apis import DirectLineEndApi, VisitDirectLineApi, VisitExternalOrderApi, VisitOutcomeApi
+from interpreters.desk.apis_appointments import AppointmentDetailApi, AppointmentListCreateApi
 
 urlpatterns = [
     path("bookings/", BookingListCreateApi.as_view(), name="api-bookings"),
@@ -31,6 +32,9 @@ urlpatterns = [
     path("visits/<int:pk>/direct-line/", VisitDirectLineApi.as_view(), name="api-visit-direct-line"),
     path("bookings/<int:pk>/direct-line/end/", DirectLineEndApi.as_view(), name="api-booking-direct-line-end"),
     path("visits/<int:pk>/external-orders/", VisitExternalOrderApi.as_view(), name="api-visit-external-orders"),
+    # Appointments and their pre-booked interpreters (interpreters/desk/apis_appointments.py).
+    path("appointments/", AppointmentListCreateApi.as_view(), name="api-appointments"),
+    path("appointments/<int:pk>/", AppointmentDetailApi.as_view(), name="api-appointment-detail"),
     # Any name at all (not <slug:>): it reaches the view, and an unknown one gets the same 401 as a bad
     # signature (a malformed or empty slug, or one holding "/", must not answer 404 and tell them apart).
     re_path(r"^agency-callbacks/(?P<agency_slug>.*)/$", AgencyCallbackApi.as_view(), name="api-agency-callback"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -110,7 +110,7 @@ class DeliveredInterpreterSerializer(serializers.Serializer):
 
 
 class BookingOutputSerializer(serializers.ModelSerializer):
-    office = serializers.IntegerField(source="visit.office_id", read_only=True)
+    office = serializers.IntegerField(source="office_id", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     agency = BookingAgencySerializer(read_only=True, allow_null=True)
     connection = serializers.SerializerMethodField()
@@ -124,6 +124,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "visit",
+            "appointment",
             "office",
             "channel",
             "external_order_number",
@@ -147,6 +148,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "connection",
             "failure_reason",
             "attempts",
+            "answer_by",
             "minutes_used",
             "minutes_ordered",
             "cost_ore",
@@ -197,16 +199,28 @@ class IdFilter(django_filters.Filter):
 
 
 class BookingFilter(django_filters.FilterSet):
-    office = IdFilter(field_name="visit__office_id")
+    # A booking counts on its visit's office and date, or before check-in its appointment's.
+    office = IdFilter(method="filter_office")
     visit = IdFilter(field_name="visit_id")
+    appointment = IdFilter(field_name="appointment_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
-    date = django_filters.DateFilter(field_name="visit__service_date")
-    date_from = django_filters.DateFilter(field_name="visit__service_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="visit__service_date", lookup_expr="lte")
+    date = django_filters.DateFilter(method="filter_date")
+    date_from = django_filters.DateFilter(method="filter_date")
+    date_to = django_filters.DateFilter(method="filter_date")
 
     class Meta:
         model = InterpreterBooking
-        fields = ["office", "visit", "status", "date", "date_from", "date_to"]
+        fields = ["office", "visit", "appointment", "status", "date", "date_from", "date_to"]
+
+    def filter_office(self, queryset: QuerySet[InterpreterBooking], name: str, value: int) -> QuerySet:
+        return queryset.filter(Q(visit__office_id=value) | Q(visit__isnull=True, appointment__office_id=value))
+
+    def filter_date(self, queryset: QuerySet[InterpreterBooking], name: str, value: Any) -> QuerySet:
+        lookup = {"date": "", "date_from": "__gte", "date_to": "__lte"}[name]
+        return queryset.filter(
+            Q(**{f"visit__service_date{lookup}": value})
+            | Q(**{"visit__isnull": True, f"appointment__service_date{lookup}": value})
+        )
 
 
 def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
@@ -248,7 +262,8 @@ class BookingListCreateApi(generics.ListAPIView):
         response = super().get(request, *args, **kwargs)
         # Dialect is personal data (README): a list that shows one is a logged read.
         items = response.data.get("results", []) if isinstance(response.data, dict) else response.data
-        shown = [(item["visit"], item["office"]) for item in items if item.get("dialect")]
+        # A pre-booking's dialect is the appointment's (its reads are logged by the appointments API).
+        shown = [(item["visit"], item["office"]) for item in items if item.get("dialect") and item["visit"]]
         audit_dialect_list_read(
             user=request.user, shown=shown, via="api:booking-list", remote_addr=client_ip_address(request)
         )

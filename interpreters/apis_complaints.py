@@ -36,7 +36,7 @@ class ComplaintAgencySerializer(serializers.Serializer):
 
 
 class ComplaintOutputSerializer(serializers.ModelSerializer):
-    office = serializers.IntegerField(source="booking.visit.office_id", read_only=True)
+    office = serializers.IntegerField(source="booking.office_id", read_only=True)
     agency = ComplaintAgencySerializer(read_only=True)
     type_label = serializers.CharField(source="get_type_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)

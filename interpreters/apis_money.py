@@ -148,7 +148,7 @@ class BookingRequisitionApi(APIView):
 
     def _booking(self, request: Request, pk: int, action: Action) -> InterpreterBooking:
         booking = get_object_or_404(bookings_for_user(request.user), pk=pk)
-        if not offices_for_request(request, action).filter(pk=booking.visit.office_id).exists():
+        if not offices_for_request(request, action).filter(pk=booking.office_id).exists():
             raise PermissionDenied()
         return booking
 
@@ -177,7 +177,7 @@ class BookingRequisitionApi(APIView):
 
 class DisputedRequisitionSerializer(RequisitionOutputSerializer):
     booking = serializers.IntegerField(source="booking_id", read_only=True)
-    office = serializers.IntegerField(source="booking.visit.office_id", read_only=True)
+    office = serializers.IntegerField(source="booking.office_id", read_only=True)
     agency = serializers.CharField(source="booking.agency.slug", read_only=True, allow_null=True, default=None)
 
     class Meta(RequisitionOutputSerializer.Meta):

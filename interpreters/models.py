@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from interpreters.agency_safety import backend_settings_errors, connection_url_clean, connection_url_validate
-from visits.models import County, Visit
+from visits.models import Appointment, County, Office, Visit
 
 
 class CompetenceLevel(models.TextChoices):
@@ -264,6 +264,7 @@ class CancelReason(models.TextChoices):
     BOOKED_BY_MISTAKE = "booked_by_mistake", _("Booked by mistake")
     AGENCY_CANCELLED = "agency_cancelled", _("The agency cancelled")
     OTHER = "other", _("Other")
+    APPOINTMENT_CANCELLED = "appointment_cancelled", _("The appointment was cancelled")
     SYSTEM_ORPHAN = "system_orphan", _("System: fallback left the booking without an agency")
     SYSTEM_DEADLINE = "system_deadline", _("System: a deadline passed")
     SYSTEM_VISIT_CLOSED = "system_visit_closed", _("System: the visit was closed")
@@ -277,7 +278,9 @@ OFFICE_CANCEL_REASONS = [
     CancelReason.AGENCY_CANCELLED,
     CancelReason.OTHER,
 ]
-SYSTEM_CANCEL_REASONS = [reason for reason in CancelReason if reason not in OFFICE_CANCEL_REASONS]
+# The office's own reason when it cancels an appointment holding a booking (issue 11): not offered on
+# the desk's cancel form, and priced like the office's other reasons (it is not a system reason).
+SYSTEM_CANCEL_REASONS = [reason for reason in CancelReason if reason.value.startswith("system_")]
 
 
 class BookingChannel(models.TextChoices):
@@ -290,7 +293,15 @@ class BookingChannel(models.TextChoices):
 
 
 class InterpreterBooking(models.Model):
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="bookings")
+    """An interpreter asked for a visit (at the desk) or pre-booked for an appointment: exactly one
+    of `visit` / `appointment` is set (a database constraint). At check-in a pre-booking moves to
+    the visit (interpreters/desk/appointments.py); before that it counts on the appointment's
+    office and date."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
     channel = models.CharField(
         _("channel"), max_length=20, choices=BookingChannel.choices, default=BookingChannel.TOLKDESK
     )
@@ -343,6 +354,9 @@ class InterpreterBooking(models.Model):
     # or swept task does not call an agency while another worker is still waiting on it.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The current agency must confirm by then (Kammarkollegiet's lead-time rules,
+    # interpreters/services/deadlines.py), or the booking passes to the next agency in the ranking.
+    answer_by = models.DateTimeField(_("answer by"), null=True, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
     minutes_used = models.PositiveIntegerField(_("minutes used"), null=True, blank=True)
     # The call's cost: the confirmed requisition's price, else the reported one (reports sum this).
@@ -376,8 +390,18 @@ class InterpreterBooking(models.Model):
                 condition=Q(status__in=ACTIVE_BOOKING_STATUSES),
                 name="booking_one_active_per_visit",
             ),
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(status__in=ACTIVE_BOOKING_STATUSES),
+                name="booking_one_active_per_appointment",
+            ),
+            models.CheckConstraint(
+                condition=Q(visit__isnull=False, appointment__isnull=True)
+                | Q(visit__isnull=True, appointment__isnull=False),
+                name="booking_visit_xor_appointment",
+            ),
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["status", "answer_by"])]
         verbose_name = _("interpreter booking")
         verbose_name_plural = _("interpreter bookings")
 
@@ -389,6 +413,26 @@ class InterpreterBooking(models.Model):
             connection_url_validate(self.connection_url)
         except ValidationError as exc:
             raise ValidationError({"connection_url": exc.messages}) from exc
+
+    @property
+    def owner(self) -> Visit | Appointment:
+        """The visit or appointment the booking belongs to (exactly one is set)."""
+        owner = self.visit if self.visit_id is not None else self.appointment
+        assert owner is not None  # the booking_visit_xor_appointment constraint
+        return owner
+
+    @property
+    def office(self) -> Office:
+        return self.owner.office
+
+    @property
+    def office_id(self) -> int:
+        return self.owner.office_id
+
+    @property
+    def service_date(self) -> datetime.date:
+        """The office-day the booking counts on: the visit's, or before check-in the appointment's."""
+        return self.owner.service_date
 
     @property
     def connection_link(self) -> str:

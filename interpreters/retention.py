@@ -9,6 +9,7 @@ until the case is decided, then goes a retention period after the decision. Agen
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 
 from interpreters.models import (
     AgencyCallback,
@@ -30,6 +31,7 @@ from interpreters.models import (
 )
 from visits.retention import (
     PurgeCounts,
+    appointment_rows,
     erase_rows,
     retention_classify,
     retention_register,
@@ -49,6 +51,7 @@ def _classify() -> None:
     retention_classify(
         InterpreterBooking,
         visit_lookup="visit_id",
+        appointment_lookup="appointment",
         kept={
             "language": "a catalogue code; the reports count it",
             "interpreter_name": "the interpreter's professional identity, needed for invoices and complaints",
@@ -63,6 +66,7 @@ def _classify() -> None:
     retention_classify(
         BookingEvent,
         visit_lookup="booking__visit_id",
+        appointment_lookup="booking__appointment",
         kept={"source": "who made the change: user, worker, agency:<slug>"},
     )
     retention_classify(
@@ -156,8 +160,22 @@ def _purge_callbacks(*, cutoff: datetime, batch_size: int) -> int:
     return scrubbed
 
 
+def _purge_appointment_bookings(*, cutoff: datetime) -> tuple[int, int]:
+    """Pre-bookings still held by an appointment dated before the cutoff's day (never checked in: a
+    no-show, a cancellation), and their events. Idempotent: only rows still holding text are written."""
+    before = timezone.localdate(cutoff)
+    bookings = appointment_rows(InterpreterBooking, before=before).filter(visit__isnull=True)
+    events = appointment_rows(BookingEvent, before=before).filter(booking__visit__isnull=True)
+    touched = erase_rows(bookings)
+    scrub_log_entries(model=InterpreterBooking, object_ids=list(bookings.values_list("pk", flat=True)))
+    return touched, erase_rows(events)
+
+
 def _purge_aged(cutoff: datetime, batch_size: int) -> PurgeCounts:
+    bookings, booking_events = _purge_appointment_bookings(cutoff=cutoff)
     return {
+        "bookings": bookings,
+        "booking_events": booking_events,
         "agency_callbacks": _purge_callbacks(cutoff=cutoff, batch_size=batch_size),
         "closed_cases": _purge_closed_cases(cutoff=cutoff),
     }

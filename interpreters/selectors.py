@@ -29,9 +29,17 @@ from visits.models import Office, Visit
 from visits.selectors import offices_for_user
 
 
+def booking_at_offices(offices: QuerySet[Office] | list[int], *, prefix: str = "") -> Q:
+    """Bookings (through `prefix`, e.g. "booking__") held at these offices: a visit's, or before
+    check-in an appointment's."""
+    return Q(**{f"{prefix}visit__office__in": offices}) | Q(
+        **{f"{prefix}visit__isnull": True, f"{prefix}appointment__office__in": offices}
+    )
+
+
 def bookings_for_user(user: User | AnonymousUser) -> QuerySet[InterpreterBooking]:
-    return InterpreterBooking.objects.filter(visit__office__in=offices_for_user(user)).select_related(
-        "visit", "visit__office", "agency", "interpreter"
+    return InterpreterBooking.objects.filter(booking_at_offices(offices_for_user(user))).select_related(
+        "visit", "visit__office", "appointment", "appointment__office", "agency", "interpreter"
     )
 
 
@@ -112,7 +120,7 @@ def direct_line_for(*, language: str, county: str) -> AgencyDirectLine | None:
 
 
 def booking_agency_chain(*, booking: InterpreterBooking) -> list[InterpreterAgency]:
-    return agencies_for(language=booking.language, modality=booking.modality, county=booking.visit.office.county)
+    return agencies_for(language=booking.language, modality=booking.modality, county=booking.office.county)
 
 
 COMPETENCE_ORDER: list[str] = list(CompetenceLevel.values)  # lowest first
@@ -165,13 +173,15 @@ def interpreter_choose(*, agency: InterpreterAgency, booking: InterpreterBooking
 
 def complaints_for_user(user: User | AnonymousUser, *, roles: list[str] | None = None) -> QuerySet[Complaint]:
     """Complaints about bookings at the user's offices (with `roles`: only where they hold one)."""
-    return Complaint.objects.filter(booking__visit__office__in=offices_for_user(user, roles=roles)).select_related(
-        "agency", "booking__visit", "filed_by"
-    )
+    return Complaint.objects.filter(
+        booking_at_offices(offices_for_user(user, roles=roles), prefix="booking__")
+    ).select_related("agency", "booking__visit", "booking__appointment", "filed_by")
 
 
 def booking_complaints(*, booking: InterpreterBooking) -> QuerySet[Complaint]:
-    return Complaint.objects.filter(booking=booking).select_related("agency", "booking__visit", "filed_by")
+    return Complaint.objects.filter(booking=booking).select_related(
+        "agency", "booking__visit", "booking__appointment", "filed_by"
+    )
 
 
 def price_list_for(*, kind: str, on: date) -> PriceList | None:
@@ -192,8 +202,15 @@ def booking_requisition(booking: InterpreterBooking) -> Requisition | None:
 def disputed_requisitions(*, offices: QuerySet[Office]) -> QuerySet[Requisition]:
     """Disputed requisitions at these offices, oldest first (the office manager's list)."""
     return (
-        Requisition.objects.filter(status=RequisitionStatus.DISPUTED, booking__visit__office__in=offices)
-        .select_related("booking", "booking__visit", "booking__visit__office", "booking__agency")
+        Requisition.objects.filter(booking_at_offices(offices, prefix="booking__"), status=RequisitionStatus.DISPUTED)
+        .select_related(
+            "booking",
+            "booking__visit",
+            "booking__visit__office",
+            "booking__appointment",
+            "booking__appointment__office",
+            "booking__agency",
+        )
         .order_by("created_at", "pk")
     )
 
@@ -217,7 +234,7 @@ def booking_requirements_for_agency(*, booking: InterpreterBooking, on: date) ->
         for r in booking.requirements.all()
     ]
     asked = {r["value"] for r in rows if r["kind"] == RequirementKind.DENIED_INTERPRETER}
-    office = booking.visit.office
+    office = booking.office
     for number in blocked_interpreters(office_id=office.pk, county=office.county, on=on):
         if number not in asked:
             rows.append(

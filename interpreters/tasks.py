@@ -11,12 +11,15 @@ from config.outbox.services import outbox_enqueue
 from interpreters.backends import AgencyError
 from interpreters.services import (
     agency_planned_event_play,
+    booking_answer_deadline_pass,
     booking_cancel_at_agency,
     booking_cancel_orphan,
     booking_dispatch_step,
     booking_escalate,
+    booking_reschedule_at_agency,
     booking_sync_status,
     bookings_due_for_escalation,
+    bookings_past_answer_by,
     bookings_sweep_stuck,
 )
 from interpreters.services.complaints import complaint_send, complaints_auto_accept
@@ -68,11 +71,22 @@ def booking_cancel_at_agency_task(self: Task[[int], bool], booking_id: int) -> b
         raise self.retry(countdown=min(300, 5 * 2**self.request.retries), exc=exc) from exc
 
 
-@shared_task(bind=True, name="interpreters.booking_cancel_orphan", max_retries=40, **COMMON)
-def booking_cancel_orphan_task(self: Task[[int, int], bool], booking_id: int, agency_id: int) -> bool:
-    """Retried until the agency acknowledges (about a day at the 10-minute ceiling)."""
+@shared_task(bind=True, name="interpreters.booking_reschedule_at_agency", max_retries=8, **COMMON)
+def booking_reschedule_at_agency_task(self: Task[[int], bool], booking_id: int) -> bool:
     try:
-        return booking_cancel_orphan(booking_id=booking_id, agency_id=agency_id)
+        return booking_reschedule_at_agency(booking_id=booking_id)
+    except AgencyError as exc:
+        raise self.retry(countdown=min(600, 5 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(bind=True, name="interpreters.booking_cancel_orphan", max_retries=40, **COMMON)
+def booking_cancel_orphan_task(
+    self: Task[[int, int, str], bool], booking_id: int, agency_id: int, reason: str = "system_orphan"
+) -> bool:
+    """Retried until the agency acknowledges (about a day at the 10-minute ceiling). `reason`: why
+    the agency lost the booking (a fallback's orphan, or a passed answer deadline)."""
+    try:
+        return booking_cancel_orphan(booking_id=booking_id, agency_id=agency_id, reason=reason)
     except AgencyError as exc:
         raise self.retry(countdown=min(600, 5 * 2**self.request.retries), exc=exc) from exc
 
@@ -103,6 +117,15 @@ def booking_escalate_unconfirmed() -> list[str]:
             outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
         actions.append(f"{booking_id}:{outcome.action}")
     return actions
+
+
+@shared_task(name="interpreters.booking_answer_deadlines", **COMMON)
+def booking_answer_deadlines() -> list[str]:
+    """Beat: pre-bookings whose agency let the answer deadline pass move on or fail."""
+    return [
+        f"{booking_id}:{booking_answer_deadline_pass(booking_id=booking_id).action}"
+        for booking_id in bookings_past_answer_by()
+    ]
 
 
 @shared_task(name="interpreters.simulated_agency_event", **COMMON)
@@ -148,10 +171,12 @@ TASKS_BY_NAME = {
     for task in (
         booking_dispatch,
         booking_cancel_at_agency_task,
+        booking_reschedule_at_agency_task,
         booking_cancel_orphan_task,
         booking_sync_status_task,
         booking_sweep_stuck,
         booking_escalate_unconfirmed,
+        booking_answer_deadlines,
         simulated_agency_event,
         complaint_send_task,
         complaint_auto_accept_task,

@@ -45,7 +45,7 @@ from interpreters.models import AgencyBackend, AgencyRanking, InterpreterAgency,
 from interpreters.services import agency_callback_signature
 from visits.kiosks import kiosk_token_create
 from visits.models import Authority, County, Office, OfficeMembership, VisitOutcome, VisitStatus
-from visits.services import LanguageNeedInput, visit_check_in, visit_set_status
+from visits.services import LanguageNeedInput, appointment_create, visit_check_in, visit_set_status
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 WEBHOOK_SECRET_ENV = "TOLKDESK_AGENCY_FUZZ_WEBHOOK_SECRET"
@@ -217,6 +217,19 @@ def seed_world(*, visits_per_office: int = 6) -> World:
                 VisitOutcome.objects.create(
                     visit=visit, interpreter_used=False, reason_not_used="took_too_long", recorded_at=when
                 )
+    appointment_ids: list[int] = []
+    for office in (home, away):
+        for n in range(3):
+            appointment = appointment_create(
+                office=office,
+                authority=authorities[n % len(authorities)],
+                start=now + timedelta(days=20 + n, hours=n),
+                expected_minutes=30 + 15 * n,
+                created_by=admin,
+                language_need=LanguageNeedInput(language=languages[n % len(languages)]) if n % 2 == 0 else None,
+                visitor_name=f"Mötesbesökare {n}",
+            )
+            appointment_ids.append(appointment.pk)
     with open(os.devnull, "w") as devnull:
         call_command("rebuild_usage_rollups", stdout=devnull)
     _kiosk, kiosk_key = kiosk_token_create(office=home, name="Fuzz kiosk")
@@ -227,6 +240,7 @@ def seed_world(*, visits_per_office: int = 6) -> World:
     ]
     ids = {
         "visit": visit_ids,
+        "appointment": appointment_ids,
         "office": [home.pk, away.pk, *Office.objects.values_list("pk", flat=True)[:5]],
         "booking": list(InterpreterBooking.objects.values_list("pk", flat=True)),
         "booking_key": [str(k) for k in InterpreterBooking.objects.values_list("idempotency_key", flat=True)],
@@ -256,6 +270,8 @@ def _id_kind_for_path(operation_path: str, name: str) -> str | None:
             return "booking"
         if operation_path.startswith("/api/v1/offices/"):
             return "office"
+        if operation_path.startswith("/api/v1/appointments/"):
+            return "appointment"
         return "visit"
     return None
 

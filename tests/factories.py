@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from visits.models import (
+    Appointment,
+    AppointmentStatus,
     Authority,
     County,
     InterpreterWanted,
@@ -104,3 +108,23 @@ def kiosk_token_with_key(office: Office, name: str = "Entrance kiosk") -> tuple[
     from visits.kiosks import kiosk_token_create
 
     return kiosk_token_create(office=office, name=name)
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A scheduled appointment tomorrow at 10:00 (Stockholm) for an Arabic speaker."""
+
+    class Meta:
+        model = Appointment
+
+    office = factory.SubFactory(OfficeFactory)
+    authority = factory.SubFactory(AuthorityFactory)
+    start = factory.LazyFunction(
+        lambda: (timezone.localtime() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    )
+    service_date = factory.LazyAttribute(lambda a: timezone.localdate(a.start))
+    expected_minutes = 45
+    language = "ar"
+    interpreter_wanted = InterpreterWanted.YES
+    identified_by = NeedIdentifiedBy.VISITOR_SAID
+    status = AppointmentStatus.SCHEDULED
+    created_at = factory.LazyFunction(timezone.now)

@@ -29,6 +29,7 @@ from interpreters.models import (
 )
 from interpreters.services.price_lists import price_lists_seed_demo
 from tests.factories import (
+    AppointmentFactory,
     AuthorityFactory,
     LanguageFactory,
     LanguageNeedFactory,
@@ -57,6 +58,8 @@ class World:
     kiosk_key: str
     # Complaints (issue 10): a disputed one per office, on its own completed booking.
     complaints: dict[str, Any] = field(default_factory=dict)
+    # Appointments (issue 11): per office one without and one with a pre-booked interpreter.
+    appointments: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,30 @@ def office_param(world: World, target: str) -> str:
 
 def complaint_id(world: World, target: str) -> int:
     return world.complaints[target].pk if world.complaints else 1
+
+
+def appointment_id(world: World, target: str, kind: str = "") -> int:
+    return world.appointments[target + kind].pk if world.appointments else 1
+
+
+def appointment_payload(world: World, target: str, *, interpreter: bool = False) -> dict:
+    office = world.own if target == "own" else world.other
+    start = timezone.localtime() + timedelta(days=30)
+    body: dict[str, Any] = {
+        "office": office.pk,
+        "authority": world.authority.code,
+        "start": start.replace(hour=10, minute=0, second=0, microsecond=0).isoformat(),
+        "expected_minutes": 45,
+        "language_need": {"language": "ar", "interpreter_wanted": "yes"},
+    }
+    if interpreter:
+        body["interpreter"] = {"modality": "phone"}
+    return body
+
+
+def later_start(world: World, target: str) -> dict:
+    start = timezone.localtime() + timedelta(days=31)
+    return {"start": start.replace(hour=11, minute=0, second=0, microsecond=0).isoformat()}
 
 
 def visit_id(world: World, target: str) -> int:
@@ -234,6 +261,72 @@ SPECS: list[Spec] = [
         "post",
         lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/escalate/",
         action=Action.COMPLAINT_ESCALATE,
+    ),
+    # Appointments (issue 11): the whole staff books them; pre-booking an interpreter with one, or
+    # moving or cancelling one that holds a booking, needs the booking right (receptionists: 403).
+    Spec("appointment list", "get", lambda w, t: "/api/v1/appointments/", action=Action.APPOINTMENT_VIEW, scoped=False),
+    Spec(
+        "appointment list (office)",
+        "get",
+        lambda w, t: f"/api/v1/appointments/?office={office_param(w, t)}",
+        action=Action.APPOINTMENT_VIEW,
+    ),
+    Spec(
+        "appointment create",
+        "post",
+        lambda w, t: "/api/v1/appointments/",
+        action=Action.APPOINTMENT_EDIT,
+        data=appointment_payload,
+        ok=(201,),
+    ),
+    Spec(
+        "appointment create with interpreter",
+        "post",
+        lambda w, t: "/api/v1/appointments/",
+        action=Action.BOOKING_REQUEST,
+        data=lambda w, t: appointment_payload(w, t, interpreter=True),
+        ok=(201,),
+    ),
+    Spec(
+        "appointment detail",
+        "get",
+        lambda w, t: f"/api/v1/appointments/{appointment_id(w, t)}/",
+        action=Action.APPOINTMENT_VIEW,
+    ),
+    Spec(
+        "appointment move",
+        "patch",
+        lambda w, t: f"/api/v1/appointments/{appointment_id(w, t)}/",
+        action=Action.APPOINTMENT_EDIT,
+        data=later_start,
+    ),
+    Spec(
+        "appointment move with booking",
+        "patch",
+        lambda w, t: f"/api/v1/appointments/{appointment_id(w, t, '_booked')}/",
+        action=Action.BOOKING_REQUEST,
+        data=later_start,
+    ),
+    Spec(
+        "appointment cancel",
+        "delete",
+        lambda w, t: f"/api/v1/appointments/{appointment_id(w, t)}/",
+        action=Action.APPOINTMENT_EDIT,
+        ok=(204,),
+    ),
+    Spec(
+        "appointment cancel with booking",
+        "delete",
+        lambda w, t: f"/api/v1/appointments/{appointment_id(w, t, '_booked')}/",
+        action=Action.BOOKING_CANCEL,
+        ok=(204,),
+    ),
+    Spec(
+        "appointments day page",
+        "get",
+        lambda w, t: f"/appointments/?office={office_param(w, t)}",
+        action=Action.APPOINTMENT_VIEW,
+        api=False,
     ),
     # Workload issue: officer hours per office and day
     Spec(
@@ -475,7 +568,7 @@ def world(db) -> World:
     own, other = OfficeFactory(name="Servicekontor Uppsala"), OfficeFactory(name="Servicekontor Kiruna")
     authority = AuthorityFactory()
     LanguageFactory(code="ar")
-    visits, bookings, complaints = {}, {}, {}
+    visits, bookings, complaints, appointments = {}, {}, {}, {}
     agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
     AgencyDirectLine.objects.create(agency=agency, language="ar", phone="+46101239100")
     price_lists_seed_demo()
@@ -500,6 +593,18 @@ def world(db) -> World:
                 status="completed",
                 requested_at=timezone.now(),
             )
+        start = (timezone.localtime() + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+        for kind in ("", "_booked"):
+            appointments[target + kind] = AppointmentFactory(office=office, authority=authority, start=start)
+        InterpreterBooking.objects.create(
+            appointment=appointments[f"{target}_booked"],
+            language="ar",
+            modality="phone",
+            agency=agency,
+            status="pending",
+            scheduled_for=start,
+            requested_at=timezone.now(),
+        )
         complaints[target] = Complaint.objects.create(
             booking=bookings[f"{target}_disputed"],
             agency=agency,
@@ -515,7 +620,7 @@ def world(db) -> World:
         users[role.value] = user
     users["national_admin"] = UserFactory(username="matrix-admin", is_superuser=True, is_staff=True)
     _token, key = kiosk_token_with_key(own)
-    return World(own, other, authority, visits, bookings, users, key, complaints)
+    return World(own, other, authority, visits, bookings, users, key, complaints, appointments)
 
 
 def client_for(world: World, principal: str) -> APIClient:

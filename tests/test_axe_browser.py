@@ -3,6 +3,7 @@ no violation may be left. Runs once per CI run: CI runs the suite on SQLite and 
 and the pages are the same on both, so these tests skip unless the database is SQLite."""
 
 import os
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from interpreters.models import BookingStatus, InterpreterBooking, Modality
 from tests.factories import (
+    AppointmentFactory,
     AuthorityFactory,
     LanguageFactory,
     LanguageNeedFactory,
@@ -56,6 +58,16 @@ def world(db):
     InterpreterBooking.objects.create(
         visit=serving, language="ar", modality=Modality.PHONE, status=BookingStatus.PENDING, requested_at=timezone.now()
     )
+    # The appointments day view (issue 11): one with a pre-booked interpreter, one to come.
+    soon = timezone.localtime() + timedelta(hours=1)
+    booked = AppointmentFactory(office=office, authority=authority, start=soon, visitor_name="Amal Haddad")
+    InterpreterBooking.objects.create(
+        appointment=booked, language="ar", modality=Modality.PHONE, status=BookingStatus.PENDING,
+        scheduled_for=soon, requested_at=timezone.now(), answer_by=soon - timedelta(minutes=30),
+    )  # fmt: skip
+    AppointmentFactory(
+        office=office, authority=authority, start=soon + timedelta(hours=1), language="", interpreter_wanted=""
+    )
     ended = VisitFactory(office=office, authority=authority, status=VisitStatus.LEFT)
     Visit.objects.filter(pk=ended.pk).update(ended_at=ended.checked_in_at)
     return {"office": office, "users": users, "visits": {"waiting": waiting, "serving": serving, "ended": ended}}
@@ -66,7 +78,7 @@ def pages_for(world, who):
     common = ["/", "/no-such-page/"]
     if who == "nobody":
         return common  # "/" is the no-office 403 page
-    pages = [*common, "/officer/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
+    pages = [*common, "/officer/", "/appointments/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
     if who in ("office_manager", "admin"):
         pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
     if who == "receptionist":

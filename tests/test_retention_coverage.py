@@ -17,7 +17,14 @@ from interpreters.models import AgencyCallback, BookingEvent, InterpreterBooking
 from tests.factories import LanguageNeedFactory, UserFactory, VisitFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
 from visits.models import VisitOutcome
-from visits.retention import KEPT, NOT_VISITOR_DATA, VISIT_SCOPED, erasable_fields, visit_purge_personal_data
+from visits.retention import (
+    APPOINTMENT_SCOPED,
+    KEPT,
+    NOT_VISITOR_DATA,
+    VISIT_SCOPED,
+    erasable_fields,
+    visit_purge_personal_data,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = timezone.now()
@@ -47,7 +54,8 @@ def test_every_text_and_json_column_of_the_project_is_erased_or_classified():
     unclassified = []
     for model in project_models():
         label = model._meta.label
-        erased = {f.name for group in erasable_fields(model) for f in group} if label in VISIT_SCOPED else set()
+        scoped = label in VISIT_SCOPED or label in APPOINTMENT_SCOPED
+        erased = {f.name for group in erasable_fields(model) for f in group} if scoped else set()
         allowed = set(KEPT.get(label, {})) | set(NOT_VISITOR_DATA.get(label, {}))
         unclassified += [f"{label}.{f.name}" for f in text_columns(model) if f.name not in erased | allowed]
     assert unclassified == [], "classify in visits/retention.py (KEPT or NOT_VISITOR_DATA) or make visit-scoped"
@@ -55,7 +63,7 @@ def test_every_text_and_json_column_of_the_project_is_erased_or_classified():
 
 def test_every_visit_scoped_model_is_a_project_model():
     labels = {m._meta.label for m in project_models()}
-    assert set(VISIT_SCOPED) <= labels
+    assert set(VISIT_SCOPED) | set(APPOINTMENT_SCOPED) <= labels
 
 
 def planted(field):

@@ -5,10 +5,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from visits.audit import audit_visit_read
+from visits.audit import audit_appointment_read, audit_visit_read
 from visits.kiosks import kiosk_token_revoke
 from visits.languages import language_names
 from visits.models import (
+    Appointment,
     Authority,
     KioskToken,
     Language,
@@ -61,7 +62,7 @@ class VisitAdmin(admin.ModelAdmin):
     list_display = ["queue_number", "office", "authority", "service_date", "status"]
     list_filter = ["status", "authority", "office__county"]
     date_hierarchy = "service_date"
-    raw_id_fields = ["office", "checked_in_by", "served_by"]
+    raw_id_fields = ["office", "checked_in_by", "served_by", "appointment"]
     inlines = [LanguageNeedInline]
 
     def change_view(
@@ -73,6 +74,29 @@ class VisitAdmin(admin.ModelAdmin):
             # The change form shows the visitor's name, phone and note: a read like any other.
             audit_visit_read(
                 user=request.user, visit=visit, via="admin:visit-change", remote_addr=request.META.get("REMOTE_ADDR")
+            )
+        return response
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["start", "office", "authority", "status", "language"]
+    list_filter = ["status", "authority", "office__county"]
+    date_hierarchy = "service_date"
+    raw_id_fields = ["office", "created_by", "cancelled_by"]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        appointment = Appointment.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if request.method == "GET" and response.status_code == 200 and appointment is not None:
+            # The change form shows the visitor's contact: a read like any other.
+            audit_appointment_read(
+                user=request.user,
+                appointment=appointment,
+                via="admin:appointment-change",
+                remote_addr=request.META.get("REMOTE_ADDR"),
             )
         return response
 

@@ -51,6 +51,7 @@ from visits.audit import audit_dialect_list_read, audit_visit_read
 from visits.errors import DomainError
 from visits.languages import LanguageNames, language_names, normalize_language_tag
 from visits.models import (
+    Appointment,
     Authority,
     County,
     InterpreterWanted,
@@ -321,6 +322,7 @@ class VisitListOutputSerializer(serializers.ModelSerializer):
             "started_at",
             "ended_at",
             "language_need",
+            "appointment",
         ]
 
 
@@ -420,6 +422,14 @@ class VisitListCreateApi(generics.ListAPIView):
         visitor_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
         visitor_phone = PhoneNumberField(max_length=40, required=False, allow_blank=True, default="")
         note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+        appointment = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            min_value=1,
+            max_value=2**31 - 1,
+            help_text="One of today's appointments at this office: the visit is linked to it.",
+        )
 
     OutputSerializer = VisitDetailOutputSerializer
 
@@ -469,6 +479,12 @@ class VisitListCreateApi(generics.ListAPIView):
                 raise serializers.ValidationError({"office": [message.format(pk_value=data["office"])]})
             raise exceptions.PermissionDenied(_("You cannot check visitors in at this office."))
         need = data.get("language_need")
+        appointment = None
+        if data["appointment"] is not None:
+            # Only this office's appointments are found: another office's is "no such appointment".
+            appointment = Appointment.objects.filter(pk=data["appointment"], office=office).first()
+            if appointment is None:
+                raise serializers.ValidationError({"appointment": [_("No such appointment at this office.")]})
         visit = visit_check_in(
             office=office,
             authority=data["authority"],
@@ -477,6 +493,7 @@ class VisitListCreateApi(generics.ListAPIView):
             visitor_name=data["visitor_name"],
             visitor_phone=data["visitor_phone"] or "",
             note=data["note"],
+            appointment=appointment,
         )
         # The row the service wrote and committed, with the office, authority and need it was written
         # with: serialized as it is, without reading it back (one statement less per check-in).

@@ -18,12 +18,14 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
-from visits.models import LanguageNeed, Visit, VisitOutcome
+from visits.models import Appointment, LanguageNeed, Visit, VisitOutcome
 
 REDACTED = "[redacted]"
 
 # What a visit read reveals (the fields the read log names; their values are never logged).
 VISIT_PERSONAL_FIELDS = ["visitor_name", "visitor_phone", "note"]
+# An appointment's visitor contact and dialect (issue 11): audited like a visit's.
+APPOINTMENT_PERSONAL_FIELDS = ["visitor_name", "visitor_phone", "visitor_email", "dialect"]
 
 # Personal data per audited model (by model label): masked in every log entry, erased by the
 # retention purge. Filled by `audit_register`: the visits app's own models from
@@ -58,14 +60,19 @@ def register_audited_models() -> None:
     audit_register(Visit, personal_fields=VISIT_PERSONAL_FIELDS)
     audit_register(LanguageNeed, personal_fields=["dialect"])
     audit_register(VisitOutcome, personal_fields=[])
+    audit_register(Appointment, personal_fields=APPOINTMENT_PERSONAL_FIELDS)
 
 
 def _office_id_for(instance: Any) -> int | None:
-    if isinstance(instance, Visit):
+    if isinstance(instance, Visit | Appointment):
         return instance.office_id
     visit_id = getattr(instance, "visit_id", None)
     if visit_id is None:
-        return None
+        # A pre-booking belongs to an appointment until check-in.
+        appointment_id = getattr(instance, "appointment_id", None)
+        if appointment_id is None:
+            return None
+        return Appointment.objects.filter(pk=appointment_id).values_list("office_id", flat=True).first()
     # Usually cached: services create needs, outcomes and bookings from a loaded visit.
     cached = instance._state.fields_cache.get("visit")
     if cached is not None:
@@ -106,6 +113,32 @@ def audit_visit_read(
             "via": via[:120],
             "fields": list(fields if fields is not None else VISIT_PERSONAL_FIELDS),
         },
+    )
+
+
+def audit_appointment_read(
+    *,
+    user: User | AnonymousUser | None,
+    appointment: Appointment,
+    via: str,
+    remote_addr: str | None = None,
+) -> LogEntry | None:
+    """Log that `user` was shown an appointment's visitor details (the ones it holds). Nothing is
+    logged for an appointment without any (no name, phone, e-mail or dialect was shown)."""
+    shown = [name for name in APPOINTMENT_PERSONAL_FIELDS if getattr(appointment, name)]
+    if not shown:
+        return None
+    actor = user if user is not None and user.is_authenticated else None
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Appointment),
+        object_pk=str(appointment.pk),
+        object_id=appointment.pk,
+        object_repr=str(appointment),
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        changes={},
+        remote_addr=remote_addr or None,
+        additional_data={"office_id": appointment.office_id, "via": via[:120], "fields": shown},
     )
 
 

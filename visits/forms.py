@@ -6,15 +6,25 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from visits.errors import DomainError
 from visits.languages import normalize_language_tag
-from visits.models import Authority, InterpreterWanted, Language, NeedIdentifiedBy
+from visits.models import Appointment, Authority, InterpreterWanted, Language, NeedIdentifiedBy
 from visits.services import LanguageNeedInput
 
 NO_NEED = ""  # the picker's first tile: Swedish, no language need
+
+
+class AppointmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Appointment) -> str:
+        """An appointment in the picker: its time, authority and language (no visitor details)."""
+        parts = [timezone.localtime(obj.start).strftime("%H:%M"), obj.authority.name]
+        if obj.language:
+            parts.append(obj.language)
+        return " · ".join(parts)
 
 
 class CheckInForm(forms.Form):
@@ -49,16 +59,27 @@ class CheckInForm(forms.Form):
     )
     visitor_name = forms.CharField(label=_("Visitor name"), required=False, max_length=120)
     visitor_phone = PhoneNumberField(label=_("Visitor phone"), required=False, region="SE")
+    # One of today's appointments at this office (issue 11): the visit is linked to it and takes its
+    # language need when none is chosen here.
+    appointment = AppointmentChoiceField(
+        label=_("Has an appointment"),
+        queryset=Appointment.objects.none(),
+        required=False,
+        empty_label=_("No appointment (walk-in)"),
+    )
 
     def __init__(
         self,
         *args: Any,
         authorities: QuerySet[Authority],
         languages: QuerySet[Language],
+        appointments: QuerySet[Appointment] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["authority"]).queryset = authorities
+        field = cast(forms.ModelChoiceField, self.fields["appointment"])
+        field.queryset = appointments if appointments is not None else Appointment.objects.none()
         cast(forms.ChoiceField, self.fields["language"]).choices = [(NO_NEED, _("Swedish, no language need"))] + [
             (language.code, language.code) for language in languages
         ]

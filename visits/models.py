@@ -4,6 +4,8 @@ The LanguageNeed row exists for every visit where a need was flagged, whether or
 interpreter is ever booked: it is the denominator of the under-use measure (Förvaltningslagen §13).
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -112,6 +114,108 @@ class Language(models.Model):
         return self.code
 
 
+class InterpreterWanted(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    DECLINED = "declined", _("Declined by visitor")
+    UNSURE = "unsure", _("Unsure")
+
+
+class NeedIdentifiedBy(models.TextChoices):
+    VISITOR_SAID = "visitor_said", _("Visitor said")
+    POINTED_AT_CARD = "pointed_at_card", _("Pointed at language card")
+    OFFICER_JUDGED = "officer_judged", _("Staff judged")
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CHECKED_IN = "checked_in", _("Checked in")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReminderChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+class Appointment(models.Model):
+    """A booked meeting at an office (issue 11). Its language need is stored the way a visit's
+    LanguageNeed is (a BCP 47 tag and the same choices); an interpreter pre-booked for it is an
+    InterpreterBooking with `appointment` set. A cancelled appointment keeps its row (status
+    `cancelled`): reports and the booking's fee refer to it. Writes go through
+    visits/services.py (appointment_*) and, when a booking is involved,
+    interpreters/desk/appointments.py; `version` grows with every write, so two people moving the
+    same appointment cannot overwrite each other unseen."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="appointments")
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField(_("start"))
+    # Local (Europe/Stockholm) date of `start`: the day view and the reports group by it.
+    service_date = models.DateField(_("date"), db_index=True)
+    expected_minutes = models.PositiveSmallIntegerField(_("expected length (minutes)"))
+    # The language need as at check-in (LanguageNeed's fields): empty language = no need flagged.
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    dialect = models.CharField(_("dialect or region"), max_length=80, blank=True)
+    interpreter_wanted = models.CharField(
+        _("interpreter wanted"), max_length=10, choices=InterpreterWanted.choices, blank=True
+    )
+    identified_by = models.CharField(_("identified by"), max_length=20, choices=NeedIdentifiedBy.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
+    # Personal data: optional, minimal, erased a retention period after the appointment's date.
+    visitor_name = models.CharField(_("visitor name"), max_length=120, blank=True)
+    visitor_phone = PhoneNumberField(_("visitor phone"), blank=True)
+    visitor_email = models.EmailField(_("visitor e-mail"), blank=True)
+    # A reminder to the visitor only with consent, recorded when and through which channel.
+    reminder_consent = models.BooleanField(_("visitor consents to a reminder"), default=False)
+    reminder_channel = models.CharField(
+        _("reminder channel"), max_length=8, choices=ReminderChannel.choices, blank=True
+    )
+    reminder_consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    no_show_at = models.DateTimeField(_("no-show recorded at"), null=True, blank=True)
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_minutes__gte=5) & Q(expected_minutes__lte=480),
+                name="appointment_length_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(language="", interpreter_wanted="") | ~Q(language="") & ~Q(interpreter_wanted=""),
+                name="appointment_need_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_consent=False) | ~Q(reminder_channel=""),
+                name="appointment_reminder_has_channel",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "service_date", "status"])]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def end(self) -> "datetime.datetime":
+        return self.start + datetime.timedelta(minutes=self.expected_minutes)
+
+
 class VisitStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     IN_SERVICE = "in_service", _("In service")
@@ -140,6 +244,10 @@ class Visit(models.Model):
     visitor_phone = PhoneNumberField(_("visitor phone"), blank=True)
     note = models.TextField(_("note"), blank=True, max_length=2000)
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
+    # The appointment this visitor came for (checked in from the day's appointments), if any.
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="visit"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -159,19 +267,6 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id}/{self.service_date}/{self.queue_number}"
-
-
-class InterpreterWanted(models.TextChoices):
-    YES = "yes", _("Yes")
-    NO = "no", _("No")
-    DECLINED = "declined", _("Declined by visitor")
-    UNSURE = "unsure", _("Unsure")
-
-
-class NeedIdentifiedBy(models.TextChoices):
-    VISITOR_SAID = "visitor_said", _("Visitor said")
-    POINTED_AT_CARD = "pointed_at_card", _("Pointed at language card")
-    OFFICER_JUDGED = "officer_judged", _("Staff judged")
 
 
 class LanguageNeed(models.Model):

@@ -19,7 +19,7 @@ backlog never holds long locks, and an interrupted run just continues next time 
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -33,7 +33,7 @@ from config.idempotency.models import IdempotencyRecord
 from config.outbox.models import Heartbeat, OpsCounter, OutboxMessage
 from visits.audit import PERSONAL_FIELDS, REDACTED
 from visits.errors import DomainError
-from visits.models import Authority, KioskToken, Language, LanguageNeed, Office, Visit, VisitOutcome
+from visits.models import Appointment, Authority, KioskToken, Language, LanguageNeed, Office, Visit, VisitOutcome
 
 # The classification of every text and JSON column, by model label. Each app fills in its own models
 # from its AppConfig.ready() with `retention_classify` (visits knows no other app's models):
@@ -46,6 +46,11 @@ from visits.models import Authority, KioskToken, Language, LanguageNeed, Office,
 #   visitor's data. tests/test_retention_coverage.py fails on any column of the project's models that
 #   is in neither this, KEPT nor an erased visit-scoped column, so a new column is classified before it lands.
 VISIT_SCOPED: dict[str, str] = {}
+# - APPOINTMENT_SCOPED (issue 11): models whose rows belong to one appointment -> the path from the
+#   model to the appointment ("" for the appointment itself). Erased like visit-scoped rows, a
+#   retention period after the appointment's date. A booking that moved to its visit at check-in is
+#   the visit's; only rows an appointment still holds are erased through it.
+APPOINTMENT_SCOPED: dict[str, str] = {}
 KEPT: dict[str, dict[str, str]] = {}
 NOT_VISITOR_DATA: dict[str, dict[str, str]] = {}
 
@@ -54,7 +59,7 @@ NOT_VISITOR_DATA: dict[str, dict[str, str]] = {}
 # agency invents (or a free-text message) does not survive the purge.
 JSON_KEYS_KEPT = frozenset(
     {
-        "agency", "attempt", "booking", "booking_id", "event", "event_id", "fee_ore", "from", "implied",
+        "agency", "answer_by", "attempt", "booking", "booking_id", "event", "event_id", "fee_ore", "from", "implied",
         "kind", "language", "minutes", "modality", "occurred_at", "reference", "requisition", "retry_in",
         "scheduled_for", "status", "to", "type", "urgent",
     }
@@ -95,6 +100,7 @@ def retention_classify(
     model: type[models.Model],
     *,
     visit_lookup: str | None = None,
+    appointment_lookup: str | None = None,
     kept: dict[str, str] | None = None,
     not_visitor_data: dict[str, str] | None = None,
 ) -> None:
@@ -103,6 +109,8 @@ def retention_classify(
     label = model._meta.label
     if visit_lookup is not None:
         VISIT_SCOPED[label] = visit_lookup
+    if appointment_lookup is not None:
+        APPOINTMENT_SCOPED[label] = appointment_lookup
     if kept:
         KEPT[label] = dict(kept)
     if not_visitor_data:
@@ -118,6 +126,9 @@ def _classify_visits_and_config() -> None:
         LanguageNeed, visit_lookup="visit_id", kept={"language": "a catalogue code; the reports count it"}
     )
     retention_classify(VisitOutcome, visit_lookup="visit_id")
+    retention_classify(
+        Appointment, appointment_lookup="", kept={"language": "a catalogue code, like a language need's"}
+    )
     retention_classify(
         Office, not_visitor_data={f: "reference data about an office" for f in ("name", "municipality", "phone")}
     )
@@ -156,7 +167,7 @@ def _classify_visits_and_config() -> None:
 def register_visits_retention() -> None:
     """Called from VisitsConfig.ready(): the visits app's classification and purge step."""
     _classify_visits_and_config()
-    retention_register(name="visits", purge_visits=_purge_visits_rows)
+    retention_register(name="visits", purge_visits=_purge_visits_rows, purge_aged=_purge_appointments)
 
 
 @dataclass
@@ -168,6 +179,7 @@ class PurgeResult:
     agency_callbacks: int = 0
     log_entries: int = 0
     closed_cases: int = 0
+    appointments: int = 0
 
     def __add__(self, other: "PurgeResult") -> "PurgeResult":
         return PurgeResult(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -272,6 +284,32 @@ def visit_rows(model: type[models.Model], visit_ids: list[int]) -> models.QueryS
     return model._default_manager.filter(**{f"{VISIT_SCOPED[model._meta.label]}__in": visit_ids})
 
 
+def appointment_rows(model: type[models.Model], *, before: date) -> models.QuerySet:
+    """The rows of an appointment-scoped `model` held by appointments dated before `before`."""
+    path = APPOINTMENT_SCOPED[model._meta.label]
+    return model._default_manager.filter(**{f"{path}__service_date__lt" if path else "service_date__lt": before})
+
+
+def _purge_appointments(cutoff: datetime, batch_size: int) -> PurgeCounts:
+    """The visitor details of appointments dated before the cutoff's day, in batches of one
+    transaction each; stamps personal_data_erased_at (idempotent: a stamped one is not taken again).
+    The interpreters app erases the bookings those appointments still hold (interpreters/retention.py)."""
+    due = appointment_rows(Appointment, before=timezone.localdate(cutoff)).filter(personal_data_erased_at__isnull=True)
+    done = 0
+    now = timezone.now()
+    while True:
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return {"appointments": done}
+        with transaction.atomic():
+            # Re-checked in the transaction: a concurrent run may have taken these already.
+            rows = Appointment.objects.filter(pk__in=ids, personal_data_erased_at__isnull=True)
+            ids = list(rows.values_list("pk", flat=True))
+            erase_rows(Appointment.objects.filter(pk__in=ids))
+            scrub_log_entries(model=Appointment, object_ids=ids)
+            done += Appointment.objects.filter(pk__in=ids).update(personal_data_erased_at=now)
+
+
 def _purge_visits_rows(visit_ids: list[int]) -> PurgeCounts:
     """The visits app's step: visit, language need and outcome texts, and their audit entries."""
     erase_rows(visit_rows(Visit, visit_ids))
@@ -320,7 +358,10 @@ def visit_purge_personal_data(
     cutoff = now - timedelta(days=older_than_days)
     due = Visit.objects.filter(checked_in_at__lt=cutoff, personal_data_erased_at__isnull=True)
     if dry_run:
-        return PurgeResult(visits=due.count())
+        appointments = appointment_rows(Appointment, before=timezone.localdate(cutoff))
+        return PurgeResult(
+            visits=due.count(), appointments=appointments.filter(personal_data_erased_at__isnull=True).count()
+        )
     total = PurgeResult()
     while True:
         visit_ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])

@@ -8,7 +8,18 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from visits.models import Authority, Language, LanguageNeed, Office, OfficeMembership, StaffingDay, Visit, VisitStatus
+from visits.models import (
+    Appointment,
+    AppointmentStatus,
+    Authority,
+    Language,
+    LanguageNeed,
+    Office,
+    OfficeMembership,
+    StaffingDay,
+    Visit,
+    VisitStatus,
+)
 
 
 def offices_for_user(user: User | AnonymousUser, *, roles: Sequence[str] | None = None) -> QuerySet[Office]:
@@ -89,4 +100,23 @@ def office_top_languages(*, office: Office, limit: int = FEATURED_LANGUAGES, day
         .annotate(visits=Count("pk"))
         .order_by("-visits", "language")
         .values_list("language", flat=True)[:limit]
+    )
+
+
+def office_appointments_waiting(*, office: Office, on: dt.date | None = None) -> QuerySet[Appointment]:
+    """Today's appointments at the office still waiting for their visitor (the check-in picker)."""
+    day = on or timezone.localdate()
+    return (
+        Appointment.objects.filter(office=office, service_date=day, status=AppointmentStatus.SCHEDULED)
+        .select_related("authority")
+        .order_by("start", "pk")
+    )
+
+
+def office_appointments_on(*, office: Office, day: dt.date) -> QuerySet[Appointment]:
+    """Every appointment at the office on one day, earliest first (the day view)."""
+    return (
+        Appointment.objects.filter(office=office, service_date=day)
+        .select_related("authority", "visit")
+        .order_by("start", "pk")
     )

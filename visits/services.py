@@ -4,7 +4,7 @@ import csv
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
@@ -13,15 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from visits.errors import DomainError, validate_choice
-from visits.hooks import office_day_changed
+from visits.hooks import appointment_checked_in, office_day_changed
 from visits.languages import normalize_language_tag
 from visits.models import (
+    Appointment,
+    AppointmentStatus,
     Authority,
     InterpreterWanted,
     LanguageNeed,
     NeedIdentifiedBy,
     NotUsedReason,
     Office,
+    ReminderChannel,
     StaffingDay,
     Visit,
     VisitOutcome,
@@ -57,10 +60,16 @@ def visit_check_in(
     note: str = "",
     now: datetime | None = None,
     also: Callable[[Visit], object] | None = None,
+    appointment: Appointment | None = None,
 ) -> Visit:
     """Register a visitor at the desk and, when flagged, the language need, in one transaction.
     `also(visit)` runs inside that transaction, last: the page stores its one-time form token
-    there (config.idempotency), so the token and the visit commit or roll back together."""
+    there (config.idempotency), so the token and the visit commit or roll back together.
+
+    With `appointment` (one of today's at this office, still scheduled) the visit is linked to it,
+    the appointment becomes `checked_in`, its language need is taken when none is given, and its
+    interpreter bookings move to the visit (exactly one owner per booking), where the desk works
+    on them."""
     if not office.active:
         raise DomainError(_("This office is not active."), field="office", code="inactive")
     if not authority.active:
@@ -75,6 +84,16 @@ def visit_check_in(
     service_date = timezone.localdate(now)
     with transaction.atomic():
         Office.objects.select_for_update().filter(pk=office.pk).first()
+        if appointment is not None:
+            appointment = appointment_for_check_in(appointment=appointment, office=office, now=now)
+            if language_need is None and appointment.language:
+                language = appointment.language
+                language_need = LanguageNeedInput(
+                    language=appointment.language,
+                    interpreter_wanted=appointment.interpreter_wanted,
+                    identified_by=appointment.identified_by or NeedIdentifiedBy.VISITOR_SAID,
+                    dialect=appointment.dialect,
+                )
         visit = Visit(
             office=office,
             authority=authority,
@@ -83,9 +102,10 @@ def visit_check_in(
             status=VisitStatus.WAITING,
             checked_in_at=now,
             checked_in_by=checked_in_by,
-            visitor_name=visitor_name.strip(),
-            visitor_phone=visitor_phone or "",
+            visitor_name=visitor_name.strip() or (appointment.visitor_name if appointment else ""),
+            visitor_phone=visitor_phone or (appointment.visitor_phone if appointment else "") or "",
             note=note.strip(),
+            appointment=appointment,
         )
         # Field checks only (lengths, phone format, choices): they cost no query. The rest of
         # full_clean would repeat, with 6 more statements, what is already guaranteed: the office
@@ -107,10 +127,21 @@ def visit_check_in(
                 recorded_by=checked_in_by,
                 recorded_at=now,
             )
+        if appointment is not None:
+            _appointment_checked_in(appointment=appointment, visit=visit)
         office_day_changed(office_id=visit.office_id, day=visit.service_date)
         if also is not None:
             also(visit)
     return visit
+
+
+def _appointment_checked_in(*, appointment: Appointment, visit: Visit) -> None:
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.version += 1
+    appointment.save(update_fields=["status", "version", "updated_at"])
+    # The pre-booked interpreter now belongs to the visit: the interpreters app's registered step
+    # (interpreters/desk/appointments.py:bookings_follow_check_in), in this transaction.
+    appointment_checked_in(appointment=appointment, visit=visit)
 
 
 def language_need_record(
@@ -444,3 +475,294 @@ def staffing_import(
             office_day_changed(office_id=office_id, day=day)
     result.saved = len(result.accepted)
     return result
+
+
+# --- Appointments (issue 11) ------------------------------------------------------------------------
+
+# How long an appointment may be (minutes): the model's check constraint, checked here for a 400.
+APPOINTMENT_MINUTES = (5, 480)
+# How far ahead an appointment can be made: a typo such as year 9999 is refused.
+APPOINTMENT_MAX_AHEAD_DAYS = 366
+# After its expected end plus this grace, a scheduled appointment nobody checked in for is a no-show.
+NO_SHOW_GRACE = timedelta(minutes=30)
+
+
+def _appointment_fields_check(
+    *, office: Office, authority: Authority, start: datetime, expected_minutes: int, now: datetime
+) -> None:
+    if not office.active:
+        raise DomainError(_("This office is not active."), field="office", code="inactive")
+    if not authority.active:
+        raise DomainError(_("This authority is not active."), field="authority", code="inactive")
+    _appointment_time_check(start=start, expected_minutes=expected_minutes, now=now)
+
+
+def _appointment_time_check(*, start: datetime, expected_minutes: int, now: datetime) -> None:
+    if timezone.is_naive(start):
+        raise DomainError(_("Give the time with a time zone, e.g. +01:00."), field="start", code="naive")
+    if start <= now:
+        raise DomainError(_("The start is in the past."), field="start", code="past")
+    if start > now + timedelta(days=APPOINTMENT_MAX_AHEAD_DAYS):
+        raise DomainError(_("Book at most a year ahead: check the date."), field="start", code="too_far_ahead")
+    lo, hi = APPOINTMENT_MINUTES
+    if isinstance(expected_minutes, bool) or not isinstance(expected_minutes, int) or not lo <= expected_minutes <= hi:
+        raise DomainError(
+            _("The expected length is %(lo)s to %(hi)s minutes.") % {"lo": lo, "hi": hi},
+            field="expected_minutes",
+            code="out_of_range",
+        )
+
+
+def _need_fields(need: LanguageNeedInput | None) -> dict[str, str]:
+    if need is None:
+        return {"language": "", "dialect": "", "interpreter_wanted": "", "identified_by": ""}
+    language = normalize_language_tag(need.language)
+    validate_choice(need.interpreter_wanted, InterpreterWanted, "interpreter_wanted")
+    validate_choice(need.identified_by, NeedIdentifiedBy, "identified_by")
+    return {
+        "language": language,
+        "dialect": need.dialect.strip()[:80],
+        "interpreter_wanted": need.interpreter_wanted,
+        "identified_by": need.identified_by,
+    }
+
+
+def appointment_create(
+    *,
+    office: Office,
+    authority: Authority,
+    start: datetime,
+    expected_minutes: int,
+    created_by: User | None,
+    language_need: LanguageNeedInput | None = None,
+    visitor_name: str = "",
+    visitor_phone: str = "",
+    visitor_email: str = "",
+    reminder_consent: bool = False,
+    reminder_channel: str = "",
+    now: datetime | None = None,
+    also: Callable[[Appointment], object] | None = None,
+) -> Appointment:
+    """Book a meeting at an office. `also(appointment)` runs inside the same transaction, last: the
+    desk pre-books the interpreter there (interpreters/desk/appointments.py), so the appointment
+    and its booking are written together or not at all."""
+    now = now or timezone.now()
+    _appointment_fields_check(
+        office=office, authority=authority, start=start, expected_minutes=expected_minutes, now=now
+    )
+    need = _need_fields(language_need)
+    validate_choice(reminder_channel, ReminderChannel, "reminder_channel", allow_blank=True)
+    if reminder_consent and not reminder_channel:
+        raise DomainError(_("Say how the visitor wants the reminder."), field="reminder_channel", code="required")
+    with transaction.atomic():
+        appointment = Appointment(
+            office=office,
+            authority=authority,
+            start=start,
+            service_date=timezone.localdate(start),
+            expected_minutes=expected_minutes,
+            **need,
+            visitor_name=visitor_name.strip(),
+            visitor_phone=visitor_phone or "",
+            visitor_email=(visitor_email or "").strip(),
+            reminder_consent=reminder_consent,
+            reminder_channel=reminder_channel if reminder_consent else "",
+            reminder_consent_at=now if reminder_consent else None,
+            created_by=created_by,
+            created_at=now,
+        )
+        appointment.full_clean(
+            exclude=["office", "authority", "created_by", "cancelled_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        appointment.save()
+        office_day_changed(office_id=office.pk, day=appointment.service_date)
+        if also is not None:
+            also(appointment)
+    return appointment
+
+
+def _appointment_lock(appointment: Appointment, *, expected_version: int | None) -> Appointment:
+    """Lock the appointment's row and check it is still the version the caller saw. Two officers
+    moving the same appointment: the second waits for the first's lock, then finds the version
+    grown and gets a 400 instead of silently overwriting the first move (no lost update)."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise DomainError(
+            _("Someone else changed this appointment meanwhile: reload it and try again."),
+            field="version",
+            code="stale",
+        )
+    return locked
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    by: User | None,
+    start: datetime | None = None,
+    expected_minutes: int | None = None,
+    authority: Authority | None = None,
+    language_need: LanguageNeedInput | None = None,
+    visitor_name: str | None = None,
+    visitor_phone: str | None = None,
+    visitor_email: str | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+    also: Callable[[Appointment, datetime], object] | None = None,
+) -> Appointment:
+    """Move a scheduled appointment (new start, length, authority or language need). Refused once it
+    has started, once it is checked in, cancelled or a no-show. `also(appointment, old_start)` runs
+    in the transaction after the write: the desk re-times the interpreter's booking there."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _appointment_lock(appointment, expected_version=expected_version)
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise DomainError(
+                _("Only a scheduled appointment can be changed; this one is “%(status)s”.")
+                % {"status": AppointmentStatus(locked.status).label},
+                field="status",
+                code="not_scheduled",
+            )
+        if locked.start <= now:
+            raise DomainError(
+                _("The appointment has already started; it can no longer be moved."), field="start", code="started"
+            )
+        old_start, old_day = locked.start, locked.service_date
+        new_start = locked.start if start is None else start
+        new_minutes = locked.expected_minutes if expected_minutes is None else expected_minutes
+        _appointment_time_check(start=new_start, expected_minutes=new_minutes, now=now)
+        if authority is not None and not authority.active:
+            raise DomainError(_("This authority is not active."), field="authority", code="inactive")
+        locked.start = new_start
+        locked.service_date = timezone.localdate(new_start)
+        locked.expected_minutes = new_minutes
+        if authority is not None:
+            locked.authority = authority
+        if language_need is not None:
+            for name, value in _need_fields(language_need).items():
+                setattr(locked, name, value)
+        contact: dict[str, str | None] = {
+            "visitor_name": visitor_name,
+            "visitor_phone": visitor_phone,
+            "visitor_email": visitor_email,
+        }
+        for field_name, given in contact.items():
+            if given is not None:
+                setattr(locked, field_name, given.strip())
+        locked.version += 1
+        locked.full_clean(
+            exclude=["office", "authority", "created_by", "cancelled_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        locked.save()
+        office_day_changed(office_id=locked.office_id, day=old_day)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+        if also is not None:
+            also(locked, old_start)
+    return locked
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    by: User | None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+    also: Callable[[Appointment], object] | None = None,
+) -> Appointment:
+    """Cancel a scheduled appointment: the row stays, as `cancelled`. Cancelling it again changes
+    nothing. `also(appointment)` runs in the transaction: the desk cancels the booking there."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _appointment_lock(appointment, expected_version=expected_version)
+        if locked.status == AppointmentStatus.CANCELLED:
+            return locked
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise DomainError(
+                _("Only a scheduled appointment can be cancelled; this one is “%(status)s”.")
+                % {"status": AppointmentStatus(locked.status).label},
+                field="status",
+                code="not_scheduled",
+            )
+        locked.status = AppointmentStatus.CANCELLED
+        locked.cancelled_at = now
+        locked.cancelled_by = by
+        locked.version += 1
+        locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "version", "updated_at"])
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+        if also is not None:
+            also(locked)
+    return locked
+
+
+def appointment_no_show(*, appointment: Appointment, by: User | None, now: datetime | None = None) -> Appointment:
+    """Record that the visitor did not come (an officer's click once the appointment has started, or
+    the beat task after its end). The appointment's booking keeps counting on its date. Recording
+    it twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status == AppointmentStatus.NO_SHOW:
+            return locked
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise DomainError(
+                _("Only a scheduled appointment can be a no-show; this one is “%(status)s”.")
+                % {"status": AppointmentStatus(locked.status).label},
+                field="status",
+                code="not_scheduled",
+            )
+        if locked.start > now:
+            raise DomainError(
+                _("The appointment has not started yet, so the visitor cannot be a no-show."),
+                field="status",
+                code="not_started",
+            )
+        locked.status = AppointmentStatus.NO_SHOW
+        locked.no_show_at = now
+        locked.version += 1
+        locked.save(update_fields=["status", "no_show_at", "version", "updated_at"])
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+    logger.info("appointment %s recorded as a no-show by %s", locked.pk, getattr(by, "pk", "the beat"))
+    return locked
+
+
+def appointments_no_show_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Record every scheduled appointment whose expected end (plus NO_SHOW_GRACE) has passed as a
+    no-show. Idempotent: each is taken under its row lock, and one already checked in, cancelled or
+    recorded is left alone. Returns the ids recorded."""
+    now = now or timezone.now()
+    # Appointments are at most APPOINTMENT_MINUTES[1] long: a start before this bound may be due.
+    candidates = Appointment.objects.filter(
+        status=AppointmentStatus.SCHEDULED, start__lt=now - NO_SHOW_GRACE
+    ).values_list("pk", "start", "expected_minutes")[:limit]
+    done = []
+    for pk, start, minutes in candidates:
+        if start + timedelta(minutes=minutes) + NO_SHOW_GRACE > now:
+            continue
+        try:
+            appointment_no_show(appointment=Appointment(pk=pk), by=None, now=now)
+        except DomainError:
+            continue  # checked in or cancelled meanwhile
+        done.append(pk)
+    return done
+
+
+def appointment_for_check_in(*, appointment: Appointment, office: Office, now: datetime) -> Appointment:
+    """Lock an appointment a visitor is being checked in for, and check it is today's and scheduled
+    at this office (called inside visit_check_in's transaction)."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.office_id != office.pk:
+        raise DomainError(_("This appointment is at another office."), field="appointment", code="other_office")
+    if locked.service_date != timezone.localdate(now):
+        raise DomainError(_("Only today's appointments can be checked in."), field="appointment", code="not_today")
+    if locked.status != AppointmentStatus.SCHEDULED:
+        raise DomainError(
+            _("This appointment is “%(status)s”, not waiting for the visitor.")
+            % {"status": AppointmentStatus(locked.status).label},
+            field="appointment",
+            code="not_scheduled",
+        )
+    return locked

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from visits.retention import visit_purge_personal_data
+from visits.services import appointments_no_show_due
 
 logger = logging.getLogger(__name__)
 
@@ -26,3 +27,17 @@ def purge_personal_data() -> dict[str, int]:
     result = asdict(visit_purge_personal_data(older_than_days=settings.TOLKDESK_RETENTION_DAYS))
     logger.info("retention purge: %s", result)
     return result
+
+
+@shared_task(
+    name="visits.appointments_no_show",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def appointments_no_show() -> list[int]:
+    """Celery beat: scheduled appointments whose end has passed unattended become no-shows.
+    Idempotent (each is taken under its row lock and checked again)."""
+    return appointments_no_show_due()

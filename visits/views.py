@@ -31,6 +31,7 @@ from visits.selectors import (
     active_authorities,
     default_office_for_user,
     most_common_authority,
+    office_appointments_waiting,
     office_queue_today,
     office_top_languages,
     picker_languages,
@@ -112,7 +113,11 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _no_office(request)
 
     languages = picker_languages()
-    form_kwargs: dict[str, Any] = {"authorities": active_authorities(), "languages": languages}
+    form_kwargs: dict[str, Any] = {
+        "authorities": active_authorities(),
+        "languages": languages,
+        "appointments": office_appointments_waiting(office=office),
+    }
     if request.method == "POST":
         form = CheckInForm(request.POST, **form_kwargs)
         claim = form_claim(request)
@@ -137,6 +142,7 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
                     visitor_name=form.cleaned_data["visitor_name"],
                     visitor_phone=form.cleaned_data["visitor_phone"] or "",
                     also=remember,
+                    appointment=form.cleaned_data.get("appointment"),
                 )
             except IntegrityError:
                 # A twin submission of this form won the race: its visit is the one.

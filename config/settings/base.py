@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "GenderEnum": "interpreters.models.Gender",
         "RequisitionStatusEnum": "interpreters.models.RequisitionStatus",
         "VisitStatusEnum": "visits.models.VisitStatus",
+        "AppointmentStatusEnum": "visits.models.AppointmentStatus",
+        "ReminderChannelEnum": "visits.models.ReminderChannel",
         "ComplaintTypeEnum": "interpreters.models.ComplaintType",
         "ComplaintStatusEnum": "interpreters.models.ComplaintStatus",
         "RequirementKindEnum": "interpreters.models.RequirementKind",
@@ -351,6 +353,13 @@ CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
     "task": "interpreters.booking_sweep_stuck",
     "schedule": BOOKING_SWEEP_INTERVAL_SECONDS,
 }
+# Pre-bookings whose agency let its answer deadline pass (issue 11) move to the next agency.
+CELERY_BEAT_SCHEDULE["interpreters-answer-deadlines"] = {
+    "task": "interpreters.booking_answer_deadlines",
+    "schedule": 60.0,
+}
+# Appointments nobody checked in for, their end (and a grace) past: recorded as no-shows.
+CELERY_BEAT_SCHEDULE["visits-appointments-no-show"] = {"task": "visits.appointments_no_show", "schedule": 5 * 60.0}
 CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
     "task": "interpreters.booking_escalate_unconfirmed",
     "schedule": 60.0,

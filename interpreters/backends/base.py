@@ -86,6 +86,11 @@ class AgencyBackendBase:
     def cancel(self, booking: InterpreterBooking) -> None:
         raise NotImplementedError
 
+    def reschedule(self, booking: InterpreterBooking) -> None:
+        """Tell the agency the booking's new start and length (scheduled_for, minutes_ordered): the
+        appointment it belongs to was moved. Safe to repeat."""
+        raise NotImplementedError
+
     def cancel_by_key(self, booking: InterpreterBooking) -> None:
         """Cancel whatever this agency holds under the booking's idempotency key (we may not know
         its reference: the call that booked it timed out). Must be safe to repeat, and safe to send

@@ -141,7 +141,7 @@ class HttpJsonBackend(AgencyBackendBase):
             "gender_preference": booking.gender_preference,
             "competence_required": booking.competence_required,
             "competence_wished": booking.competence_wished,
-            "county": booking.visit.office.county,
+            "county": booking.office.county,
             "requirements": booking_requirements_for_agency(booking=booking, on=timezone.localdate()),
         }
         callback_base = getattr(django_settings, "TOLKDESK_PUBLIC_URL", "")
@@ -166,6 +166,16 @@ class HttpJsonBackend(AgencyBackendBase):
         except PermanentAgencyError as exc:
             if exc.detail.get("status_code") != 404:
                 raise
+
+    def reschedule(self, booking: InterpreterBooking) -> None:
+        if not booking.agency_reference:
+            return  # not booked there yet: book() sends the current time
+        payload = {
+            "booking_id": str(booking.idempotency_key),
+            "scheduled_for": booking.scheduled_for.isoformat() if booking.scheduled_for else None,
+            "minutes": booking.minutes_ordered,
+        }
+        self._call("POST", f"bookings/{booking.agency_reference}/reschedule", booking, payload)
 
     def cancel_by_key(self, booking: InterpreterBooking) -> None:
         try:

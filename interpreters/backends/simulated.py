@@ -236,6 +236,9 @@ class SimulatedBackend(AgencyBackendBase):
     def cancel(self, booking: InterpreterBooking) -> None:
         return None
 
+    def reschedule(self, booking: InterpreterBooking) -> None:
+        return None  # the demo agency keeps whatever time the booking row says
+
     def cancel_by_key(self, booking: InterpreterBooking) -> None:
         return None  # books nothing when it fails: nothing to cancel
 

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from interpreters.desk import channel_views, notification_views, views
+from interpreters.desk import appointment_views, channel_views, notification_views, views
 
 app_name = "interpreters"
 
 urlpatterns = [
     path("officer/", views.officer_queue, name="officer-queue"),
     path("notifications/", notification_views.notification_preferences, name="notification-preferences"),
+    # Appointments (issue 11): the day view and its forms.
+    path("appointments/", appointment_views.appointments_day, name="appointments-day"),
+    path("appointments/new/", appointment_views.appointment_new, name="appointment-new"),
+    path("appointments/<int:pk>/move/", appointment_views.appointment_move_view, name="appointment-move"),
+    path("appointments/<int:pk>/cancel/", appointment_views.appointment_cancel_view, name="appointment-cancel"),
+    path("appointments/<int:pk>/no-show/", appointment_views.appointment_no_show_view, name="appointment-no-show"),
     path("requisitions/disputed/", views.requisitions_disputed, name="requisitions-disputed"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/status.json", views.visit_booking_status, name="visit-booking-status"),

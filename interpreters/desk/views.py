@@ -699,7 +699,7 @@ def requisitions_disputed(request: HttpRequest) -> HttpResponse:
         entries.append(
             DisputeRow(
                 requisition=requisition,
-                office_name=booking.visit.office.name,
+                office_name=booking.office.name,
                 agency_name=booking.agency.name if booking.agency else "",
                 agency_minutes=requisition.reported_minutes,
                 office_minutes=office_minutes,

@@ -52,6 +52,7 @@ from interpreters.services.bookings import (
     booking_transition,
 )
 from interpreters.services.complaints import complaint_answer
+from interpreters.services.deadlines import answer_deadline
 from interpreters.services.notifications import notification_send
 from interpreters.services.requirements import Delivered, requirements_answer
 from interpreters.services.requisitions import requisition_correct, requisition_report
@@ -271,7 +272,8 @@ def _apply_correction(locked: InterpreterBooking, event: AgencyEvent, target: st
         return True
     # Started before the agency's cancellation: the call is on after all, unless the office has
     # booked again for the visit meanwhile (one active booking per visit): then the start is noted.
-    if InterpreterBooking.objects.filter(visit_id=locked.visit_id, status__in=ACTIVE_BOOKING_STATUSES).exists():
+    owner = {"visit_id": locked.visit_id} if locked.visit_id is not None else {"appointment_id": locked.appointment_id}
+    if InterpreterBooking.objects.filter(**owner, status__in=ACTIVE_BOOKING_STATUSES).exists():
         booking_event_record(booking=locked, kind="agency_start_ignored", source=source, detail=detail, now=at)
         return False
     locked = booking_transition(
@@ -386,7 +388,11 @@ def agency_planned_event_play(*, booking_id: int, event_type: str, agency_id: in
     False when there is nothing to deliver or the booking refuses it (e.g. the officer cancelled
     before the "agency" confirmed, or an escalation moved the booking away from the agency that
     planned it); delivering it twice is a no-op (the event id is fixed)."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.agency is None:
         return False
     if agency_id is not None and booking.agency_id != agency_id:
@@ -493,14 +499,16 @@ def _claim(
             _rollup_follows_agency(booking)  # the rollups count bookings per agency
     if claimed != 1:
         return None
-    return InterpreterBooking.objects.select_related("visit__office", "agency").get(pk=booking.pk)
+    return InterpreterBooking.objects.select_related("visit__office", "appointment__office", "agency").get(
+        pk=booking.pk
+    )
 
 
 def _rollup_follows_agency(booking: InterpreterBooking) -> None:
     """A claim, a fallback or an escalation moves a pending booking to another agency with a plain
     update (the status stays, so no transition marks anything): the rollups count bookings per
     agency, so their office-day is marked dirty too, in the caller's transaction."""
-    office_day_changed(office_id=booking.visit.office_id, day=booking.visit.service_date)
+    office_day_changed(office_id=booking.office_id, day=booking.service_date)
 
 
 def _fail(booking: InterpreterBooking, reason: str, source: str, now: datetime, errors: list[dict]) -> DispatchOutcome:
@@ -524,7 +532,7 @@ def _record_quarantine_skips(booking: InterpreterBooking, now: datetime, source:
     for quarantine in agencies_quarantined_for(
         language=booking.language,
         modality=booking.modality,
-        county=booking.visit.office.county,
+        county=booking.office.county,
         on=timezone.localdate(now),
     ):
         booking_event_record(
@@ -550,7 +558,11 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
     (the caller schedules the retry after `retry_in` seconds); permanent errors and exhausted
     retries fall back to the next agency in the chain; when none is left the booking fails."""
     now = now or timezone.now()
-    booking = InterpreterBooking.objects.select_related("visit__office", "agency").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("visit__office", "appointment__office", "agency")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.status not in (S.REQUESTED, S.PENDING):
         return DispatchOutcome("noop", detail="not waiting to be sent")
     if booking.status == S.PENDING and booking.agency_reference:
@@ -662,7 +674,7 @@ def _cancel_orphan_later(booking: InterpreterBooking, agency: InterpreterAgency)
     )
 
 
-def booking_cancel_orphan(*, booking_id: int, agency_id: int) -> bool:
+def booking_cancel_orphan(*, booking_id: int, agency_id: int, reason: str = CancelReason.SYSTEM_ORPHAN) -> bool:
     """After a fallback, make sure the agency we left does not keep the booking: a call to it that
     timed out may still have booked. Cancels there by the booking's idempotency key (the agency
     answers for whatever it holds under that key, or remembers the key as cancelled if a booking
@@ -683,7 +695,7 @@ def booking_cancel_orphan(*, booking_id: int, agency_id: int) -> bool:
         booking=booking,
         kind="orphan_cancelled",
         source="worker",
-        detail={"agency": agency.slug, "cancel_reason": CancelReason.SYSTEM_ORPHAN, "cancellation_fee_ore": 0},
+        detail={"agency": agency.slug, "cancel_reason": reason, "cancellation_fee_ore": 0},
     )
     return True
 
@@ -744,7 +756,11 @@ def _planned_events_schedule(booking: InterpreterBooking, backend: Any, at: date
 
 def booking_cancel_at_agency(*, booking_id: int) -> bool:
     """Tell the agency a cancelled booking is off. Returns False when there is nothing to tell."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.status != S.CANCELLED or booking.agency is None or not booking.agency_reference:
         return False
     get_backend(booking.agency).cancel(booking)
@@ -754,9 +770,38 @@ def booking_cancel_at_agency(*, booking_id: int) -> bool:
     return True
 
 
+def booking_reschedule_at_agency(*, booking_id: int) -> bool:
+    """Tell the agency a live pre-booking's new time (its appointment was moved). Returns False when
+    there is nothing to tell; raises AgencyError for the task to retry."""
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or booking.agency is None or booking.status not in (S.PENDING, S.CONFIRMED):
+        return False
+    if not booking.agency_reference:
+        return False  # the dispatch still under way sends the current time with book()
+    get_backend(booking.agency).reschedule(booking)
+    booking_event_record(
+        booking=booking,
+        kind="rescheduled_at_agency",
+        source="worker",
+        detail={
+            "agency": booking.agency.slug,
+            "scheduled_for": booking.scheduled_for.isoformat() if booking.scheduled_for else None,
+        },
+    )
+    return True
+
+
 def booking_sync_status(*, booking_id: int) -> bool:
     """Ask the agency where a long-pending booking stands and apply the answer."""
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.agency is None or booking.status not in (S.PENDING, S.CONFIRMED, S.IN_PROGRESS):
         return False
     event = get_backend(booking.agency).status(booking)
@@ -830,7 +875,11 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
     agency the order stays where it is. If the scheduled time itself passes unconfirmed, the
     booking fails with a reason the officer sees at once."""
     now = now or timezone.now()
-    booking = InterpreterBooking.objects.select_related("agency", "visit__office").filter(pk=booking_id).first()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or booking.status not in (S.REQUESTED, S.PENDING) or booking.scheduled_for is None:
         return EscalationOutcome(booking_id, "noop")
     if booking.scheduled_for <= now:
@@ -879,7 +928,143 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
 def bookings_due_for_escalation(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     horizon = now + timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES)
+    # A pre-booking with an answer deadline escalates at that deadline instead
+    # (bookings_past_answer_by); it still fails here once its time has passed unconfirmed.
     due = InterpreterBooking.objects.filter(
         status__in=[S.REQUESTED, S.PENDING], scheduled_for__isnull=False, scheduled_for__lte=horizon
-    ).filter(Q(escalated_at__isnull=True) | Q(scheduled_for__lte=now))
+    ).filter(Q(escalated_at__isnull=True, answer_by__isnull=True) | Q(scheduled_for__lte=now))
     return list(due.values_list("pk", flat=True)[:500])
+
+
+# ----------------------------------------------------------------------------------------------
+# Answer deadlines (issue 11): an agency that has not confirmed by `answer_by` loses the booking
+
+
+# Given to the next agency when the framework leaves the deadline to the officer (ordered late).
+DEADLINE_FALLBACK_MINUTES = 30
+
+
+def bookings_past_answer_by(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Sent bookings whose agency has not confirmed by the answer deadline."""
+    now = now or timezone.now()
+    due = InterpreterBooking.objects.filter(status=S.PENDING, answer_by__isnull=False, answer_by__lte=now)
+    return list(due.order_by("answer_by", "pk").values_list("pk", flat=True)[:limit])
+
+
+def _next_answer_by(booking: InterpreterBooking, now: datetime) -> datetime | None:
+    start = booking.scheduled_for
+    if start is None or start <= now:
+        return None
+    deadline = answer_deadline(ordered_at=now, start=start).answer_by
+    if deadline is None:
+        deadline = min(now + timedelta(minutes=DEADLINE_FALLBACK_MINUTES), start)
+    return deadline
+
+
+def booking_answer_deadline_pass(*, booking_id: int, now: datetime | None = None) -> EscalationOutcome:
+    """The agency holding a pending booking let its answer deadline pass: withdraw the order there
+    (a system cancel, no fee for the office) and send it to the next agency in the county's
+    ranking with a new deadline for the remaining lead time; with none left, the booking fails and
+    the office is told (prebooking_failed_notify).
+
+    Idempotent and safe against a second beat and the agency's own late confirmation: the move is
+    one conditional UPDATE on (status pending, this agency, this deadline) and acts only when it
+    changed one row. An agency confirming first wins (the row is no longer pending); one confirming
+    after the move is refused (the booking is no longer at that agency)."""
+    now = now or timezone.now()
+    booking = (
+        InterpreterBooking.objects.select_related("agency", "visit__office", "appointment__office")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or booking.status != S.PENDING or booking.answer_by is None or booking.answer_by > now:
+        return EscalationOutcome(booking_id, "noop", "not due")
+    current = booking.agency
+    chain = booking_agency_chain(booking=booking)
+    position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
+    next_agency = chain[position + 1] if position + 1 < len(chain) else None
+    new_deadline = _next_answer_by(booking, now)
+    if next_agency is None or new_deadline is None:
+        return _deadline_fail(booking, current, now)
+    with transaction.atomic():
+        moved = InterpreterBooking.objects.filter(
+            pk=booking.pk, status=S.PENDING, agency=current, answer_by=booking.answer_by
+        ).update(
+            agency=next_agency,
+            agency_reference="",
+            agency_attempts=0,
+            next_attempt_at=None,
+            answer_by=new_deadline,
+            escalated_at=now,
+            updated_at=now,
+        )
+        if not moved:
+            return EscalationOutcome(booking_id, "noop", "moved on meanwhile")
+        _rollup_follows_agency(booking)
+        booking_event_record(
+            booking=booking,
+            kind="deadline_passed",
+            source="escalation",
+            detail={
+                "from": current.slug if current else None,
+                "to": next_agency.slug,
+                "answer_by": new_deadline.isoformat(),
+                "cancel_reason": CancelReason.SYSTEM_DEADLINE,
+                "fee_ore": 0,
+            },
+            now=now,
+        )
+        if current is not None:
+            _withdraw_later(booking, current)
+        outbox_enqueue(
+            task="interpreters.booking_dispatch",
+            args=[booking.pk],
+            dedupe_key=booking_task_key("interpreters.booking_dispatch", booking.pk),
+        )
+        prebooking_escalated_notify(booking_id=booking.pk, from_agency_id=current.pk if current else None)
+    return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")
+
+
+def _withdraw_later(booking: InterpreterBooking, agency: InterpreterAgency) -> None:
+    """Withdraw the order from `agency` by the booking's idempotency key (booking_cancel_orphan, a
+    system reason and no fee for the office), through the outbox in the caller's transaction."""
+    outbox_enqueue(
+        task="interpreters.booking_cancel_orphan",
+        args=[booking.pk, agency.pk, CancelReason.SYSTEM_DEADLINE.value],
+        dedupe_key=f"interpreters.booking_cancel_orphan:{booking.pk}:{agency.pk}:deadline",
+    )
+
+
+def _deadline_fail(booking: InterpreterBooking, current: InterpreterAgency | None, now: datetime) -> EscalationOutcome:
+    reason = _("No agency confirmed by the answer deadline.")
+    with transaction.atomic():
+        try:
+            booking_transition(
+                booking=booking,
+                to_status=S.FAILED,
+                source="escalation",
+                expected_from={S.PENDING},
+                detail={"reason": "deadline", "agency": current.slug if current else None},
+                changes={"failure_reason": reason},
+                now=now,
+            )
+        except StaleBookingError:
+            return EscalationOutcome(booking.pk, "noop", "moved on meanwhile")
+        if current is not None:
+            _withdraw_later(booking, current)
+        prebooking_failed_notify(booking_id=booking.pk)
+    return EscalationOutcome(booking.pk, "failed", reason)
+
+
+def prebooking_failed_notify(*, booking_id: int) -> None:
+    """A pre-booking failed (no agency confirmed by its deadline; none left in the ranking). The
+    notice itself is written by booking_transition (-> FAILED, interpreters/services/bookings.py:
+    PREBOOKING_NOTICES) in the same transaction, once, whoever fails the booking; this only logs."""
+    logger.warning("pre-booking %s failed: no agency confirmed by the deadline", booking_id)
+
+
+def prebooking_escalated_notify(*, booking_id: int, from_agency_id: int | None) -> None:
+    """A pre-booking passed to the next agency because `from_agency_id` did not confirm by its
+    deadline. Called inside the escalating transaction: the notices commit with the escalation."""
+    logger.info("pre-booking %s escalated from agency %s at its deadline", booking_id, from_agency_id)
+    notification_send(event=NotificationEvent.PREBOOKING_ESCALATED, booking_id=booking_id)

@@ -5,7 +5,7 @@ against TRANSITIONS, stamps its timestamp and writes a BookingEvent in the same 
 """
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from interpreters.models import (
     RequirementKind,
 )
 from interpreters.selectors import agencies_for
+from interpreters.services.deadlines import answer_by_resolve
 from interpreters.services.notifications import booking_is_prebooking, notification_send
 from interpreters.services.pricing import booking_cancellation_fee, booking_estimate, check_minutes
 from interpreters.services.requirements import (
@@ -40,7 +41,7 @@ from interpreters.services.requirements import (
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 from visits.languages import normalize_language_tag
-from visits.models import LanguageNeed, Visit, VisitStatus
+from visits.models import Appointment, AppointmentStatus, LanguageNeed, Visit, VisitStatus
 
 S = BookingStatus
 
@@ -147,9 +148,10 @@ def booking_transition(
             at=now,
             detail=detail or {},
         )
-        # The visit is read, not locked: the desk locks visit then booking, workers only the booking.
-        visit = Visit.objects.values("office_id", "service_date").get(pk=locked.visit_id)
-        office_day_changed(office_id=visit["office_id"], day=visit["service_date"])
+        # The visit (or appointment) is read, not locked: the desk locks visit then booking, workers
+        # only the booking.
+        office_id, day = booking_office_day(locked)
+        office_day_changed(office_id=office_id, day=day)
         notice = PREBOOKING_NOTICES.get(to_status)
         if notice is not None and not correction and booking_is_prebooking(locked):
             notification_send(event=notice, booking_id=locked.pk, now=now)
@@ -310,6 +312,146 @@ def booking_request(
     return booking
 
 
+def booking_prebook(
+    *,
+    appointment: Appointment,
+    requested_by: User | None,
+    modality: str,
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None = None,
+    answer_by: datetime | None = None,
+    now: datetime | None = None,
+) -> InterpreterBooking:
+    """Pre-book an interpreter for an appointment (issue 11): for the appointment's language, at
+    its start, for its expected length. The agency must answer by the framework's deadline for the
+    lead time (interpreters/services/deadlines.py), or at short notice by the officer's `answer_by`.
+
+    Written in the caller's transaction (the appointment is created or locked there); the dispatch
+    task goes out through the outbox once it commits. An appointment that already holds a live
+    booking gets that one back (row lock + partial unique index), so a repeated request books once."""
+    now = now or timezone.now()
+    validate_choice(modality, Modality, "modality")
+    reqs = requirements_build(requirements=requirements)
+    if not appointment.language:
+        raise DomainError(
+            _("The appointment has no language need: say which language."), field="language_need", code="required"
+        )
+    start = appointment.start
+    deadline = answer_by_resolve(ordered_at=now, start=start, requested=answer_by)
+    language = normalize_language_tag(appointment.language)
+    dialect = appointment.dialect or next(
+        (r.value for r in reqs if r.kind == RequirementKind.DIALECT and r.rank == 1), ""
+    )
+    county = appointment.office.county
+    if not agencies_for(language=language, county=county):
+        raise DomainError(
+            _("No active interpreter agency offers “%(language)s”.") % {"language": language},
+            field="language_need",
+            code="no_agency",
+        )
+    if not agencies_for(language=language, modality=modality, county=county):
+        raise DomainError(
+            _("No active interpreter agency offers “%(language)s” by %(modality)s.")
+            % {"language": language, "modality": str(Modality(modality).label).lower()},
+            field="modality",
+            code="no_agency",
+        )
+    urgent = start - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise DomainError(
+                _("Only a scheduled appointment can have an interpreter booked."), field="status", code="not_scheduled"
+            )
+        existing = InterpreterBooking.objects.filter(appointment=locked, status__in=ACTIVE_BOOKING_STATUSES).first()
+        if existing is not None:
+            return existing
+        booking = InterpreterBooking.objects.create(
+            appointment=locked,
+            language=language,
+            dialect=dialect.strip()[:80],
+            modality=modality,
+            scheduled_for=start,
+            urgent=urgent,
+            **legacy_fields(reqs),
+            requested_by=requested_by,
+            status=BookingStatus.REQUESTED,
+            requested_at=now,
+            minutes_ordered=locked.expected_minutes,
+            answer_by=deadline,
+        )
+        _store_estimate(booking, now)
+        BookingEvent.objects.create(
+            booking=booking,
+            from_status="",
+            to_status=BookingStatus.REQUESTED,
+            actor=requested_by,
+            source="user",
+            at=now,
+            detail={
+                "modality": modality,
+                "language": language,
+                "scheduled_for": _iso(start),
+                "answer_by": _iso(deadline),
+            },
+        )
+        booking_requirements_create(booking=booking, requirements=reqs)
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+        _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
+    return booking
+
+
+def booking_retime(
+    *,
+    booking: InterpreterBooking,
+    by: User | None,
+    answer_by: datetime | None = None,
+    now: datetime | None = None,
+) -> InterpreterBooking:
+    """The appointment a pre-booking belongs to was moved: the booking takes its new start and
+    length, a new answer deadline for the new lead time, and the agency is told (through the
+    outbox, after commit). Refused once the interpreter's start has passed or the call started.
+    Runs in the caller's transaction (interpreters/desk/appointments.py, the appointment locked)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = InterpreterBooking.objects.select_for_update().select_related("appointment").get(pk=booking.pk)
+        appointment = locked.appointment
+        if appointment is None or locked.status not in ACTIVE_BOOKING_STATUSES:
+            return locked
+        if locked.status == BookingStatus.IN_PROGRESS or (
+            locked.scheduled_for is not None and locked.scheduled_for <= now
+        ):
+            raise DomainError(
+                _("The interpreter's booking has already started; it can no longer be moved."),
+                field="start",
+                code="booking_started",
+            )
+        deadline = answer_by_resolve(ordered_at=now, start=appointment.start, requested=answer_by)
+        old = locked.scheduled_for
+        locked.scheduled_for = appointment.start
+        locked.minutes_ordered = appointment.expected_minutes
+        # Still unanswered: the agency gets a new deadline for the new lead time. A confirmed
+        # booking keeps none (it has answered); the agency confirms the new time or cancels.
+        locked.answer_by = deadline if locked.status in (BookingStatus.REQUESTED, BookingStatus.PENDING) else None
+        locked.urgent = appointment.start - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
+        locked.save(update_fields=["scheduled_for", "minutes_ordered", "answer_by", "urgent", "updated_at"])
+        booking_event_record(
+            booking=locked,
+            kind="retimed",
+            source="user",
+            actor=by,
+            detail={"from": _iso(old), "to": _iso(appointment.start), "minutes": appointment.expected_minutes},
+            now=now,
+        )
+        office_day_changed(office_id=appointment.office_id, day=appointment.service_date)
+        if locked.agency_id is not None:
+            outbox_enqueue(
+                task="interpreters.booking_reschedule_at_agency",
+                args=[locked.pk],
+                dedupe_key=f"interpreters.booking_reschedule_at_agency:{locked.pk}:{_iso(appointment.start)}",
+            )
+    return locked
+
+
 def _store_estimate(booking: InterpreterBooking, now: datetime) -> None:
     """The price the officer saw before ordering, stored with its rows (no list: no estimate)."""
     estimate = booking_estimate(booking=booking, now=now)
@@ -337,7 +479,7 @@ def booking_cancel(
     note = (note or "").strip()
     if len(note) > 1000:
         raise DomainError(_("The note is too long (at most 1000 characters)."), field="note", code="max_length")
-    if reason not in SYSTEM_CANCEL_REASONS:
+    if reason not in SYSTEM_CANCEL_REASONS and booking.visit_id is not None:
         status = Visit.objects.filter(pk=booking.visit_id).values_list("status", flat=True).first()
         if status in FINISHED_VISIT_STATUSES:
             raise DomainError(
@@ -365,6 +507,18 @@ def booking_cancel(
     if was_sent or booking.agency_id is not None:
         _enqueue_on_commit("interpreters.booking_cancel_at_agency", booking.pk)
     return booking
+
+
+def booking_office_day(booking: InterpreterBooking) -> tuple[int, date]:
+    """The office-day a booking counts on, read fresh: its visit's, or before check-in its
+    appointment's (the appointment's date moves with it)."""
+    if booking.visit_id is not None:
+        row = Visit.objects.values("office_id", "service_date").get(pk=booking.visit_id)
+    elif booking.appointment_id is not None:
+        row = Appointment.objects.values("office_id", "service_date").get(pk=booking.appointment_id)
+    else:  # the booking_visit_xor_appointment constraint forbids it
+        raise ValueError(f"booking {booking.pk} has neither a visit nor an appointment")
+    return row["office_id"], row["service_date"]
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -123,14 +123,6 @@ def notification_preference_update(
 # Sending: rows in the event's transaction
 
 
-def _booking_office_id(booking: InterpreterBooking) -> int | None:
-    visit = getattr(booking, "visit", None)
-    if visit is not None:
-        return visit.office_id
-    appointment = getattr(booking, "appointment", None)  # a pre-booking before check-in (issue 11)
-    return getattr(appointment, "office_id", None)
-
-
 def _recipients(booking: InterpreterBooking, event: str, also_user_ids: Sequence[int] = ()) -> list[tuple[int, str]]:
     """(user id, reason): the booking's requester, then the officers and managers of the booking's
     office who asked for the office's events. Each user once; inactive users and users without an
@@ -140,7 +132,7 @@ def _recipients(booking: InterpreterBooking, event: str, also_user_ids: Sequence
         wanted[booking.requested_by_id] = "requester"
     for user_id in also_user_ids:
         wanted.setdefault(user_id, "involved")
-    office_id = _booking_office_id(booking)
+    office_id = booking.office_id  # the visit's office, or the appointment's before check-in
     if office_id is not None:
         staff = (
             OfficeMembership.objects.filter(
@@ -181,7 +173,7 @@ def notification_send(
     same key writes nothing for a recipient already notified). Returns the rows written."""
     validate_choice(event, NotificationEvent, field="event")
     now = now or timezone.now()
-    booking = InterpreterBooking.objects.select_related("visit").get(pk=booking_id)
+    booking = InterpreterBooking.objects.select_related("visit", "appointment").get(pk=booking_id)
     written: list[Notification] = []
     for user_id, reason in _recipients(booking, event, also_user_ids):
         key = f"{dedupe_key}:{user_id}"[:200] if dedupe_key else ""

@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interpreters.models import BookingStatus, InterpreterBooking, Requisition, RequisitionStatus
-from interpreters.services.bookings import booking_event_record
+from interpreters.services.bookings import booking_event_record, booking_office_day
 from interpreters.services.pricing import booking_billed_minutes, booking_price, check_minutes
 from visits.errors import DomainError
 from visits.hooks import office_day_changed
-from visits.models import Visit
 
 R = RequisitionStatus
 DECISIONS = ("confirm", "dispute")
@@ -29,6 +28,8 @@ def _office_record(booking: InterpreterBooking) -> dict[str, Any]:
     """The office's own record of the call: the visit's service times (started at the desk, ended
     when the officer closes the visit). Empty while the visit is still open."""
     visit = booking.visit
+    if visit is None:  # an appointment's pre-booking: nobody was served at the desk
+        return {"office_start": None, "office_end": None, "office_minutes": None}
     start, end = visit.started_at, visit.ended_at
     minutes = None
     if start is not None and end is not None and end >= start:
@@ -218,5 +219,5 @@ def requisition_decide(
 
 
 def _touch(booking: InterpreterBooking) -> None:
-    visit = Visit.objects.values("office_id", "service_date").get(pk=booking.visit_id)
-    office_day_changed(office_id=visit["office_id"], day=visit["service_date"])
+    office_id, day = booking_office_day(booking)
+    office_day_changed(office_id=office_id, day=day)

@@ -12,7 +12,8 @@ drift apart:
 
 Attribution: a visit counts on its ``service_date`` (the Europe/Stockholm date of check-in), at its
 office, for its authority and the language of its LanguageNeed; a booking counts on its visit's
-service date and office, for the booking's language, agency and modality. A visit that runs past
+service date and office (before check-in: its appointment's date and office, which is where a no-show
+appointment's booking stays), for the booking's language, agency and modality. A visit that runs past
 midnight, or a booking confirmed after midnight, stays on the day the visitor checked in.
 
 Every channel counts (issue 11): a call on an agency's direct line and an interpreter ordered outside

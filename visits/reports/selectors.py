@@ -98,14 +98,23 @@ _VISIT_KEYS = {
     "authority": F("authority_id"),
     "language": Coalesce(F("language_need__language"), Value("")),
 }
-_BOOKING_KEYS = {
-    "office": F("visit__office_id"),
-    "county": F("visit__office__county"),
-    "authority": F("visit__authority_id"),
-    "language": F("language"),
-    "agency": F("agency_id"),
-    "modality": F("modality"),
-}
+
+
+def _booking_keys(owner: str) -> dict[str, Any]:
+    """Group keys of bookings held by `owner` ("visit" or, before check-in, "appointment")."""
+    return {
+        "office": F(f"{owner}__office_id"),
+        "county": F(f"{owner}__office__county"),
+        "authority": F(f"{owner}__authority_id"),
+        "language": F("language"),
+        "agency": F("agency_id"),
+        "modality": F("modality"),
+    }
+
+
+# A booking belongs to a visit, or before check-in to an appointment (issue 11): it counts on its
+# owner's office and date, so the raw path reads each kind through its owner and adds them up.
+BOOKING_OWNERS: tuple[str, ...] = ("visit", "appointment")
 _TRUNC = {"week": TruncWeek, "month": TruncMonth, "year": TruncYear}
 
 
@@ -259,15 +268,27 @@ def _period_start(day: date, period: str | None) -> date | None:
 
 
 def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:
-    qs = InterpreterBooking.objects.filter(visit__service_date__range=(q.date_from, q.date_to))
+    out: dict[tuple, dict[str, int]] = {}
+    for owner in BOOKING_OWNERS:
+        for key, counters in _raw_bookings_of(q, owner).items():
+            into = out.setdefault(key, dict.fromkeys(counters, 0))
+            for name, value in counters.items():
+                into[name] += value
+    return out
+
+
+def _raw_bookings_of(q: UsageQuery, owner: str) -> dict[tuple, dict[str, int]]:
+    qs = InterpreterBooking.objects.filter(**{f"{owner}__service_date__range": (q.date_from, q.date_to)})
+    if owner != "visit":
+        qs = qs.filter(visit__isnull=True)
     if q.offices is not None:
-        qs = qs.filter(visit__office_id__in=q.offices)
+        qs = qs.filter(**{f"{owner}__office_id__in": q.offices})
     if q.office is not None:
-        qs = qs.filter(visit__office_id=q.office)
+        qs = qs.filter(**{f"{owner}__office_id": q.office})
     if q.county:
-        qs = qs.filter(visit__office__county=q.county)
+        qs = qs.filter(**{f"{owner}__office__county": q.county})
     if q.authority is not None:
-        qs = qs.filter(visit__authority_id=q.authority)
+        qs = qs.filter(**{f"{owner}__authority_id": q.authority})
     if q.language is not None:
         qs = qs.filter(language=q.language)
     if q.agency is not None:
@@ -276,9 +297,9 @@ def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         qs = qs.filter(modality=q.modality)
     keys: dict[str, Any] = {}
     if q.group_by:
-        keys["g"] = _BOOKING_KEYS[q.group_by]
+        keys["g"] = _booking_keys(owner)[q.group_by]
     if q.period:
-        keys["p"] = _period_expr(q.period, "visit__service_date")
+        keys["p"] = _period_expr(q.period, f"{owner}__service_date")
     return _collect(annotate_connect(qs), keys, booking_counter_expressions())
 
 

@@ -44,14 +44,22 @@ VISIT_DIMS = {
     "authority_id": F("authority_id"),
     "language": Coalesce(F("language_need__language"), Value("")),
 }
-BOOKING_DIMS = {
-    "day": F("visit__service_date"),
-    "office_id": F("visit__office_id"),
-    "authority_id": F("visit__authority_id"),
-    "language": F("language"),
-    "agency_id": F("agency_id"),
-    "modality": F("modality"),
-}
+
+
+def booking_dims(owner: str = "visit") -> dict[str, Any]:
+    """The rollup dimensions of bookings held by `owner`: "visit", or before check-in (and for a
+    no-show) "appointment": such a booking counts on the appointment's office and date."""
+    return {
+        "day": F(f"{owner}__service_date"),
+        "office_id": F(f"{owner}__office_id"),
+        "authority_id": F(f"{owner}__authority_id"),
+        "language": F("language"),
+        "agency_id": F("agency_id"),
+        "modality": F("modality"),
+    }
+
+
+BOOKING_DIMS = booking_dims()
 
 
 def _aliased(dims: dict[str, Any]) -> dict[str, Any]:
@@ -77,8 +85,8 @@ def visit_counter_rows(visits: QuerySet[Visit], completed_visits: Any = None) ->
     return visits.order_by().annotate(**dims).values(*dims).annotate(**counters)
 
 
-def booking_counter_rows(bookings: QuerySet[InterpreterBooking]) -> QuerySet:
-    dims = _aliased(BOOKING_DIMS)
+def booking_counter_rows(bookings: QuerySet[InterpreterBooking], owner: str = "visit") -> QuerySet:
+    dims = _aliased(booking_dims(owner))
     return (
         annotate_connect(bookings.order_by()).annotate(**dims).values(*dims).annotate(**booking_counter_expressions())
     )
@@ -102,38 +110,48 @@ def _insert_select(
 
 
 def _insert_office_rows(where: str, params: list[Any]) -> None:
-    """DailyOfficeUsage = the fine tables summed per office-day (a booking always has a visit, so
-    every office-day with bookings also has a visit row)."""
+    """DailyOfficeUsage = the fine tables summed per office-day. An office-day may have bookings and
+    no visits (an appointment's pre-booking, a no-show), so the keys are the union of both tables'."""
     vt, bt, ot = DailyVisitUsage._meta.db_table, DailyBookingUsage._meta.db_table, DailyOfficeUsage._meta.db_table
     v_sums = ", ".join(f"SUM({c}) AS {c}" for c in VISIT_COUNTER_NAMES)
     b_sums = ", ".join(f"SUM({c}) AS {c}" for c in BOOKING_COUNTER_NAMES)
     columns = ", ".join(["day", "office_id", *VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES, *OFFICE_COUNTER_NAMES])
     select = ", ".join(
-        ["v.day", "v.office_id", *(f"v.{c}" for c in VISIT_COUNTER_NAMES)]
+        ["k.day", "k.office_id"]
+        + [f"COALESCE(v.{c}, 0)" for c in VISIT_COUNTER_NAMES]
         + [f"COALESCE(b.{c}, 0)" for c in BOOKING_COUNTER_NAMES]
         + ["0" for _c in OFFICE_COUNTER_NAMES]  # filled in by _apply_staffing
     )
     sql = (
         f"INSERT INTO {ot} ({columns}) SELECT {select} FROM "  # noqa: S608 - identifiers, bound values  # nosec B608
-        f"(SELECT day, office_id, {v_sums} FROM {vt} WHERE {where} GROUP BY day, office_id) v "
+        f"(SELECT day, office_id FROM {vt} WHERE {where} UNION SELECT day, office_id FROM {bt} WHERE {where}) k "
+        f"LEFT JOIN (SELECT day, office_id, {v_sums} FROM {vt} WHERE {where} GROUP BY day, office_id) v "
+        "ON v.day = k.day AND v.office_id = k.office_id "
         f"LEFT JOIN (SELECT day, office_id, {b_sums} FROM {bt} WHERE {where} GROUP BY day, office_id) b "
-        "ON b.day = v.day AND b.office_id = v.office_id"
+        "ON b.day = k.day AND b.office_id = k.office_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params])
+        cursor.execute(sql, [*params, *params, *params, *params])
 
 
-def _replace(*, visits: QuerySet[Visit], bookings: QuerySet[InterpreterBooking], rollup_filter: Q,
+def _replace(*, visits: QuerySet[Visit], bookings: dict[str, QuerySet[InterpreterBooking]], rollup_filter: Q,
              where: str, params: list[Any]) -> None:  # fmt: skip
+    """`bookings`: per owner ("visit", "appointment"), the bookings of the window it holds. Each owner
+    is inserted on its own (an OR across both joins would cost the refresh its indexes); the
+    readers sum the booking rows, so two rows with the same dimensions add up."""
     for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
         model.objects.filter(rollup_filter)._raw_delete(connection.alias)
     counters = visit_counter_rows(visits, RawSQL(USED_CTE_IDS, ()))  # noqa: S611  # nosec B611 - a constant
     _insert_select(
         DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, counters, cte=completed_visit_ids(visits)
     )
-    _insert_select(
-        DailyBookingUsage._meta.db_table, list(BOOKING_DIMS), BOOKING_COUNTER_NAMES, booking_counter_rows(bookings)
-    )
+    for owner, owned in bookings.items():
+        _insert_select(
+            DailyBookingUsage._meta.db_table,
+            list(BOOKING_DIMS),
+            BOOKING_COUNTER_NAMES,
+            booking_counter_rows(owned, owner),
+        )
     _insert_office_rows(where, params)
     _apply_staffing(where, params)
 
@@ -201,7 +219,12 @@ def usage_rollup_refresh(*, office_id: int, day: date) -> None:
         _lock_rollup_writers()
         _replace(
             visits=Visit.objects.filter(office_id=office_id, service_date=day),
-            bookings=InterpreterBooking.objects.filter(visit__office_id=office_id, visit__service_date=day),
+            bookings={
+                "visit": InterpreterBooking.objects.filter(visit__office_id=office_id, visit__service_date=day),
+                "appointment": InterpreterBooking.objects.filter(
+                    visit__isnull=True, appointment__office_id=office_id, appointment__service_date=day
+                ),
+            },
             rollup_filter=Q(office_id=office_id, day=day),
             where="office_id = %s AND day = %s",
             params=[office_id, day],
@@ -255,7 +278,11 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
     staffing), a month per transaction. Returns the number of days covered."""
     visit_days = Visit.objects.aggregate(lo=Min("service_date"), hi=Max("service_date"))
     staffed_days = StaffingDay.objects.aggregate(lo=Min("date"), hi=Max("date"))
-    days = [day for day in (*visit_days.values(), *staffed_days.values()) if day is not None]
+    # Pre-bookings count on their appointment's date, which may have no visit.
+    booked_days = InterpreterBooking.objects.filter(visit__isnull=True).aggregate(
+        lo=Min("appointment__service_date"), hi=Max("appointment__service_date")
+    )
+    days = [day for day in (*visit_days.values(), *staffed_days.values(), *booked_days.values()) if day is not None]
     first = since or (min(days) if days else None)
     last = until or (max(days) if days else None)
     if first is None or last is None or first > last:
@@ -276,7 +303,12 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
             _lock_rollup_writers()
             _replace(
                 visits=Visit.objects.filter(service_date__range=(lo, hi)),
-                bookings=InterpreterBooking.objects.filter(visit__service_date__range=(lo, hi)),
+                bookings={
+                    "visit": InterpreterBooking.objects.filter(visit__service_date__range=(lo, hi)),
+                    "appointment": InterpreterBooking.objects.filter(
+                        visit__isnull=True, appointment__service_date__range=(lo, hi)
+                    ),
+                },
                 rollup_filter=Q(day__range=(lo, hi)),
                 where="day BETWEEN %s AND %s",
                 params=[lo, hi],

@@ -127,3 +127,15 @@ def test_it_refuses_production_settings(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert Office.objects.count() == 0
+
+
+def test_it_books_a_few_coming_appointments_at_the_demo_office_once():
+    from visits.models import Appointment, AppointmentStatus
+
+    call_command("seed_demo")
+    appointments = Appointment.objects.filter(office__name=DEMO_OFFICE)
+    assert appointments.count() == 3
+    assert all(a.start > timezone.now() and a.status == AppointmentStatus.SCHEDULED for a in appointments)
+    assert {a.language for a in appointments} == {"so", "", "prs"}
+    call_command("seed_demo")
+    assert Appointment.objects.count() == 3

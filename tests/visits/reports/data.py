@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from interpreters.models import BookingStatus, InterpreterBooking, Modality, Requisition, RequisitionStatus
 from tests.factories import AuthorityFactory, LanguageNeedFactory, OfficeFactory, VisitFactory, VisitOutcomeFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
-from visits.models import County, Visit, VisitStatus
+from visits.models import Appointment, County, Visit, VisitStatus
 from visits.reports.selectors import UsageQuery
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -75,7 +75,10 @@ def visit_with(
     return visit
 
 
-def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> InterpreterBooking:
+def booking_for(
+    visit: Visit | None, spec: B, *, requested_at: datetime, appointment: Appointment | None = None
+) -> InterpreterBooking:
+    """A booking of `visit`, or (visit None) one pre-booked for `appointment` (issue 11)."""
     stamps: dict[str, Any] = {}
     if spec.connect_s is not None:
         connected = requested_at + timedelta(seconds=spec.connect_s)
@@ -89,7 +92,10 @@ def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> Interpreter
         stamps["cancelled_at"] = requested_at + timedelta(minutes=5)
     if spec.status == BookingStatus.FAILED:
         stamps["failed_at"] = requested_at + timedelta(minutes=15)
-    language = spec.language or (visit.language_need.language if hasattr(visit, "language_need") else "ar")
+    if visit is None:
+        language = spec.language or (appointment.language if appointment is not None else "") or "ar"
+    else:
+        language = spec.language or (visit.language_need.language if hasattr(visit, "language_need") else "ar")
     if spec.money is not None:
         stamps["cost_estimated_ore"] = spec.money
         stamps["cost_reported_ore"] = spec.money + 1
@@ -98,6 +104,7 @@ def booking_for(visit: Visit, spec: B, *, requested_at: datetime) -> Interpreter
             stamps["cancellation_fee_ore"] = spec.money // 3
     booking = BookingFactory(
         visit=visit,
+        appointment=appointment,
         language=language,
         modality=spec.modality,
         agency=spec.agency,

@@ -3,6 +3,7 @@
 Idempotent: running it again updates rows in place and creates nothing twice. Only language
 codes live here; every name comes from CLDR through Babel (visits.languages)."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from visits.languages import normalize_language_tag
 from visits.models import (
+    Appointment,
     Authority,
     County,
     InterpreterWanted,
@@ -23,7 +25,7 @@ from visits.models import (
     StaffRole,
     Visit,
 )
-from visits.services import LanguageNeedInput, visit_check_in
+from visits.services import LanguageNeedInput, appointment_create, visit_check_in
 
 # For the demo only; rundemo prints it. seed_demo refuses to run with production settings.
 DEMO_PASSWORD = "tolkdesk-demo"  # noqa: S105  # nosec B105
@@ -328,10 +330,11 @@ class Command(BaseCommand):
             languages = self._languages()
             users = self._users()
         visits = 0 if options["no_visits"] else self._demo_queue()
+        appointments = 0 if options["no_visits"] else self._demo_appointments()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {offices} offices, {authorities} authorities, {languages} languages, "
-                f"{users} users, {visits} new demo visits."
+                f"{users} users, {visits} new demo visits, {appointments} new demo appointments."
             )
         )
 
@@ -372,6 +375,34 @@ class Command(BaseCommand):
             for office in Office.objects.filter(name__in=office_names):
                 OfficeMembership.objects.get_or_create(user=user, office=office, role=role)
         return 1 + len(DEMO_STAFF)
+
+    def _demo_appointments(self) -> int:
+        """A few appointments later today at the demo office (issue 11), so the day view and the
+        check-in's appointment picker have something to show. Added only when that office has no
+        appointment from today on: re-running adds nothing. Late in the evening they fall on tomorrow."""
+        office = Office.objects.get(name=DEMO_OFFICE)
+        now = timezone.localtime()
+        if Appointment.objects.filter(office=office, service_date__gte=now.date()).exists():
+            return 0
+        receptionist = get_user_model().objects.get(username="reception")
+        by_code = {authority.code: authority for authority in Authority.objects.all()}
+        first = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        plan = [
+            ("forsakringskassan", 45, LanguageNeedInput(language="so"), "Hodan Ali"),
+            ("skatteverket", 30, None, ""),
+            ("pensionsmyndigheten", 60, LanguageNeedInput(language="prs"), "Reza Karimi"),
+        ]
+        for offset, (code, minutes, need, name) in enumerate(plan):
+            appointment_create(
+                office=office,
+                authority=by_code.get(code) or next(iter(by_code.values())),
+                start=first + timedelta(minutes=90 * offset),
+                expected_minutes=minutes,
+                created_by=receptionist,
+                language_need=need,
+                visitor_name=name,
+            )
+        return len(plan)
 
     def _demo_queue(self) -> int:
         """A few visitors waiting today at the demo office, so the queue is not empty on first look.

@@ -1,0 +1,299 @@
+"""The appointments day view (issue 11): one office's appointments on one day, with forms to book,
+move and cancel them and to record a no-show. Every write calls one service of
+interpreters/desk/appointments.py (an appointment and its pre-booked interpreter move together) and
+redirects back; a refusal is shown on the page (400) with the form's fields kept."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from phonenumber_field.formfields import PhoneNumberField
+
+from config.client_ip import client_ip_address
+from config.request_types import AuthenticatedHttpRequest
+from interpreters.desk.appointments import (
+    PreBookingInput,
+    appointment_book,
+    appointment_live_booking,
+    appointment_reschedule,
+    appointment_withdraw,
+)
+from interpreters.models import InterpreterBooking, Modality
+from visits.audit import audit_appointment_read
+from visits.errors import DomainError
+from visits.models import Appointment, AppointmentStatus, Authority, InterpreterWanted, Office
+from visits.permissions import Action, offices_for_action, user_can
+from visits.selectors import active_authorities, office_appointments_on
+from visits.services import LanguageNeedInput, appointment_no_show
+from visits.workdays import STOCKHOLM
+
+
+class AppointmentForm(forms.Form):
+    authority = forms.ModelChoiceField(label=gettext_lazy("Errand for"), queryset=Authority.objects.none())
+    day = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    at = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    expected_minutes = forms.IntegerField(
+        label=gettext_lazy("Expected length (minutes)"), min_value=5, max_value=480, initial=30
+    )
+    language = forms.CharField(
+        label=gettext_lazy("Language (code)"),
+        required=False,
+        max_length=35,
+        help_text=gettext_lazy("A BCP 47 code such as ar, prs, ti; empty: no language need."),
+    )
+    dialect = forms.CharField(label=gettext_lazy("Dialect or region"), required=False, max_length=80)
+    interpreter_wanted = forms.ChoiceField(
+        label=gettext_lazy("Interpreter wanted?"), choices=InterpreterWanted.choices, initial=InterpreterWanted.YES
+    )
+    visitor_name = forms.CharField(label=gettext_lazy("Visitor name"), required=False, max_length=120)
+    visitor_phone = PhoneNumberField(label=gettext_lazy("Visitor phone"), required=False, region="SE")
+    prebook = forms.BooleanField(label=gettext_lazy("Pre-book an interpreter"), required=False)
+    modality = forms.ChoiceField(
+        label=gettext_lazy("Interpreting by"),
+        choices=[(Modality.PHONE, Modality.PHONE.label), (Modality.VIDEO, Modality.VIDEO.label)],
+        initial=Modality.PHONE,
+    )
+    answer_by = forms.DateTimeField(
+        label=gettext_lazy("Agency answers by (only at short notice)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["authority"]).queryset = active_authorities()
+
+    def add_domain_error(self, err: DomainError | ValidationError) -> None:
+        if isinstance(err, DomainError):
+            field = {"start": "at", "language_need": "language"}.get(err.field or "", err.field)
+            self.add_error(field if field in self.fields else None, err.message)
+            return
+        for name, errors in err.message_dict.items():
+            for message in errors:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class MoveForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("New date"), widget=forms.DateInput(attrs={"type": "date"}))
+    at = forms.TimeField(label=gettext_lazy("New time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    expected_minutes = forms.IntegerField(label=gettext_lazy("Expected length (minutes)"), min_value=5, max_value=480)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _start(day: date, at: time) -> datetime:
+    return datetime.combine(day, at).replace(tzinfo=STOCKHOLM)
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    appointment: Appointment
+    booking: InterpreterBooking | None
+    move_form: MoveForm
+
+
+def _office(request: HttpRequest, requested: str | None) -> Office:
+    offices = offices_for_action(request.user, Action.APPOINTMENT_VIEW).filter(active=True).order_by("name")
+    if requested:
+        if not requested.isdigit() or (office := offices.filter(pk=int(requested)).first()) is None:
+            raise Http404(_("No such office."))
+        return office
+    office = offices.first()
+    if office is None:
+        raise PermissionDenied
+    return office
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise Http404(_("No such day.")) from exc
+
+
+def _url(office: Office, day: date) -> str:
+    return f"{reverse('interpreters:appointments-day')}?office={office.pk}&date={day.isoformat()}"
+
+
+def _render(
+    request: HttpRequest,
+    office: Office,
+    day: date,
+    *,
+    form: AppointmentForm | None = None,
+    failed: tuple[int, MoveForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rows = []
+    for appointment in office_appointments_on(office=office, day=day):
+        if failed is not None and failed[0] == appointment.pk:
+            move_form = failed[1]
+        else:
+            local = timezone.localtime(appointment.start)
+            move_form = MoveForm(
+                initial={
+                    "day": local.date(),
+                    "at": local.time().replace(second=0, microsecond=0),
+                    "expected_minutes": appointment.expected_minutes,
+                    "version": appointment.version,
+                },
+                prefix=f"move-{appointment.pk}",
+            )
+        booking = InterpreterBooking.objects.filter(appointment=appointment).order_by("-requested_at", "-pk").first()
+        rows.append(AppointmentRow(appointment=appointment, booking=booking, move_form=move_form))
+        if appointment.visitor_name or appointment.visitor_phone or appointment.dialect:
+            audit_appointment_read(
+                user=request.user,
+                appointment=appointment,
+                via="page:appointments-day",
+                remote_addr=client_ip_address(request),
+            )
+    if form is None:
+        form = AppointmentForm(initial={"day": day, "at": time(10, 0)})
+    context = {
+        "office": office,
+        "offices": offices_for_action(request.user, Action.APPOINTMENT_VIEW).filter(active=True).order_by("name"),
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "rows": rows,
+        "form": form,
+        "can_edit": user_can(request.user, Action.APPOINTMENT_EDIT, office),
+        "can_book": user_can(request.user, Action.BOOKING_REQUEST, office),
+        "can_cancel_booking": user_can(request.user, Action.BOOKING_CANCEL, office),
+        "scheduled": AppointmentStatus.SCHEDULED,
+        "now": timezone.now(),
+    }
+    return render(request, "interpreters/appointments_day.html", context, status=status)
+
+
+@login_required
+@require_GET
+def appointments_day(request: HttpRequest) -> HttpResponse:
+    office = _office(request, request.GET.get("office"))
+    return _render(request, office, _day(request.GET.get("date")))
+
+
+@login_required
+@require_POST
+def appointment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    office = _office(request, request.POST.get("office"))
+    if not user_can(request.user, Action.APPOINTMENT_EDIT, office):
+        raise PermissionDenied
+    form = AppointmentForm(request.POST)
+    day = _day(request.POST.get("day")) if form.data.get("day") else timezone.localdate()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["prebook"] and not user_can(request.user, Action.BOOKING_REQUEST, office):
+            raise PermissionDenied
+        answer_by = data["answer_by"]
+        if answer_by is not None and timezone.is_naive(answer_by):
+            answer_by = answer_by.replace(tzinfo=STOCKHOLM)
+        language = (data["language"] or "").strip()
+        try:
+            appointment, _booking = appointment_book(
+                office=office,
+                authority=data["authority"],
+                start=_start(data["day"], data["at"]),
+                expected_minutes=data["expected_minutes"],
+                created_by=request.user,
+                language_need=LanguageNeedInput(
+                    language=language, interpreter_wanted=data["interpreter_wanted"], dialect=data["dialect"]
+                )
+                if language
+                else None,
+                interpreter=PreBookingInput(modality=data["modality"], answer_by=answer_by)
+                if data["prebook"]
+                else None,
+                visitor_name=data["visitor_name"],
+                visitor_phone=str(data["visitor_phone"] or ""),
+            )
+        except (DomainError, ValidationError) as err:
+            form.add_domain_error(err)
+        else:
+            messages.success(request, _("The appointment is booked."))
+            return redirect(_url(office, appointment.service_date))
+    return _render(request, office, day, form=form, status=400)
+
+
+def _appointment_for(request: HttpRequest, pk: int, action: Action) -> Appointment:
+    appointment = (
+        Appointment.objects.filter(pk=pk, office__in=offices_for_action(request.user, Action.APPOINTMENT_VIEW))
+        .select_related("office")
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    if not user_can(request.user, action, appointment.office_id):
+        raise PermissionDenied
+    return appointment
+
+
+@login_required
+@require_POST
+def appointment_move_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk, Action.APPOINTMENT_EDIT)
+    if appointment_live_booking(appointment) is not None and not user_can(
+        request.user, Action.BOOKING_REQUEST, appointment.office_id
+    ):
+        raise PermissionDenied
+    form = MoveForm(request.POST, prefix=f"move-{pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = appointment_reschedule(
+                appointment=appointment,
+                by=request.user,
+                start=_start(data["day"], data["at"]),
+                expected_minutes=data["expected_minutes"],
+                expected_version=data["version"],
+            )
+        except (DomainError, ValidationError) as err:
+            message = err.message if isinstance(err, DomainError) else " ".join(err.messages)
+            form.add_error(None, message)
+        else:
+            messages.success(request, _("The appointment is moved."))
+            return redirect(_url(moved.office, moved.service_date))
+    return _render(request, appointment.office, appointment.service_date, failed=(pk, form), status=400)
+
+
+@login_required
+@require_POST
+def appointment_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk, Action.APPOINTMENT_EDIT)
+    if appointment_live_booking(appointment) is not None and not user_can(
+        request.user, Action.BOOKING_CANCEL, appointment.office_id
+    ):
+        raise PermissionDenied
+    try:
+        appointment_withdraw(appointment=appointment, by=request.user)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return _render(request, appointment.office, appointment.service_date, status=400)
+    messages.success(request, _("The appointment is cancelled."))
+    return redirect(_url(appointment.office, appointment.service_date))
+
+
+@login_required
+@require_POST
+def appointment_no_show_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk, Action.APPOINTMENT_EDIT)
+    try:
+        appointment_no_show(appointment=appointment, by=request.user)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return _render(request, appointment.office, appointment.service_date, status=400)
+    messages.success(request, _("Recorded as a no-show."))
+    return redirect(_url(appointment.office, appointment.service_date))
