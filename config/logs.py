@@ -97,5 +97,7 @@ def logging_config(*, fmt: str, level: str, request_level: str) -> dict[str, Any
             "tolkdesk.request": {"level": request_level, "propagate": True},
             # Django's own 4xx/5xx line repeats the URL path: ours says the same without it.
             "django.request": {"level": "ERROR", "propagate": True},
+            # fpdf2's font subsetting logs a dozen INFO lines per PDF (the monthly report).
+            "fontTools": {"level": "WARNING", "propagate": True},
         },
     }

@@ -407,14 +407,18 @@ def _fuzz_one(
         suppress_health_check=list(hypothesis.HealthCheck),
         verbosity=hypothesis.Verbosity.quiet,
     )
-    @hypothesis.given(case=strategy, pick=st.integers(min_value=0, max_value=10_000), sign=st.booleans())
-    def run(case: Any, pick: int, sign: bool) -> None:
+    @hypothesis.given(case=strategy, pick=st.integers(min_value=0, max_value=10_000))
+    def run(case: Any, pick: int) -> None:
         nonlocal sent
         if sent >= examples:
             return
-        _plant_ids(case, world, pick)
+        # Callbacks: three in four are signed by the agency, for the seeded agency (the first one
+        # always), so every run reaches the view behind the signature check; the rest keep what was
+        # generated and must be refused 401. (A coin per case left whole runs with no signed call.)
+        sign = op.path.startswith("/api/v1/agency-callbacks/") and sent % 4 != 3
+        _plant_ids(case, world, pick - 1 if sign and pick % 4 == 3 else pick)
         headers = dict(principal.headers)
-        if op.path.startswith("/api/v1/agency-callbacks/") and sign:
+        if sign:
             headers["X-Fuzz-Sign"] = "1"
             headers.pop("Authorization", None)
         del server_errors[:]

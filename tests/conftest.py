@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from tests.browser import browser  # noqa: F401  (the browser tests' Chromium)
 from tests.factories import AuthorityFactory, MembershipFactory, OfficeFactory, UserFactory
@@ -37,6 +40,19 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run that was killed leaves the SQLite test database's -wal/-shm files behind; next to a fresh
+    database file they make every query fail with "disk I/O error". Start from nothing (the main
+    process only: xdist workers each own a suffixed file that this glob also clears first)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_name:
+        path = Path(test_name)
+        for leftover in path.parent.glob(path.stem + "*" + path.suffix + "*"):
+            leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture

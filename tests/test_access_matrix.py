@@ -527,6 +527,13 @@ SPECS: list[Spec] = [
         action=Action.REPORT_VIEW,
         other_office=(403, 404),
     ),
+    Spec(
+        "monthly report PDF",
+        "get",
+        lambda w, t: f"/reports/monthly/?month=2026-03&office={office_param(w, t)}",
+        action=Action.REPORT_VIEW,
+        api=False,
+    ),
 ]
 
 

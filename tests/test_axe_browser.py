@@ -81,6 +81,7 @@ def pages_for(world, who):
     pages = [*common, "/officer/", "/appointments/", *(f"/visits/{visit.pk}/" for visit in visits.values())]
     if who in ("office_manager", "admin"):
         pages += ["/reports/", "/reports/offices/", f"/reports/offices/{world['office'].pk}/", "/staffing/"]
+        pages += ["/reports/monthly/", "/reports/?from=2026-02-30"]  # the month form; a filter error shown
     if who == "receptionist":
         pages.append("/reports/")  # not allowed: the 403 page
     return pages

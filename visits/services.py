@@ -337,26 +337,29 @@ def staffing_week_set(
     for day, text in hours_by_day.items():
         checked[day] = None if not str(text).strip() else _checked_officer_hours(text, field=day.isoformat())
     changed = 0
+    stamp = now or timezone.now()
     with transaction.atomic():
+        # Two managers saving the same week at once: the office row lock makes the saves take turns,
+        # and the second reads the rows the first wrote, so its grid is the result (last save wins)
+        # and no cell is created twice. The lock is held for one week's rows only.
         Office.objects.select_for_update().filter(pk=office.pk).first()
         existing = {row.date: row for row in StaffingDay.objects.filter(office=office, date__in=list(checked))}
         for day, hours in checked.items():
             row = existing.get(day)
             if hours is None:
-                if row is not None:
-                    row.delete()
-                    changed += 1
-                else:
+                if row is None:
                     continue
-            elif row is None or row.officer_hours != hours:
-                StaffingDay.objects.update_or_create(
-                    office=office,
-                    date=day,
-                    defaults={"officer_hours": hours, "updated_by": by, "updated_at": now or timezone.now()},
+                row.delete()
+            elif row is None:
+                StaffingDay.objects.create(
+                    office=office, date=day, officer_hours=hours, updated_by=by, updated_at=stamp
                 )
-                changed += 1
+            elif row.officer_hours != hours:
+                row.officer_hours, row.updated_by, row.updated_at = hours, by, stamp
+                row.save(update_fields=["officer_hours", "updated_by", "updated_at"])
             else:
                 continue
+            changed += 1
             office_day_changed(office_id=office.pk, day=day)
     return changed
 

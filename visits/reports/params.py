@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,17 +20,31 @@ from visits.reports.selectors import GROUP_BY_CHOICES, PERIOD_CHOICES, UsageQuer
 MAX_DAYS = {"day": 400, "week": 5 * 366, "month": 20 * 366, "year": 20 * 366, "total": 20 * 366}
 
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
+
+# Plain words for the report pages' filter form (the API answers with the same messages).
+_CHOICE_ERRORS: dict[str, str | StrPromise] = {
+    "invalid_choice": _("“{input}” is not one of the choices. Pick one from the list.")
+}
+_DATE_ERRORS: dict[str, str | StrPromise] = {"invalid": _("Write the date as YYYY-MM-DD, for example 2026-10-31.")}
+
+
 class UsageQuerySerializer(serializers.Serializer):
     """Query parameters of /api/v1/reports/usage/ and of the report pages. ``from``/``to`` are
     Europe/Stockholm service dates, both included; default: the last 365 days up to today."""
 
-    group_by = serializers.ChoiceField(choices=[*GROUP_BY_CHOICES, "none"], required=False, default="none")
-    period = serializers.ChoiceField(choices=[*PERIOD_CHOICES, "total"], required=False, default="total")
-    county = serializers.ChoiceField(choices=County.choices, required=False)
+    group_by = serializers.ChoiceField(
+        choices=[*GROUP_BY_CHOICES, "none"], required=False, default="none", error_messages=_CHOICE_ERRORS
+    )
+    period = serializers.ChoiceField(
+        choices=[*PERIOD_CHOICES, "total"], required=False, default="total", error_messages=_CHOICE_ERRORS
+    )
+    county = serializers.ChoiceField(choices=County.choices, required=False, error_messages=_CHOICE_ERRORS)
     authority = serializers.SlugField(required=False, help_text=_("Authority code, e.g. forsakringskassan."))
     language = serializers.CharField(required=False, max_length=35, help_text=_("BCP 47 tag, e.g. ar, prs."))
     agency = serializers.SlugField(required=False, help_text=_("Interpreter agency slug."))
-    modality = serializers.ChoiceField(choices=Modality.choices, required=False)
+    modality = serializers.ChoiceField(choices=Modality.choices, required=False, error_messages=_CHOICE_ERRORS)
     office = serializers.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args: Any, allowed_offices: frozenset[int] | None = None, **kwargs: Any) -> None:
@@ -99,8 +113,8 @@ class UsageQuerySerializer(serializers.Serializer):
 
 # "from" is a Python keyword, so these two are declared outside the class body.
 UsageQuerySerializer._declared_fields["from"] = serializers.DateField(
-    required=False, help_text=_("First service date (YYYY-MM-DD), included.")
+    required=False, help_text=_("First service date (YYYY-MM-DD), included."), error_messages=_DATE_ERRORS
 )
 UsageQuerySerializer._declared_fields["to"] = serializers.DateField(
-    required=False, help_text=_("Last service date (YYYY-MM-DD), included.")
+    required=False, help_text=_("Last service date (YYYY-MM-DD), included."), error_messages=_DATE_ERRORS
 )

@@ -35,6 +35,11 @@ class Table:
     sort: str = ""
     descending: bool = True
     extra_columns: list[Column] = field(default_factory=list)
+    #: A chart (inline SVG) shown under the table's heading, above the table, so a chart and its
+    #: figures share one heading.
+    chart: str = ""
+    #: The row header's link (the ranking links each office to its page).
+    row_link: Callable[[UsageRow], str] | None = None
 
     def value(self, row: UsageRow, column: Column) -> Any:
         if column.get is not None:
@@ -49,15 +54,21 @@ class Table:
             return row.extra.get(column.key, False)
         return row.measures.as_dict().get(column.key)
 
-    def display_rows(self) -> list[list[tuple[str, bool]]]:
-        """Cells as (text, numeric) for the template."""
+    def display_rows(self) -> list[list[tuple[str, bool, str]]]:
+        """Cells as (text, numeric, link) for the template; only the row header has a link."""
         out = []
         for row in self.rows:
-            out.append([(display(self.value(row, c), c.kind), c.kind not in ("text",)) for c in self.columns])
+            link = self.row_link(row) if self.row_link is not None and row.group is not None else ""
+            out.append(
+                [
+                    (display(self.value(row, c), c.kind), c.kind not in ("text",), link if i == 0 else "")
+                    for i, c in enumerate(self.columns)
+                ]
+            )
         return out
 
-    def plain_rows(self) -> list[list[Any]]:
-        return [[plain(self.value(row, c), c.kind) for c in self.columns] for row in self.rows]
+    def export_rows(self) -> list[list[Any]]:
+        return [[export_value(self.value(row, c), c.kind) for c in self.columns] for row in self.rows]
 
     def sort_rows(self, key: str, descending: bool) -> None:
         column = next((c for c in self.columns if c.key == key), None)
@@ -100,24 +111,26 @@ def display(value: Any, kind: str) -> str:
     return str(value)
 
 
-def plain(value: Any, kind: str) -> Any:
-    """Machine-readable cell for CSV/XLSX: rates as fractions, money in kronor, seconds as seconds."""
+def export_value(value: Any, kind: str) -> Any:
+    """A cell for CSV/XLSX in the page's units and rounding: a rate as a percentage with one decimal
+    (12.3, as the page's "12,3 %"), money in whole kronor, times as m:ss (the unit the header names),
+    decimals with one decimal. Numbers stay numbers so a spreadsheet can sum them."""
     if value is None:
-        return ""
+        return None
     if kind == "rate":
-        return round(value, 4)
+        return round(value * 100, 1)
     if kind == "ci":
-        return f"{value[0]:.4f}-{value[1]:.4f}"
+        return (round(value[0] * 100, 1), round(value[1] * 100, 1))
     if kind == "kr":
-        # Whole kronor as an int: CSV would write 85.0 where the XLSX cell reads back 85.
-        kronor = round(value / 100, 2)
-        return int(kronor) if kronor == int(kronor) else kronor
-    if kind == "bool":
-        return "yes" if value else ""
+        return round(value / 100)
     if kind == "decimal":
-        # Whole numbers as an int, as for kronor: CSV would write 0.0 where the XLSX cell reads back 0.
-        rounded = round(value, 2)
-        return int(rounded) if rounded == int(rounded) else rounded
+        return round(value, 1)
+    if kind == "seconds":
+        return int(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -202,17 +215,61 @@ def gap_columns() -> list[Column]:
     ]
 
 
+#: ``?export=`` values: standard CSV (comma, decimal point), CSV for Swedish Excel (semicolon,
+#: decimal comma) and a typed XLSX workbook.
+EXPORT_FORMATS = ("csv", "csv-sv", "xlsx")
+
+#: The unit a header names, so an exported number is never read in the wrong unit.
+_UNIT_SUFFIX = {"rate": " (%)", "ci": " (%)", "kr": " (kr)"}
+
+#: XLSX number formats per column kind: the cell shows what the page shows, and stays a number.
+_XLSX_FORMATS = {
+    "int": "#,##0",
+    "kr": "#,##0",
+    "decimal": "#,##0.0",
+    "rate": "0.0%",
+    "seconds": "[m]:ss",
+}
+
+
+def export_header(column: Column) -> str:
+    header = str(column.header)
+    suffix = _UNIT_SUFFIX.get(column.kind, "")
+    return header if not suffix or header.endswith(suffix) else header + suffix
+
+
+def _text_cell(value: Any, kind: str, *, decimal_comma: bool) -> Any:
+    """A CSV cell: numbers as numbers (decimal comma for Swedish Excel), times as m:ss."""
+    if value is None:
+        return ""
+    if kind == "seconds":
+        minutes, seconds = divmod(value, 60)
+        return f"{minutes}:{seconds:02d}"
+    if kind == "ci":
+        value = f"{value[0]}–{value[1]}"
+    elif kind == "bool":
+        return "⚠" if value else ""
+    elif isinstance(value, float):
+        value = repr(value)
+    if decimal_comma and kind in ("rate", "ci", "decimal"):
+        return str(value).replace(".", ",")
+    return value
+
+
 def export_response(table: Table, fmt: str, filename: str) -> HttpResponse:
-    headers = [str(c.header) for c in table.columns]
-    rows = table.plain_rows()
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(fmt)
+    headers = [export_header(c) for c in table.columns]
+    kinds = [c.kind for c in table.columns]
+    rows = table.export_rows()
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=str(table.title)[:31] or "report")
+        ws = wb.create_sheet(title=_sheet_title(table.title))
         ws.append([_xlsx_cell(ws, h) for h in headers])
         for row in rows:
-            ws.append([_xlsx_cell(ws, v) for v in row])
+            ws.append([_xlsx_cell(ws, v, kind) for v, kind in zip(row, kinds, strict=True)])
         buf = io.BytesIO()
         wb.save(buf)
         response = HttpResponse(
@@ -220,28 +277,53 @@ def export_response(table: Table, fmt: str, filename: str) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
         return response
+    swedish = fmt == "csv-sv"
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(_csv_safe(row) for row in rows)
+    writer = csv.writer(out, delimiter=";" if swedish else ",")
+    writer.writerow(_csv_safe(headers))
+    for row in rows:
+        writer.writerow(
+            _csv_safe([_text_cell(v, kind, decimal_comma=swedish) for v, kind in zip(row, kinds, strict=True)])
+        )
     # UTF-8 with BOM so Excel opens å/ä/ö correctly.
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}{"-sv" if swedish else ""}.csv"'
     return response
+
+
+def _sheet_title(title: Any) -> str:
+    # Excel refuses these characters in a sheet name, and names longer than 31.
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip()
+    return cleaned[:31] or "report"
 
 
 # Spreadsheet formula injection: a text cell starting with one of these is read as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _xlsx_cell(ws: Any, value: Any) -> Any:
-    """Every string is written as a text cell: openpyxl would store one starting with = as a live formula."""
-    if not isinstance(value, str):
-        return value
+def _xlsx_cell(ws: Any, value: Any, kind: str = "text") -> Any:
+    """A typed cell: numbers with the column's number format (a rate is stored as a fraction with a
+    percent format, a time as a fraction of a day shown as m:ss), every string as a text cell:
+    openpyxl would store one starting with = as a live formula."""
     from openpyxl.cell import WriteOnlyCell
 
+    if value is None:
+        return None
+    if kind == "ci":
+        value = f"{value[0]}–{value[1]}"
+    elif kind == "bool":
+        value = "⚠" if value else ""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    if kind == "rate":
+        value = round(value / 100, 3)
+    elif kind == "seconds":
+        value = value / 86400
     cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
+    if kind in _XLSX_FORMATS:
+        cell.number_format = _XLSX_FORMATS[kind]
     return cell
 
 
@@ -252,7 +334,7 @@ def _csv_safe(row: Sequence[Any]) -> list[Any]:
 
 def _is_number(value: str) -> bool:
     try:
-        float(value)
+        float(value.replace(",", "."))
     except ValueError:
         return False
     return True

@@ -71,7 +71,7 @@ def test_an_admin_reads_filters_sorts_and_downloads(login, live_server, world):
     expect = playwright_sync.expect
     page = login("national-admin")
 
-    expect(page.get_by_test_id("national-use-rate")).to_have_text("38 %")
+    expect(page.get_by_test_id("national-use-rate")).to_have_text("37.5 %")
     trend_chart = page.locator("svg.chart").first
     expect(trend_chart).to_be_visible()
     assert trend_chart.bounding_box()["width"] > 300
@@ -98,12 +98,13 @@ def test_an_admin_reads_filters_sorts_and_downloads(login, live_server, world):
     assert parse_qs(urlparse(page.url).query)["from"] == [DAY.isoformat()]
 
     with page.expect_download() as download_info:
-        page.locator("#table-offices").get_by_role("link", name="Download CSV").click()
+        page.locator("#table-offices").get_by_role("link", name="CSV (standard)").click()
     download = download_info.value
-    assert download.suggested_filename == "office-ranking-offices.csv"
+    query = parse_qs(urlparse(page.url).query)
+    assert download.suggested_filename == f"office-ranking-offices_{query['from'][0]}_{query['to'][0]}.csv"
     rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
-    assert [(r["Office"], r["Visits"], r["Use rate"]) for r in rows] == [
-        ("Servicekontor Uppsala", "10", "0.5"),
+    assert [(r["Office"], r["Visits"], r["Use rate (%)"]) for r in rows] == [
+        ("Servicekontor Uppsala", "10", "50.0"),
         ("Servicekontor Kiruna", "3", "0.0"),
     ]
 

@@ -3,6 +3,7 @@ page shows, its filters, its CSV/XLSX exports, and who may see which offices."""
 
 import csv
 import io
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -79,7 +80,7 @@ def test_the_overview_shows_national_figures_trend_and_totals(admin):
 
     national = response.context["national"]
     assert (national.visits, national.wanted, national.wanted_used, national.gap) == (13, 8, 3, 5)
-    assert '<strong data-testid="national-use-rate">38 %</strong>' in html  # 3 of 8, rounded
+    assert '<strong data-testid="national-use-rate">37.5 %</strong>' in html  # 3 of 8, as the tables round
     assert html.count('<svg class="chart"') == 2  # the trend and the gap by reason
     (total,) = cells(response, "totals")
     assert (total["Visits"], total["Language need"], total["Need rate"], total["Use rate"]) == (
@@ -250,40 +251,82 @@ def test_a_manager_cannot_open_another_offices_page(manager, world):
 # --- exports -------------------------------------------------------------------------------------------------
 
 
-def test_the_csv_export_has_the_tables_numbers_in_machine_form(admin):
+def test_the_csv_export_has_the_pages_numbers_in_the_units_its_headers_name(admin):
     response = admin.get(f"/reports/offices/?{DAY_QS}&export=csv&table=offices")
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="office-ranking-offices.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="office-ranking-offices_{DAY}_{DAY}.csv"'
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:])))
     uppsala = rows[0]
     assert uppsala["Office"] == "Servicekontor Uppsala"
-    assert (uppsala["Visits"], uppsala["Need rate"], uppsala["Use rate"], uppsala["95% CI"]) == (
+    # Rates as the page's percentages (one decimal), money in whole kronor as shown, times as m:ss.
+    assert (uppsala["Visits"], uppsala["Need rate (%)"], uppsala["Use rate (%)"], uppsala["95% CI (%)"]) == (
         "10",
-        "0.9",
-        "0.5",
-        "0.1876-0.8124",
+        "90.0",
+        "50.0",
+        "18.8–81.2",
     )
-    assert (uppsala["Time to connect, median (m:s)"], uppsala["Cost"], uppsala["Cost per visit with need"]) == (
-        "120",
-        "819.75",
-        "91.08",
-    )
-    assert rows[1]["Fulfilment rate"] == ""  # no rate, not zero
+    assert (
+        uppsala["Time to connect, median (m:s)"],
+        uppsala["Cost (kr)"],
+        uppsala["Cost per visit with need (kr)"],
+    ) == ("2:00", "820", "91")
+    assert rows[1]["Fulfilment rate (%)"] == ""  # no rate, not zero
 
 
-def test_the_xlsx_export_matches_the_csv(admin):
+def test_every_exported_cell_reads_as_the_page_shows_it(admin):
+    page = cells(admin.get(f"/reports/offices/?{DAY_QS}"), "offices")
+    text = admin.get(f"/reports/offices/?{DAY_QS}&export=csv&table=offices").content.decode("utf-8")[1:]
+    exported = list(csv.DictReader(io.StringIO(text)))
+
+    assert len(page) == len(exported)
+    for shown, row in zip(page, exported, strict=True):
+        for header, value in row.items():
+            on_page = shown[header.removesuffix(" (%)").removesuffix(" (kr)")]
+            if on_page == "–":
+                assert value == ""
+            else:
+                # The page groups thousands and writes the unit; the export writes the bare number.
+                assert on_page.replace(",", "").removesuffix(" kr").removesuffix(" %") == value, header
+
+
+def test_the_swedish_csv_uses_semicolons_and_decimal_commas(admin):
+    response = admin.get(f"/reports/offices/?{DAY_QS}&export=csv-sv&table=offices")
+
+    assert response["Content-Disposition"] == f'attachment; filename="office-ranking-offices_{DAY}_{DAY}-sv.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8")[1:]), delimiter=";"))
+    assert (rows[0]["Need rate (%)"], rows[0]["95% CI (%)"], rows[0]["Cost (kr)"]) == ("90,0", "18,8–81,2", "820")
+
+
+def test_the_xlsx_export_has_typed_formatted_cells_matching_the_csv(admin):
     query = f"/reports/?{DAY_QS}&table=totals&export="
-    csv_rows = list(csv.reader(io.StringIO(admin.get(query + "csv").content.decode("utf-8")[1:])))
+    csv_rows = list(csv.DictReader(io.StringIO(admin.get(query + "csv").content.decode("utf-8")[1:])))
     response = admin.get(query + "xlsx")
 
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content)).active
-    xlsx_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    assert xlsx_rows == csv_rows
-    assert dict(zip(xlsx_rows[0], xlsx_rows[1], strict=True))["Visits"] == "13"
+    header, totals = list(sheet.iter_rows(max_row=2))
+    cell = {h.value: c for h, c in zip(header, totals, strict=True)}
+    assert list(cell) == list(csv_rows[0])
+    assert (cell["Visits"].value, cell["Visits"].number_format) == (13, "#,##0")
+    # 3 of 8: the cell holds the fraction the page rounds to one decimal, shown as a percentage.
+    assert (cell["Use rate (%)"].value, cell["Use rate (%)"].number_format) == (0.375, "0.0%")
+    assert csv_rows[0]["Use rate (%)"] == "37.5"
+    assert (cell["Cost (kr)"].value, cell["Cost (kr)"].number_format) == (820, "#,##0")
+    median = cell["Time to connect, median (m:s)"]
+    assert (median.value, median.number_format) == (timedelta(seconds=120), "[m]:ss")  # read back as a duration
+    assert csv_rows[0]["Time to connect, median (m:s)"] == "2:00"
+
+
+def test_an_exports_file_name_carries_its_filters(admin, world):
+    query = f"{DAY_QS}&county={world.uppsala.county}&modality=phone&table=totals&export=xlsx"
+    response = admin.get(f"/reports/?{query}")
+
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="usage-totals_{DAY}_{DAY}_county-{world.uppsala.county.lower()}_modality-phone.xlsx"'
+    )
 
 
 def test_an_office_named_like_a_formula_is_defused_in_csv(admin, world):
@@ -313,7 +356,7 @@ def test_an_office_named_like_a_formula_is_text_in_xlsx_and_defused_in_csv(admin
     assert f"'{name}" in [row[0] for row in csv.reader(io.StringIO(text))]
 
 
-@pytest.mark.parametrize("query", ["export=pdf&table=totals", "export=csv&table=nope", "export=csv"])
+@pytest.mark.parametrize("query", ["export=doc&table=totals", "export=csv&table=nope", "export=csv"])
 def test_an_unknown_export_is_not_found(admin, query):
     assert admin.get(f"/reports/?{query}").status_code == 404
 
@@ -337,3 +380,85 @@ def test_staff_without_the_manager_role_are_refused_every_report_page(world, rol
 def test_anonymous_visitors_are_sent_to_the_login_page(db, path):
     response = Client().get(path)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+# --- filters people can act on -------------------------------------------------------------------------------
+
+
+class Headings(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self._open: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h1", "h2", "h3"):
+            self._open = []
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3") and self._open is not None:
+            self.headings.append(" ".join("".join(self._open).split()))
+            self._open = None
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open.append(data)
+
+
+def test_an_admin_filters_the_overview_to_one_office(admin, world):
+    response = admin.get(f"/reports/?{DAY_QS}&office={world.kiruna.pk}")
+
+    totals = cells(response, "totals")
+    assert totals[0]["Visits"] == "3"  # Kiruna's visits only
+    assert f'<option value="{world.kiruna.pk}" selected>' in response.content.decode()
+
+
+def test_a_manager_is_offered_only_their_offices_and_another_is_a_field_error(manager, world):
+    response = manager.get(f"/reports/?{DAY_QS}&office={world.kiruna.pk}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<option value="{world.uppsala.pk}"' in html and f'<option value="{world.kiruna.pk}"' not in html
+    assert 'id="filter-error-office"' in html
+    assert cells(response, "totals")[0]["Visits"] == "10"  # the default selection: their own office
+
+
+def test_a_refused_filter_is_shown_next_to_its_field_in_swedish_with_what_was_typed(admin):
+    response = admin.get("/reports/?from=2026-02-30&county=XX", HTTP_ACCEPT_LANGUAGE="sv")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="2026-02-30" aria-invalid="true" aria-describedby="filter-error-from"' in html
+    assert 'id="filter-error-from">Skriv datumet som ÅÅÅÅ-MM-DD' in html
+    assert 'aria-invalid="true" aria-describedby="filter-error-county"' in html
+    assert "county:" not in html  # no field code in front of the message
+
+
+def test_ranking_rows_link_to_the_offices_page_with_the_same_filters(admin, world):
+    html = admin.get(f"/reports/offices/?{DAY_QS}&county={world.uppsala.county}").content.decode()
+
+    assert f'<th scope="row"><a href="/reports/offices/{world.uppsala.pk}/?from={DAY}&amp;to={DAY}&amp;county=' in html
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/reports/offices/", "/reports/offices/{office}/"])
+def test_no_report_page_shows_a_heading_twice(admin, world, path):
+    html = admin.get(path.format(office=world.uppsala.pk) + f"?{DAY_QS}").content.decode()
+
+    headings = Headings(html).headings
+    assert headings and len(headings) == len(set(headings)), headings
+
+
+def test_key_figures_group_thousands_like_the_tables():
+    from django.utils import translation
+
+    from visits.reports.measures import derive
+    from visits.reports.views import _kpis
+
+    measures = derive({"visits": 12345, "need": 2000, "wanted": 1500})
+    with translation.override("en"):
+        kpis = {str(label): text for label, text, _testid in _kpis(measures)}
+    assert kpis["Visits"] == "12,345"
+    assert kpis["Under-use gap"] == "1,500"
+    with translation.override("sv"):
+        assert _kpis(measures)[0][1] == "12\xa0345"
