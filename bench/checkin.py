@@ -80,7 +80,9 @@ def main() -> int:
     parser.add_argument("--server", action="store_true", help="gunicorn + PostgreSQL, against a bare view")
     parser.add_argument("--rounds", type=int, default=8, help="--server: interleaved rounds")
     parser.add_argument("--workers", type=int, default=4, help="--server: gunicorn sync workers")
-    parser.add_argument("--cache-url", default="", help="--server: CACHE_URL for the server (default local memory)")
+    parser.add_argument(
+        "--cache-url", default="", help="--server: TOLKDESK_CACHE_URL for the server (default local memory)"
+    )
     parser.add_argument("--offices", type=int, default=16, help="--server: offices the connections check in at")
     parser.add_argument(
         "--stall", action="store_true", help="--server: check-in latency while the rollup refresh / nightly rebuild run"

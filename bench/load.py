@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("TOLKDESK_DEBUG", "false")
 RUN_DIR = ROOT / ".run" / "bench"
 os.environ.setdefault("TOLKDESK_RUN_DIR", str(RUN_DIR))
 PASSWORD = "tolkdesk-bench"
@@ -138,7 +138,7 @@ def main() -> int:
 
     from interpreters.models import BookingStatus, InterpreterBooking
 
-    env = {**os.environ, "DJANGO_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "TOLKDESK_LOG_LEVEL": "WARNING"}
     port = 8700 + os.getpid() % 200
     url = f"http://127.0.0.1:{port}"
     python = sys.executable

@@ -163,7 +163,7 @@ def main() -> int:
     office_id, authority = prepare(agency.base_url)
     database_url = os.environ["DATABASE_URL"]
     # Production defaults for the relay (5 s), the sweeper and the retries; only the broker is private.
-    env = {"CELERY_BROKER_URL": redis.url, "DJANGO_LOG_LEVEL": "WARNING", "DATABASE_CONN_MAX_AGE": "60"}
+    env = {"CELERY_BROKER_URL": redis.url, "TOLKDESK_LOG_LEVEL": "WARNING", "TOLKDESK_DATABASE_CONN_MAX_AGE": "60"}
     os.environ["CELERY_BROKER_URL"] = redis.url
     web = Web(RUN_DIR, database_url, free_port(), "web", env)
     worker = Worker(

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DJANGO_DEBUG", "0")  # DEBUG would record every query and slow the timed code
+os.environ.setdefault("TOLKDESK_DEBUG", "0")  # DEBUG would record every query and slow the timed code
 
 import django  # noqa: E402
 

@@ -10,6 +10,29 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 
+def db_storable(value: Any) -> bool:
+    """Whether `value` (a string, or JSON nested as deep as the parser allows) can be stored: PostgreSQL
+    refuses NUL characters in text and \\u0000 in jsonb with an error (a 500, not a miss), and a lone
+    surrogate (\\ud800, which JSON allows) cannot be encoded as UTF-8. Iterative, so depth costs no
+    recursion. The one guard for inputs that bypass DRF's own CharField validators."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 class StrictInputSerializer(serializers.Serializer):
     """Rejects keys the serializer does not know, reporting them with the other field errors."""
 

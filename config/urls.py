@@ -33,6 +33,7 @@ urlpatterns += [
     path("reports/", include("visits.reports.urls")),
     path("", include("visits.urls")),
     path("", include("interpreters.desk.urls")),
+    path("", include("interpreters.urls")),
 ]
 
 handler404 = "config.views.not_found"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from interpreters import apis_complaints
+from interpreters import apis_complaints, apis_quality
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 from interpreters.apis_money import BookingRequisitionApi, DisputedRequisitionListApi, PriceEstimateApi
 from interpreters.apis_notifications import NotificationPreferencesApi
@@ -13,6 +13,21 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="api-booking-cancel"),
     path(
         "bookings/<int:pk>/complaints/", apis_complaints.BookingComplaintsApi.as_view(), name="api-booking-complaints"
+    ),
+    path("bookings/<int:pk>/rating/", apis_quality.BookingRatingApi.as_view(), name="api-booking-rating"),
+    path("interpreter-blocks/", apis_quality.InterpreterBlockListCreateApi.as_view(), name="api-interpreter-blocks"),
+    path(
+        "interpreter-blocks/<int:pk>/lift/",
+        apis_quality.InterpreterBlockLiftApi.as_view(),
+        name="api-interpreter-block-lift",
+    ),
+    path(
+        "agency-quarantines/", apis_quality.AgencyQuarantineListCreateApi.as_view(), name="api-agency-quarantines"
+    ),
+    path(
+        "agency-quarantines/<int:pk>/lift/",
+        apis_quality.AgencyQuarantineLiftApi.as_view(),
+        name="api-agency-quarantine-lift",
     ),
     path("complaints/", apis_complaints.ComplaintListApi.as_view(), name="api-complaints"),
     path("complaints/<int:pk>/", apis_complaints.ComplaintDetailApi.as_view(), name="api-complaint-detail"),

@@ -26,13 +26,12 @@ from rest_framework.views import APIView
 from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_FOUND, READ_ERRORS, TOO_LARGE, WRITE_ERRORS
 from config.request_types import AuthenticatedRequest
-from config.serializers import StrictInputSerializer
+from config.serializers import StrictInputSerializer, db_storable
 from interpreters.agency_safety import connection_url_validate
 from interpreters.apis_money import RequisitionOutputSerializer
 from interpreters.backends import AgencyEvent
 from interpreters.events import CALLBACK_EVENT_TYPES, COMPLAINT_ANSWER_TYPES, AgencyEventType
 from interpreters.models import (
-    ACTIVE_BOOKING_STATUSES,
     OFFICE_CANCEL_REASONS,
     REACHABLE_BOOKING_STATUSES,
     BookingEvent,
@@ -51,7 +50,7 @@ from interpreters.services import (
     agency_callback_receive,
     agency_callback_verify,
     booking_cancel,
-    booking_request,
+    booking_request_or_existing,
 )
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import MAX_REQUIREMENTS
@@ -109,6 +108,11 @@ class DeliveredInterpreterSerializer(serializers.Serializer):
     competence = serializers.CharField(source="interpreter_competence")
 
 
+class BookingRatingSerializer(serializers.Serializer):
+    stars = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     office = serializers.IntegerField(source="office_id", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -118,6 +122,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     requirements = RequirementOutputSerializer(many=True, read_only=True)
     delivered_interpreter = DeliveredInterpreterSerializer(source="*", read_only=True)
     requisition = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField()
 
     class Meta:
         model = InterpreterBooking
@@ -162,6 +167,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "cancel_note",
             "requisition",
+            "rating",
             "requested_at",
             "pending_at",
             "confirmed_at",
@@ -171,6 +177,12 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "failed_at",
             "events",
         ]
+
+    @extend_schema_field(BookingRatingSerializer(allow_null=True))
+    def get_rating(self, booking: InterpreterBooking) -> dict[str, Any] | None:
+        """The officer's rating of the call (PUT /api/v1/bookings/{id}/rating/), or null."""
+        rating = getattr(booking, "rating", None)
+        return None if rating is None else {"stars": rating.stars, "problems": list(rating.problems)}
 
     @extend_schema_field(RequisitionOutputSerializer(allow_null=True))
     def get_requisition(self, booking: InterpreterBooking) -> dict[str, Any] | None:
@@ -226,7 +238,7 @@ class BookingFilter(django_filters.FilterSet):
 def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
     return bookings_for_user(request.user).prefetch_related(
         Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")), "requirements"
-    )
+    ).select_related("rating")
 
 
 class BookingCreateInputSerializer(StrictInputSerializer):
@@ -280,12 +292,13 @@ class BookingListCreateApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
         visit = visit_for_request_or_404(request, args.pop("visit"), Action.BOOKING_REQUEST)
-        had_active = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).exists()
         language = args.pop("language", None) or None
-        booking = booking_request(visit=visit, requested_by=request.user, language=language, **args)
+        booking, created = booking_request_or_existing(
+            visit=visit, requested_by=request.user, language=language, **args
+        )
         booking = _scoped_bookings(request).get(pk=booking.pk)
         return Response(
-            BookingOutputSerializer(booking).data, status=status.HTTP_200_OK if had_active else status.HTTP_201_CREATED
+            BookingOutputSerializer(booking).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 
@@ -386,28 +399,6 @@ class AgencyCallbackSerializer(serializers.Serializer):
         return attrs
 
 
-def _storable(payload: Any) -> bool:
-    """The whole payload is recorded (AgencyCallback.payload): PostgreSQL's jsonb refuses \\u0000 and a
-    lone surrogate cannot be encoded, either of which made recording it a 500. Iterative: the
-    payload may be nested as deep as the JSON parser allows."""
-    pending = [payload]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str):
-            if "\x00" in value:
-                return False
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-    return True
-
-
 CALLBACK_REFUSED = {"detail": "Bad signature or timestamp."}
 
 
@@ -474,7 +465,8 @@ class AgencyCallbackApi(APIView):
             return Response({"detail": "Body is not JSON."}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": "Body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
-        if not _storable(payload):
+        # The whole payload is recorded (AgencyCallback.payload): anything unstorable is refused here.
+        if not db_storable(payload):
             return Response(
                 {"detail": "Body holds a NUL character or an unpaired surrogate."}, status=status.HTTP_400_BAD_REQUEST
             )

@@ -9,6 +9,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from interpreters.models import (
+    CONNECTED_BOOKING_STATUSES,
     AgencyDirectLine,
     AgencyQuarantine,
     AgencyRanking,
@@ -62,7 +63,9 @@ def agency_serves_language(agency: InterpreterAgency, language: str) -> bool:
 
 def quarantines_in(*, county: str, on: date) -> dict[int, AgencyQuarantine]:
     """Agencies a national admin has put in quarantine for the county on the day, by agency id."""
-    rows = AgencyQuarantine.objects.filter(county=county, starts_on__lte=on, ends_on__gte=on).order_by("ends_on")
+    rows = AgencyQuarantine.objects.filter(
+        county=county, starts_on__lte=on, ends_on__gte=on, lifted_at__isnull=True
+    ).order_by("ends_on")
     return {row.agency_id: row for row in rows}
 
 
@@ -213,6 +216,42 @@ def disputed_requisitions(*, offices: QuerySet[Office]) -> QuerySet[Requisition]
         )
         .order_by("created_at", "pk")
     )
+
+
+def visit_booking_to_rate(*, visit_id: int) -> InterpreterBooking | None:
+    """The visit's call to rate at the end of the visit: the latest booking whose call started."""
+    started = Q(started_at__isnull=False) | Q(status__in=CONNECTED_BOOKING_STATUSES)
+    return InterpreterBooking.objects.filter(started, visit_id=visit_id).order_by("-requested_at", "-pk").first()
+
+
+def interpreter_blocks_for_user(
+    user: User | AnonymousUser, *, roles: list[str] | None = None, current_on: date | None = None
+) -> QuerySet[InterpreterBlock]:
+    """The blocks that apply at the user's offices (with `roles` there): their offices' own blocks,
+    their counties' and the national ones. National admins see every block. `current_on`: only the
+    blocks in force on that day (not lifted, not ended)."""
+    offices = offices_for_user(user, roles=roles)
+    if getattr(user, "is_superuser", False):
+        rows = InterpreterBlock.objects.all()
+    elif not offices.exists():
+        rows = InterpreterBlock.objects.none()
+    else:
+        rows = InterpreterBlock.objects.filter(
+            Q(scope=BlockScope.OFFICE, office__in=offices)
+            | Q(scope=BlockScope.COUNTY, county__in=offices.values("county"))
+            | Q(scope=BlockScope.NATIONAL)
+        )
+    if current_on is not None:
+        rows = rows.filter(lifted_at__isnull=True, ends_on__gte=current_on)
+    return rows.select_related("office", "created_by").order_by("-created_at", "-pk")
+
+
+def agency_quarantines(*, current_on: date | None = None) -> QuerySet[AgencyQuarantine]:
+    """Every agency quarantine (national admins' list); `current_on`: only those in force that day."""
+    rows = AgencyQuarantine.objects.all()
+    if current_on is not None:
+        rows = rows.filter(lifted_at__isnull=True, starts_on__lte=current_on, ends_on__gte=current_on)
+    return rows.select_related("agency", "created_by").order_by("-starts_on", "-pk")
 
 
 def blocked_interpreters(*, office_id: int, county: str, on: date) -> list[str]:

@@ -1,5 +1,10 @@
 """Celery tasks: thin wrappers taking ids. The state they act on lives in the database, so running a
-task twice, late, or after a crash is safe (each service guards on the booking's status)."""
+task twice, late, or after a crash is safe (each service guards on the booking's status).
+
+A task shares its service's name: `name="interpreters.<service>"`, function `<service>_task`
+(tests/test_task_names.py checks it). A task renamed for that (issue 17) stays registered under its
+old name too (OLD_NAMES), so a message already queued under it, in the broker or the outbox, still
+runs; drop those after one release."""
 
 import logging
 from typing import TypedDict
@@ -7,7 +12,6 @@ from typing import TypedDict
 from celery import Task, shared_task
 from django.db import OperationalError
 
-from config.outbox.services import outbox_enqueue
 from interpreters.backends import AgencyError
 from interpreters.services import (
     agency_planned_event_play,
@@ -15,10 +19,9 @@ from interpreters.services import (
     booking_cancel_at_agency,
     booking_cancel_orphan,
     booking_dispatch_step,
-    booking_escalate,
     booking_reschedule_at_agency,
     booking_sync_status,
-    bookings_due_for_escalation,
+    bookings_escalate_unconfirmed,
     bookings_past_answer_by,
     bookings_sweep_stuck,
 )
@@ -54,13 +57,17 @@ COMMON: _TaskOptions = {
 }
 
 
-@shared_task(bind=True, name="interpreters.booking_dispatch", max_retries=None, **COMMON)
-def booking_dispatch(self: Task[[int], str], booking_id: int) -> str:
+def _booking_dispatch_step(self: Task[[int], str], booking_id: int) -> str:
     outcome = booking_dispatch_step(booking_id=booking_id)
     if outcome.action == "retry" and outcome.retry_in is not None:
         # A new message with a countdown; the booking row holds the attempt count and lease.
         raise self.retry(countdown=outcome.retry_in)
     return outcome.action
+
+
+booking_dispatch_step_task = shared_task(
+    bind=True, name="interpreters.booking_dispatch_step", max_retries=None, **COMMON
+)(_booking_dispatch_step)
 
 
 @shared_task(bind=True, name="interpreters.booking_cancel_at_agency", max_retries=5, **COMMON)
@@ -100,23 +107,23 @@ def booking_sync_status_task(booking_id: int) -> bool:
         return False
 
 
-@shared_task(name="interpreters.booking_sweep_stuck", **COMMON)
-def booking_sweep_stuck() -> dict[str, list[int]]:
+def _bookings_sweep_stuck() -> dict[str, list[int]]:
     result = bookings_sweep_stuck()  # writes the messages to the outbox itself
     if result.redispatch:
         logger.info("sweeper re-dispatched bookings %s", result.redispatch)
     return {"redispatch": result.redispatch, "sync": result.sync}
 
 
-@shared_task(name="interpreters.booking_escalate_unconfirmed", **COMMON)
-def booking_escalate_unconfirmed() -> list[str]:
-    actions = []
-    for booking_id in bookings_due_for_escalation():
-        outcome = booking_escalate(booking_id=booking_id)
-        if outcome.action == "escalated":
-            outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
-        actions.append(f"{booking_id}:{outcome.action}")
-    return actions
+bookings_sweep_stuck_task = shared_task(name="interpreters.bookings_sweep_stuck", **COMMON)(_bookings_sweep_stuck)
+
+
+def _bookings_escalate_unconfirmed() -> list[str]:
+    return bookings_escalate_unconfirmed()
+
+
+bookings_escalate_unconfirmed_task = shared_task(name="interpreters.bookings_escalate_unconfirmed", **COMMON)(
+    _bookings_escalate_unconfirmed
+)
 
 
 @shared_task(name="interpreters.booking_answer_deadlines", **COMMON)
@@ -144,8 +151,7 @@ def complaint_send_task(self: Task[[int], bool], complaint_id: int) -> bool:
         raise self.retry(countdown=min(600, 30 * 2**self.request.retries), exc=exc) from exc
 
 
-@shared_task(name="interpreters.complaint_auto_accept", **COMMON)
-def complaint_auto_accept_task() -> int:
+def _complaints_auto_accept() -> int:
     return complaints_auto_accept()
 
 
@@ -161,27 +167,42 @@ def notifications_deliver_due_task() -> int:
     return notifications_deliver_due().sent
 
 
-@shared_task(name="interpreters.notify_unconfirmed_prebookings", **COMMON)
-def notify_unconfirmed_prebookings_task() -> int:
+@shared_task(name="interpreters.prebookings_unconfirmed_notify", **COMMON)
+def prebookings_unconfirmed_notify_task() -> int:
     return prebookings_unconfirmed_notify()
 
+complaints_auto_accept_task = shared_task(name="interpreters.complaints_auto_accept", **COMMON)(_complaints_auto_accept)
+
+
+# Names before issue 17 -> the task now doing that work. Each old name stays registered (same code,
+# same options) so messages queued under it still run. Drop after one release.
+OLD_NAMES = {
+    "interpreters.booking_dispatch": booking_dispatch_step_task,
+    "interpreters.booking_sweep_stuck": bookings_sweep_stuck_task,
+    "interpreters.booking_escalate_unconfirmed": bookings_escalate_unconfirmed_task,
+    "interpreters.complaint_auto_accept": complaints_auto_accept_task,
+}
+shared_task(bind=True, name="interpreters.booking_dispatch", max_retries=None, **COMMON)(_booking_dispatch_step)
+shared_task(name="interpreters.booking_sweep_stuck", **COMMON)(_bookings_sweep_stuck)
+shared_task(name="interpreters.booking_escalate_unconfirmed", **COMMON)(_bookings_escalate_unconfirmed)
+shared_task(name="interpreters.complaint_auto_accept", **COMMON)(_complaints_auto_accept)
 
 TASKS_BY_NAME = {
     task.name: task
     for task in (
-        booking_dispatch,
+        booking_dispatch_step_task,
         booking_cancel_at_agency_task,
         booking_reschedule_at_agency_task,
         booking_cancel_orphan_task,
         booking_sync_status_task,
-        booking_sweep_stuck,
-        booking_escalate_unconfirmed,
+        bookings_sweep_stuck_task,
+        bookings_escalate_unconfirmed_task,
         booking_answer_deadlines,
         simulated_agency_event,
         complaint_send_task,
-        complaint_auto_accept_task,
+        complaints_auto_accept_task,
         notification_deliver_task,
         notifications_deliver_due_task,
-        notify_unconfirmed_prebookings_task,
+        prebookings_unconfirmed_notify_task,
     )
 }

@@ -22,9 +22,13 @@ from rest_framework.test import APIClient
 
 from interpreters.models import (
     AgencyDirectLine,
+    AgencyQuarantine,
+    BlockScope,
+    BookingRating,
     Complaint,
     ComplaintStatus,
     ComplaintType,
+    InterpreterBlock,
     InterpreterBooking,
 )
 from interpreters.services.price_lists import price_lists_seed_demo
@@ -60,6 +64,8 @@ class World:
     complaints: dict[str, Any] = field(default_factory=dict)
     # Appointments (issue 11): per office one without and one with a pre-booked interpreter.
     appointments: dict[str, Any] = field(default_factory=dict)
+    # Blocks (issue 10): an office block per office, and one agency quarantine under "quarantine".
+    blocks: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,20 @@ def office_param(world: World, target: str) -> str:
 
 def complaint_id(world: World, target: str) -> int:
     return world.complaints[target].pk if world.complaints else 1
+
+
+def block_id(world: World, target: str) -> int:
+    return world.blocks[target].pk if world.blocks else 1
+
+
+def block_payload(world: World, target: str) -> dict:
+    ends_on = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return {"office": int(office_param(world, target)), "interpreter": "KK-1", "reason": "r", "ends_on": ends_on}
+
+
+def quarantine_payload(world: World, target: str) -> dict:
+    ends_on = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return {"agency": "tolkbyran", "county": "C", "ends_on": ends_on, "motivation": "m"}
 
 
 def appointment_id(world: World, target: str, kind: str = "") -> int:
@@ -262,6 +282,59 @@ SPECS: list[Spec] = [
         lambda w, t: f"/api/v1/complaints/{complaint_id(w, t)}/escalate/",
         action=Action.COMPLAINT_ESCALATE,
     ),
+    # After the call (issue 10): ratings, blocks, quarantine
+    Spec(
+        "booking rating get",
+        "get",
+        lambda w, t: f"/api/v1/bookings/{w.bookings.get(t + '_disputed', w.bookings[t]).pk}/rating/",
+        action=Action.BOOKING_VIEW,
+    ),
+    Spec(
+        "booking rating put",
+        "put",
+        lambda w, t: f"/api/v1/bookings/{w.bookings.get(t + '_completed', w.bookings[t]).pk}/rating/",
+        action=Action.BOOKING_RATE,
+        data=lambda w, t: {"stars": 2, "problems": ["late"]},
+        ok=(200, 201),
+    ),
+    Spec("interpreter blocks", "get", lambda w, t: "/api/v1/interpreter-blocks/", action=Action.INTERPRETER_BLOCK,
+         scoped=False),
+    Spec(
+        "interpreter block create",
+        "post",
+        lambda w, t: "/api/v1/interpreter-blocks/",
+        action=Action.INTERPRETER_BLOCK,
+        data=block_payload,
+        ok=(201,),
+    ),
+    Spec(
+        "interpreter block lift",
+        "post",
+        lambda w, t: f"/api/v1/interpreter-blocks/{block_id(w, t)}/lift/",
+        action=Action.INTERPRETER_BLOCK,
+    ),
+    Spec("interpreter blocks page", "get", lambda w, t: "/interpreter-blocks/", action=Action.INTERPRETER_BLOCK,
+         api=False, scoped=False),
+    Spec("agency quarantines", "get", lambda w, t: "/api/v1/agency-quarantines/", action=Action.AGENCY_QUARANTINE,
+         scoped=False),
+    Spec(
+        "agency quarantine create",
+        "post",
+        lambda w, t: "/api/v1/agency-quarantines/",
+        action=Action.AGENCY_QUARANTINE,
+        data=quarantine_payload,
+        ok=(201,),
+        scoped=False,
+    ),
+    Spec(
+        "agency quarantine lift",
+        "post",
+        lambda w, t: f"/api/v1/agency-quarantines/{block_id(w, 'quarantine')}/lift/",
+        action=Action.AGENCY_QUARANTINE,
+        scoped=False,
+    ),
+    Spec("agency quarantines page", "get", lambda w, t: "/agency-quarantines/", action=Action.AGENCY_QUARANTINE,
+         api=False, scoped=False),
     # Appointments (issue 11): the whole staff books them; pre-booking an interpreter with one, or
     # moving or cancelling one that holds a booking, needs the booking right (receptionists: 403).
     Spec("appointment list", "get", lambda w, t: "/api/v1/appointments/", action=Action.APPOINTMENT_VIEW, scoped=False),
@@ -575,7 +648,7 @@ def world(db) -> World:
     own, other = OfficeFactory(name="Servicekontor Uppsala"), OfficeFactory(name="Servicekontor Kiruna")
     authority = AuthorityFactory()
     LanguageFactory(code="ar")
-    visits, bookings, complaints, appointments = {}, {}, {}, {}
+    visits, bookings, complaints, appointments, blocks = {}, {}, {}, {}, {}
     agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
     AgencyDirectLine.objects.create(agency=agency, language="ar", phone="+46101239100")
     price_lists_seed_demo()
@@ -620,6 +693,15 @@ def world(db) -> World:
             status=ComplaintStatus.DISPUTED,
             filed_at=timezone.now(),
         )
+        BookingRating.objects.create(booking=bookings[f"{target}_disputed"], stars=4, rated_at=timezone.now())
+        blocks[target] = InterpreterBlock.objects.create(
+            scope=BlockScope.OFFICE,
+            office=office,
+            interpreter="KK-0",
+            reason="r",
+            ends_on=timezone.localdate() + timedelta(days=9),
+            created_at=timezone.now(),
+        )
     users = {}
     for role in (StaffRole.RECEPTIONIST, StaffRole.OFFICER, StaffRole.OFFICE_MANAGER):
         user = UserFactory(username=f"matrix-{role}")
@@ -627,7 +709,15 @@ def world(db) -> World:
         users[role.value] = user
     users["national_admin"] = UserFactory(username="matrix-admin", is_superuser=True, is_staff=True)
     _token, key = kiosk_token_with_key(own)
-    return World(own, other, authority, visits, bookings, users, key, complaints, appointments)
+    blocks["quarantine"] = AgencyQuarantine.objects.create(
+        agency=agency,
+        county="AB",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=9),
+        motivation="m",
+        created_at=timezone.now(),
+    )
+    return World(own, other, authority, visits, bookings, users, key, complaints, appointments, blocks)
 
 
 def client_for(world: World, principal: str) -> APIClient:

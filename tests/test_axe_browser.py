@@ -22,8 +22,8 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
-from visits.management.commands.seed_demo import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 from visits.models import StaffRole, Visit, VisitStatus
+from visits.reference_data import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 

@@ -59,7 +59,7 @@ def test_production_refuses_to_start_without_a_secret_key_from_the_environment()
 def test_no_secret_is_written_in_the_production_settings():
     source = (ROOT / "config/settings/production.py").read_text() + (ROOT / "config/settings/base.py").read_text()
     assert not re.search(r"SECRET_KEY\s*=\s*['\"]", source)
-    assert 'os.environ.get("DJANGO_SECRET_KEY"' in source
+    assert 'env_str("DJANGO_SECRET_KEY"' in source  # read from the environment (config/env.py)
 
 
 def test_pages_carry_a_strict_content_security_policy_and_security_headers(client):

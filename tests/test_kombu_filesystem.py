@@ -18,7 +18,7 @@ def channel_for(folder, transport: str):
 def race(folder, transport: str, count: int = 400) -> tuple[list, list[BaseException]]:
     """One thread puts `count` messages while another takes them as fast as it can."""
     producer, consumer = channel_for(folder, transport), channel_for(folder, transport)
-    body = {"task": "interpreters.booking_dispatch", "padding": "x" * 20_000}
+    body = {"task": "interpreters.booking_dispatch_step", "padding": "x" * 20_000}
     received: list = []
     errors: list[BaseException] = []
     done = threading.Event()

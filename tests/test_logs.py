@@ -66,7 +66,7 @@ def test_a_request_logs_no_personal_data_and_its_tasks_carry_its_request_id(
     assert checked_in.status_code == 201 and booked.status_code == 201
     assert booked["X-Request-ID"] == "req-book-0001"
     booking = InterpreterBooking.objects.get()
-    row = OutboxMessage.objects.get(task="interpreters.booking_dispatch", args=[booking.pk])
+    row = OutboxMessage.objects.get(task="interpreters.booking_dispatch_step", args=[booking.pk])
     assert row.request_id == "req-book-0001"
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:

@@ -34,8 +34,8 @@ def test_metrics_report_bookings_outbox_failures_agency_errors_and_latency_by_vi
     settings.TOLKDESK_METRICS_TOKEN = ""
     BookingFactory(status=BookingStatus.REQUESTED)
     BookingFactory(status=BookingStatus.REQUESTED)
-    outbox_enqueue(task="interpreters.booking_dispatch", args=[1])  # not relayed: the test never commits
-    ops_counter_add(name="task_failures", label="interpreters.booking_dispatch")
+    outbox_enqueue(task="interpreters.booking_dispatch_step", args=[1])  # not relayed: the test never commits
+    ops_counter_add(name="task_failures", label="interpreters.booking_dispatch_step")
     ops_counter_add(name="agency_errors", label="alfa")
     ops_counter_add(name="agency_errors", label="alfa")
     local.get("/healthz")
@@ -44,6 +44,6 @@ def test_metrics_report_bookings_outbox_failures_agency_errors_and_latency_by_vi
     assert 'tolkdesk_bookings{status="confirmed"} 0.0' in body
     assert "tolkdesk_oldest_unsent_booking_age_seconds" in body
     assert "tolkdesk_outbox_depth 1.0" in body
-    assert 'tolkdesk_task_failures_total{task="interpreters.booking_dispatch"} 1.0' in body
+    assert 'tolkdesk_task_failures_total{task="interpreters.booking_dispatch_step"} 1.0' in body
     assert 'tolkdesk_agency_errors_total{agency="alfa"} 2.0' in body
     assert 'tolkdesk_request_seconds_count{method="GET",view="healthz"}' in body

@@ -30,10 +30,10 @@ pytestmark = [
 ]
 PASSWORD = "correct horse battery staple"
 FAST = {
-    "BOOKING_STUCK_AFTER_SECONDS": "5",
-    "BOOKING_SWEEP_INTERVAL_SECONDS": "2",
+    "TOLKDESK_BOOKING_STUCK_AFTER_SECONDS": "5",
+    "TOLKDESK_BOOKING_SWEEP_INTERVAL_SECONDS": "2",
     "TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS": "2",
-    "DJANGO_LOG_LEVEL": "WARNING",
+    "TOLKDESK_LOG_LEVEL": "WARNING",
 }
 
 
@@ -164,4 +164,4 @@ def test_killing_a_web_instance_and_a_worker_mid_traffic_loses_and_duplicates_no
     keys = {str(key) for key in bookings.values_list("idempotency_key", flat=True)}
     assert keys <= set(server.bookings)
     assert len(server.bookings) == InterpreterBooking.objects.exclude(agency_reference="").count()
-    assert not OutboxMessage.objects.filter(task="interpreters.booking_dispatch").exists()
+    assert not OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step").exists()

@@ -31,10 +31,10 @@ PASSWORD = "correct horse battery staple"
 # Beat's relay, the sweeper and the dispatch retries at test speed.
 FAST = {
     "TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS": "1",
-    "BOOKING_STUCK_AFTER_SECONDS": "2",
-    "BOOKING_SWEEP_INTERVAL_SECONDS": "1",
-    "BOOKING_RETRY_BASE_SECONDS": "0.2",
-    "DJANGO_LOG_LEVEL": "WARNING",
+    "TOLKDESK_BOOKING_STUCK_AFTER_SECONDS": "2",
+    "TOLKDESK_BOOKING_SWEEP_INTERVAL_SECONDS": "1",
+    "TOLKDESK_BOOKING_RETRY_BASE_SECONDS": "0.2",
+    "TOLKDESK_LOG_LEVEL": "WARNING",
 }
 
 
@@ -108,7 +108,7 @@ def test_with_the_broker_down_the_desk_answers_2xx_and_every_booking_reaches_the
                 booked.append(booking.json()["id"])
                 slowest = max(slowest, time.monotonic() - began)
             assert slowest < 5, f"a check-in + booking click took {slowest:.1f} s with the broker down"
-            waiting = OutboxMessage.objects.filter(task="interpreters.booking_dispatch")
+            waiting = OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step")
             assert waiting.count() == 3  # nothing reached a broker: every dispatch waits as a row
             assert len(agency_server.booking_arrivals()) == 1  # the held one only
 
@@ -133,7 +133,7 @@ def test_with_the_broker_down_the_desk_answers_2xx_and_every_booking_reaches_the
     assert took < 60
     keys = set(InterpreterBooking.objects.filter(pk__in=booked).values_list("idempotency_key", flat=True))
     assert {str(key) for key in keys} == set(agency_server.bookings)  # each booked at the agency, once
-    assert not OutboxMessage.objects.filter(task="interpreters.booking_dispatch").exists()
+    assert not OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step").exists()
 
 
 def test_with_the_database_gone_web_answers_503_and_web_and_worker_recover_by_themselves(tmp_path, fake_agencies):

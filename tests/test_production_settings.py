@@ -21,7 +21,7 @@ def production_setting(expr: str, **env: str) -> str:
     """Evaluate ``expr`` in a fresh interpreter with the production settings loaded."""
     code = f"import config.settings.production as s; print(repr(({expr})))"
     environment = {**os.environ, "DJANGO_SECRET_KEY": "x" * 50, **env}
-    environment.pop("DATABASE_CONN_MAX_AGE", None)
+    environment.pop("TOLKDESK_DATABASE_CONN_MAX_AGE", None)
     environment.update(env)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -33,13 +33,13 @@ def test_production_keeps_connections_for_a_minute_and_health_checks_them():
         production_setting('s.DATABASES["default"]["CONN_MAX_AGE"], s.DATABASES["default"]["CONN_HEALTH_CHECKS"]')
         == "(60, True)"
     )
-    assert production_setting('s.DATABASES["default"]["CONN_MAX_AGE"]', DATABASE_CONN_MAX_AGE="0") == "0"
+    assert production_setting('s.DATABASES["default"]["CONN_MAX_AGE"]', TOLKDESK_DATABASE_CONN_MAX_AGE="0") == "0"
 
 
 def test_the_cache_comes_from_cache_url_with_local_memory_by_default():
     assert production_setting('s.CACHES["default"]["BACKEND"]') == "'django.core.cache.backends.locmem.LocMemCache'"
     shared = production_setting(
-        's.CACHES["default"]["BACKEND"], s.CACHES["default"]["LOCATION"]', CACHE_URL="redis://127.0.0.1:6379/11"
+        's.CACHES["default"]["BACKEND"], s.CACHES["default"]["LOCATION"]', TOLKDESK_CACHE_URL="redis://127.0.0.1:6379/11"
     )
     assert shared == "('django.core.cache.backends.redis.RedisCache', 'redis://127.0.0.1:6379/11')"
     with pytest.raises(ValueError):

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from visits.audit import audit_appointment_read, audit_visit_read
 from visits.kiosks import kiosk_token_revoke
-from visits.languages import language_names
 from visits.models import (
     Appointment,
     Authority,
@@ -19,6 +18,7 @@ from visits.models import (
     Visit,
     VisitOutcome,
 )
+from visits.picker import language_label
 
 
 @admin.register(Office)
@@ -39,17 +39,18 @@ class LanguageAdmin(admin.ModelAdmin):
     list_editable = ["rank", "active"]
     search_fields = ["code", "name_sv_override", "name_en_override"]
 
+    # The row holds its own overrides: visits/picker.py:language_label applies them like every page.
     @admin.display(description="svenska")
     def name_sv(self, obj: Language) -> str:
-        return obj.name_sv_override or language_names(obj.code).name_sv
+        return language_label(obj.code, overrides={obj.code: obj}).name_sv
 
     @admin.display(description="English")
     def name_en(self, obj: Language) -> str:
-        return obj.name_en_override or language_names(obj.code).name_en
+        return language_label(obj.code, overrides={obj.code: obj}).name_en
 
     @admin.display(description="endonym")
     def endonym(self, obj: Language) -> str:
-        return obj.endonym_override or language_names(obj.code).endonym
+        return language_label(obj.code, overrides={obj.code: obj}).endonym
 
 
 class LanguageNeedInline(admin.StackedInline):

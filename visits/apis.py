@@ -17,13 +17,11 @@ Input rules, the same on every endpoint:
   with a DataError, which would be a 500.
 """
 
-from dataclasses import replace
 from typing import Any
 
 import django_filters
 import django_filters.constants
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -46,24 +44,24 @@ from config.client_ip import client_ip_address
 from config.openapi import BAD_INPUT, NOT_ALLOWED, NOT_FOUND, NOT_SIGNED_IN, TOO_LARGE, UNSUPPORTED
 from config.pagination import CappedCursorPagination
 from config.parsers import BoundedJSONParser
-from config.serializers import StrictInputSerializer, UnloadedPrimaryKeyField
+from config.serializers import StrictInputSerializer, UnloadedPrimaryKeyField, db_storable
 from visits.audit import audit_dialect_list_read, audit_visit_read
 from visits.errors import DomainError
-from visits.languages import LanguageNames, language_names, normalize_language_tag
+from visits.languages import normalize_language_tag
 from visits.models import (
     Appointment,
     Authority,
     County,
     InterpreterWanted,
-    Language,
     NeedIdentifiedBy,
     Office,
     Visit,
     VisitStatus,
 )
 from visits.permissions import Action, AuthenticatedOrKiosk, offices_for_request, request_can
+from visits.picker import LanguageLabel, language_label, language_overrides
 from visits.selectors import offices_for_user, picker_languages, visits_for_user
-from visits.services import LanguageNeedInput, language_need_record, visit_check_in, visit_set_status
+from visits.services import LanguageNeedInput, visit_check_in, visit_update
 
 
 def acting_user(request: Request) -> User | None:
@@ -73,15 +71,6 @@ def acting_user(request: Request) -> User | None:
 
 
 TRUE_VALUES = ("true", "1")
-
-
-def _db_safe(text: str) -> bool:
-    """PostgreSQL refuses NUL characters and lone surrogates with an error (a 500), not a miss."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
 
 
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
@@ -98,7 +87,7 @@ class AuthorityField(serializers.Field):
         if isinstance(data, str):
             # A code is a slug of at most 40 characters: anything longer cannot exist, and must not
             # reach the database as is.
-            found = Authority.objects.filter(code=data).first() if len(data) <= 40 and _db_safe(data) else None
+            found = Authority.objects.filter(code=data).first() if len(data) <= 40 and db_storable(data) else None
         elif isinstance(data, int) and not isinstance(data, bool):
             found = Authority.objects.filter(pk=data).first() if 0 < data < 2**63 else None
         else:
@@ -123,29 +112,6 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
         return super().filter(qs, value in TRUE_VALUES)
-
-
-def _language_overrides() -> dict[str, Language]:
-    """Catalogue rows whose names an admin overrode (few): looked up once per request."""
-    return {
-        row.code: row for row in Language.objects.exclude(name_sv_override="", name_en_override="", endonym_override="")
-    }
-
-
-def catalogue_names(code: str, row: Language | None = None) -> LanguageNames:
-    """Names from CLDR (visits.languages), with an admin's catalogue overrides winning."""
-    try:
-        names = language_names(code)
-    except Exception:  # noqa: BLE001 - a bad tag typed into the admin must not break every listing
-        names = LanguageNames(code=code, name_sv=code, name_en=code, endonym=code, rtl=False)
-    if row is not None:
-        names = replace(
-            names,
-            name_sv=row.name_sv_override or names.name_sv,
-            name_en=row.name_en_override or names.name_en,
-            endonym=row.endonym_override or names.endonym,
-        )
-    return names
 
 
 # --- Offices ---------------------------------------------------------------------------------
@@ -239,7 +205,7 @@ class LanguageListApi(APIView):
         needle = filters.validated_data.get("q", "").strip().casefold()
         rows = []
         for language in picker_languages():
-            names = catalogue_names(language.code, language)
+            names = language_label(language.code, overrides={language.code: language})
             row = {
                 "code": names.code,
                 "name_sv": names.name_sv,
@@ -283,9 +249,13 @@ class LanguageNeedOutputSerializer(serializers.Serializer):
     identified_by = serializers.ChoiceField(choices=NeedIdentifiedBy.choices)
     recorded_at = serializers.DateTimeField()
 
-    def _names(self, need: Any) -> LanguageNames:
-        overrides = self.context.get("language_overrides", {})
-        return catalogue_names(need.language, overrides.get(need.language))
+    def _names(self, need: Any) -> LanguageLabel:
+        overrides = self.context.get("language_overrides")
+        if overrides is None:  # a caller that did not load them for the batch: once per serializer
+            if not hasattr(self, "_language_overrides"):
+                self._language_overrides = language_overrides()
+            overrides = self._language_overrides
+        return language_label(need.language, overrides=overrides)
 
     def get_name_sv(self, need: Any) -> str:
         return self._names(need).name_sv
@@ -337,7 +307,7 @@ class VisitDetailOutputSerializer(VisitListOutputSerializer):
 def _serialize_visit(visit: Visit, serializer: type[serializers.Serializer] = VisitDetailOutputSerializer) -> Any:
     # Re-read through the selector so the answer shows what was committed, with its relations.
     fresh = Visit.objects.select_related("office", "authority", "language_need").get(pk=visit.pk)
-    return serializer(fresh, context={"language_overrides": _language_overrides()}).data
+    return serializer(fresh, context={"language_overrides": language_overrides()}).data
 
 
 @extend_schema_serializer(component_name="LanguageNeedInput")
@@ -437,7 +407,7 @@ class VisitListCreateApi(generics.ListAPIView):
         return visits_for_user(self.request.user).order_by("-checked_in_at", "-id")
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "language_overrides": _language_overrides()}
+        return {**super().get_serializer_context(), "language_overrides": language_overrides()}
 
     @extend_schema(
         responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED}
@@ -497,7 +467,7 @@ class VisitListCreateApi(generics.ListAPIView):
         )
         # The row the service wrote and committed, with the office, authority and need it was written
         # with: serialized as it is, without reading it back (one statement less per check-in).
-        serialized = VisitDetailOutputSerializer(visit, context={"language_overrides": _language_overrides()}).data
+        serialized = VisitDetailOutputSerializer(visit, context={"language_overrides": language_overrides()}).data
         return Response(serialized, status=status.HTTP_201_CREATED)
 
 
@@ -556,12 +526,7 @@ class VisitDetailApi(APIView):
         if "status" in data and not request_can(request, Action.VISIT_STATUS, visit.office_id):
             raise exceptions.PermissionDenied(_("You cannot change the status of visits at this office."))
 
-        # Both changes or neither: an illegal status move must not leave a changed language need.
-        with transaction.atomic():
-            if need_input is not None:
-                language_need_record(visit=visit, need=need_input, recorded_by=acting_user(request))
-            if "status" in data:
-                visit = visit_set_status(visit=visit, status=data["status"], by=acting_user(request))
+        visit = visit_update(visit=visit, by=acting_user(request), need=need_input, status=data.get("status"))
         audit_visit_read(
             user=request.user, visit=visit, via="api:visit-update", remote_addr=request.META.get("REMOTE_ADDR")
         )

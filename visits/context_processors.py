@@ -27,4 +27,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_staffing": SimpleLazyObject(
             lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.STAFFING_EDIT))
         ),
+        "nav_blocks": SimpleLazyObject(
+            lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.INTERPRETER_BLOCK))
+        ),
+        "nav_quarantine": SimpleLazyObject(
+            lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.AGENCY_QUARANTINE))
+        ),
     }

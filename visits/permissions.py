@@ -52,6 +52,8 @@ class Action(StrEnum):
     COMPLAINT_ESCALATE = "complaint_escalate"
     BOOKING_RATE = "booking_rate"  # stars and problems after a call
     INTERPRETER_BLOCK = "interpreter_block"  # block an interpreter for the office
+    INTERPRETER_BLOCK_WIDE = "interpreter_block_wide"  # block one for a county or the whole country
+    AGENCY_QUARANTINE = "agency_quarantine"  # take an agency out of a county's ranking for a period
     STAFFING_EDIT = "staffing_edit"  # officer hours per office and day (the workload model)
     PRICE_ESTIMATE = "price_estimate"  # any staff member may see what a call would cost
     REQUISITION_VIEW = "requisition_view"
@@ -85,6 +87,8 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.BOOKING_RATE: frozenset({OFF, MGR}),
     # County or national blocks and agency quarantine: national admins (superusers) only.
     Action.INTERPRETER_BLOCK: frozenset({MGR}),
+    Action.INTERPRETER_BLOCK_WIDE: frozenset(),
+    Action.AGENCY_QUARANTINE: frozenset(),
     Action.STAFFING_EDIT: frozenset({MGR}),
     Action.PRICE_ESTIMATE: frozenset({REC, OFF, MGR}),
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
@@ -127,6 +131,8 @@ def offices_for_request(request: Any, action: Action) -> QuerySet[Office]:
 
 def user_can(user: User | AnonymousUser, action: Action, office: Office | int | None = None) -> bool:
     """May the user do the action at this office (or, with office=None, at any office at all)?"""
+    if office is None and user.is_authenticated and user.is_superuser:
+        return True  # national admins may do everything, even before any office exists
     offices = offices_for_action(user, action)
     if office is None:
         return offices.exists()
@@ -199,7 +205,7 @@ class OfficeActionPermission(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return offices_for_action(user, self.action).exists()
+        return user.is_superuser or offices_for_action(user, self.action).exists()
 
     def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
         try:

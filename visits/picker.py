@@ -1,15 +1,17 @@
-"""What the check-in page shows about a language: the picker's tiles and the queue's badges.
+"""How a language is shown, everywhere: `language_label` is the one function that turns a tag into
+its display names (check-in page and API, the officer's pages, the queue's badges, report labels and
+exports, the admin). Names come from visits.languages (CLDR through Babel); a catalogue row's override
+fields win, so an admin can fix a name without a deploy and it shows on every page at once.
 
-Names always come from visits.languages (CLDR through Babel); a catalogue row's override fields
-win, so an admin can fix a name without a deploy."""
+Also the check-in picker's tiles."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 import langcodes
 from django.utils.translation import get_language
 
-from visits.languages import cldr_knows, language_names
+from visits.languages import LanguageNames, cldr_knows, language_names
 from visits.models import Language
 
 HTML_LANG_SUBSTITUTES = {"hbs": "sh"}
@@ -50,24 +52,39 @@ class LanguageLabel:
         return " ".join(word for word in words if word)
 
 
-def label_for_language(language: Language) -> LanguageLabel:
-    names = language_names(language.code)
+def language_overrides(tags: Iterable[str] | None = None) -> dict[str, Language]:
+    """Catalogue rows (of `tags`, or all) whose names an admin overrode: few, one query. Pass the
+    result to `language_label` when labelling many tags, so a list costs one query, not one per row."""
+    rows = Language.objects.exclude(name_sv_override="", name_en_override="", endonym_override="")
+    if tags is not None:
+        rows = rows.filter(code__in=set(tags))
+    return {row.code: row for row in rows}
+
+
+def language_label(tag: str, *, overrides: Mapping[str, Language] | None = None) -> LanguageLabel:
+    """THE display names of a language tag: CLDR's (visits.languages), with the catalogue row's
+    overrides winning. `overrides` is what `language_overrides` returned for a batch; without it
+    the tag's row is looked up (one query)."""
+    if overrides is None:
+        overrides = language_overrides([tag])
+    try:
+        names = language_names(tag)
+    except Exception:  # noqa: BLE001 - a bad tag typed into the admin must not break every page that lists it
+        names = LanguageNames(code=tag, name_sv=tag, name_en=tag, endonym=tag, rtl=False)
+    row = overrides.get(tag)
     return LanguageLabel(
-        code=language.code,
-        name_sv=language.name_sv_override or names.name_sv,
-        name_en=language.name_en_override or names.name_en,
-        endonym=language.endonym_override or names.endonym,
+        code=tag,
+        name_sv=(row.name_sv_override if row else "") or names.name_sv,
+        name_en=(row.name_en_override if row else "") or names.name_en,
+        endonym=(row.endonym_override if row else "") or names.endonym,
         rtl=names.rtl,
-        aliases=language.search_aliases,
     )
 
 
-def label_for_tag(tag: str, catalogue: dict[str, Language] | None = None) -> LanguageLabel:
-    """Label for any recorded tag; uses the catalogue row's overrides when the tag is in it."""
-    if catalogue and tag in catalogue:
-        return label_for_language(catalogue[tag])
-    names = language_names(tag)
-    return LanguageLabel(code=tag, name_sv=names.name_sv, name_en=names.name_en, endonym=names.endonym, rtl=names.rtl)
+def label_for_language(language: Language) -> LanguageLabel:
+    """A picker tile: the catalogue row itself holds the overrides and the search aliases."""
+    label = language_label(language.code, overrides={language.code: language})
+    return replace(label, aliases=language.search_aliases)
 
 
 def picker_tiles(languages: Iterable[Language]) -> list[LanguageLabel]:

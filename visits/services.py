@@ -171,6 +171,24 @@ def language_need_record(
     return need_row
 
 
+def visit_update(
+    *,
+    visit: Visit,
+    by: User | None,
+    need: LanguageNeedInput | None = None,
+    status: str | None = None,
+    now: datetime | None = None,
+) -> Visit:
+    """Change a visit's language need and/or status (the visit API's PATCH): both or neither, so an
+    illegal status move does not leave a changed language need behind. Returns the visit."""
+    with transaction.atomic():
+        if need is not None:
+            language_need_record(visit=visit, need=need, recorded_by=by, now=now)
+        if status is not None:
+            visit = visit_set_status(visit=visit, status=status, by=by, now=now)
+    return visit
+
+
 # Which status may follow which, and the timestamp each move sets.
 VISIT_TRANSITIONS: dict[str, dict[str, str | None]] = {
     VisitStatus.WAITING: {VisitStatus.IN_SERVICE: "started_at", VisitStatus.LEFT: "ended_at"},

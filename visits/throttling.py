@@ -1,6 +1,6 @@
 """DRF request budgets: anonymous clients by address, users by id, kiosks by token (rates in settings).
 
-The counters live in the cache (settings.CACHES, from CACHE_URL: Redis in production, so every
+The counters live in the cache (settings.CACHES, from TOLKDESK_CACHE_URL: Redis in production, so every
 worker process counts against one budget). When the cache is down the throttles FAIL OPEN: the
 request goes through and a warning is logged, so a Redis outage costs the rate limit, not the desk."""
 

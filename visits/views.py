@@ -23,9 +23,9 @@ from config.request_types import AuthenticatedHttpRequest
 from visits.audit import audit_dialect_list_read, shown_dialect
 from visits.errors import DomainError
 from visits.forms import CheckInForm
-from visits.models import InterpreterWanted, Language, LanguageNeed, Office, Visit, VisitStatus
+from visits.models import InterpreterWanted, LanguageNeed, Office, Visit, VisitStatus
 from visits.permissions import Action, offices_for_action
-from visits.picker import LanguageLabel, featured_first, label_for_tag, picker_tiles
+from visits.picker import LanguageLabel, featured_first, language_label, language_overrides, picker_tiles
 from visits.selectors import (
     FEATURED_LANGUAGES,
     active_authorities,
@@ -78,7 +78,7 @@ def _queue_rows(office: Office) -> list[QueueRow]:
     now = timezone.now()
     visits = list(office_queue_today(office=office))
     tags = {visit.language_need.language for visit in visits if _need(visit) is not None}
-    catalogue = {language.code: language for language in Language.objects.filter(code__in=tags)}
+    overrides = language_overrides(tags)
     rows = []
     for visit in visits:
         need = _need(visit)
@@ -87,7 +87,7 @@ def _queue_rows(office: Office) -> list[QueueRow]:
             QueueRow(
                 visit=visit,
                 waited=max(until - visit.checked_in_at, timedelta(0)),
-                language=label_for_tag(need.language, catalogue) if need is not None else None,
+                language=language_label(need.language, overrides=overrides) if need is not None else None,
             )
         )
     return rows
@@ -172,7 +172,7 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             "offices": _desk_offices(request),
             "tiles": tiles,
             "featured": featured,
-            "swedish": label_for_tag("sv"),
+            "swedish": language_label("sv"),
             "selected_language": form["language"].value() or "",
             "queue": queue_rows,
         },
@@ -185,7 +185,7 @@ def _read_back(visit: Visit, need: LanguageNeedInput | None) -> str:
     if need is not None:
         # Read back what was recorded, so a wrong tile is noticed while the visitor is there.
         text += " · " + _("Language: %(language)s, interpreter wanted: %(wanted)s") % {
-            "language": label_for_tag(visit.language_need.language).name
+            "language": language_label(visit.language_need.language).name
             + (f" ({visit.language_need.dialect})" if visit.language_need.dialect else ""),
             "wanted": InterpreterWanted(need.interpreter_wanted).label.lower(),
         }

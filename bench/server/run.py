@@ -108,12 +108,12 @@ def start_gunicorn(args: argparse.Namespace, port: int, log: Path) -> subprocess
         "DJANGO_SETTINGS_MODULE": "bench.server.settings",
         # The key that signed the bench's session (prepare()): the server must accept it.
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "DJANGO_DEBUG": "0",
+        "TOLKDESK_DEBUG": "0",
         # The budget is for real clients; here it would only answer 429 to the bench.
         "TOLKDESK_THROTTLE_USER": "1000000/min",
     }
     if args.cache_url:
-        env["CACHE_URL"] = args.cache_url
+        env["TOLKDESK_CACHE_URL"] = args.cache_url
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--chdir", str(ROOT),
         "--workers", str(args.workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",

@@ -2,7 +2,7 @@
 
     with transaction.atomic():
         booking = ...create(...)
-        outbox_enqueue(task="interpreters.booking_dispatch", args=[booking.pk])
+        outbox_enqueue(task="interpreters.booking_dispatch_step", args=[booking.pk])
 
 The row commits or rolls back with the booking. Once the transaction commits, the relay tries to
 publish it at once; that attempt is bounded (OUTBOX_PUBLISH_TIMEOUT_SECONDS, no retries) and never

@@ -2,29 +2,21 @@
 environment, so the same code runs embedded (SQLite + filesystem broker) and in production
 (PostgreSQL + Redis/RabbitMQ)."""
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.env import env_bool, env_float, env_int, env_list, env_str
 from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Runtime state of the embedded set-up (SQLite file, filesystem broker). Git-ignored.
-RUN_DIR = Path(os.environ.get("TOLKDESK_RUN_DIR", BASE_DIR / ".run"))
+RUN_DIR = Path(env_str("TOLKDESK_RUN_DIR", str(BASE_DIR / ".run")))
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-DEBUG = env_bool("DJANGO_DEBUG")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+DEBUG = env_bool("TOLKDESK_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
@@ -102,8 +94,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{RUN_DIR / 'tolkdesk.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        env_str("DATABASE_URL", f"sqlite:///{RUN_DIR / 'tolkdesk.sqlite3'}"),
+        conn_max_age=env_int("TOLKDESK_DATABASE_CONN_MAX_AGE", 0),
         # A persistent connection is checked before each request reuses it: after a database
         # restart the first request reconnects instead of failing on a dead socket.
         conn_health_checks=True,
@@ -135,10 +127,10 @@ def cache_from_url(url: str) -> dict:
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
-    raise ValueError(f"CACHE_URL: unsupported scheme {scheme!r} (use locmem:// or redis://)")
+    raise ValueError(f"TOLKDESK_CACHE_URL: unsupported scheme {scheme!r} (use locmem:// or redis://)")
 
 
-CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+CACHES = {"default": cache_from_url(env_str("TOLKDESK_CACHE_URL", "locmem://"))}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,7 +168,7 @@ PHONENUMBER_DEFAULT_REGION = "SE"
 PHONENUMBER_DB_FORMAT = "E164"
 
 # Caps the body of any request: an oversize body is refused before it is parsed.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(256 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TOLKDESK_MAX_BODY_BYTES", 256 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -191,11 +183,11 @@ REST_FRAMEWORK = {
         "visits.throttling.KioskRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("TOLKDESK_THROTTLE_ANON", "60/min"),
-        "user": os.environ.get("TOLKDESK_THROTTLE_USER", "1200/min"),
-        "kiosk": os.environ.get("TOLKDESK_THROTTLE_KIOSK", "120/min"),
+        "anon": env_str("TOLKDESK_THROTTLE_ANON", "60/min"),
+        "user": env_str("TOLKDESK_THROTTLE_USER", "1200/min"),
+        "kiosk": env_str("TOLKDESK_THROTTLE_KIOSK", "120/min"),
         # Per agency, counted after the signature check (interpreters/throttling.py).
-        "agency_callback": os.environ.get("TOLKDESK_THROTTLE_AGENCY_CALLBACK", "1200/min"),
+        "agency_callback": env_str("TOLKDESK_THROTTLE_AGENCY_CALLBACK", "1200/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's stock parsers ignore DATA_UPLOAD_MAX_MEMORY_SIZE; these refuse an oversize body with 413.
@@ -244,7 +236,7 @@ SPECTACULAR_SETTINGS = {
 
 # Celery. The default broker is kombu's filesystem transport: a real broker and a real worker
 # process with no server to install. CELERY_BROKER_URL switches to redis:// or amqp://.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 # Redis. Bound every broker operation: a refused or frozen broker costs a request at most a few
 # seconds, never a hang that holds its database connection (the outbox relay also gives up at once).
@@ -257,7 +249,7 @@ REDIS_BROKER_TRANSPORT_OPTIONS = {
     # default is an hour). It must exceed the longest task run plus the longest countdown/eta
     # (README, "Production"): dispatch runs are bounded by the agency timeouts (well under a
     # minute); the longest eta is the simulated agency's end-of-call callback (minutes).
-    "visibility_timeout": int(os.environ.get("TOLKDESK_BROKER_VISIBILITY_TIMEOUT", "900")),
+    "visibility_timeout": env_int("TOLKDESK_BROKER_VISIBILITY_TIMEOUT", 900),
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = RUN_DIR / "broker" / "queue"
@@ -319,17 +311,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 # Transactional outbox (config/outbox): tasks are rows written in the business transaction.
-OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_PUBLISH_TIMEOUT_SECONDS", "1"))
-OUTBOX_RELAY_TIMEOUT_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_TIMEOUT_SECONDS", "5"))
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = env_float("TOLKDESK_OUTBOX_PUBLISH_TIMEOUT_SECONDS", 1)
+OUTBOX_RELAY_TIMEOUT_SECONDS = env_float("TOLKDESK_OUTBOX_RELAY_TIMEOUT_SECONDS", 5)
 OUTBOX_LEASE_SECONDS = 30
 OUTBOX_RETRY_MAX_SECONDS = 30
-OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
+OUTBOX_RELAY_INTERVAL_SECONDS = env_float("TOLKDESK_OUTBOX_RELAY_INTERVAL_SECONDS", 5)
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "outbox.relay", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS}
 # /metrics: with a token, only "Authorization: Bearer <token>"; without one, only from this machine.
-TOLKDESK_METRICS_TOKEN = os.environ.get("TOLKDESK_METRICS_TOKEN", "")
+TOLKDESK_METRICS_TOKEN = env_str("TOLKDESK_METRICS_TOKEN", "")
 TOLKDESK_METRICS_COLLECTORS = ["config.metrics.OpsCollector", "interpreters.metrics.BookingCollector"]
 # /readyz: a worker or beat whose heartbeat is older than this is reported "stale".
-READYZ_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("TOLKDESK_READYZ_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = env_int("TOLKDESK_READYZ_HEARTBEAT_MAX_AGE_SECONDS", 60)
 # Single-instance lock and heartbeat (config/outbox/beat.py).
 CELERY_BEAT_SCHEDULER = "config.outbox.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
@@ -338,19 +330,19 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {"task": "idempotency.records_purge", "schedule": 60 * 60}
 
 # Interpreter bookings (interpreters app). Seconds unless named otherwise.
-BOOKING_AGENCY_MAX_ATTEMPTS = int(os.environ.get("BOOKING_AGENCY_MAX_ATTEMPTS", "3"))
-BOOKING_RETRY_BASE_SECONDS = float(os.environ.get("BOOKING_RETRY_BASE_SECONDS", "2"))
-BOOKING_RETRY_MAX_SECONDS = float(os.environ.get("BOOKING_RETRY_MAX_SECONDS", "60"))
-BOOKING_STUCK_AFTER_SECONDS = int(os.environ.get("BOOKING_STUCK_AFTER_SECONDS", "120"))
-BOOKING_SWEEP_INTERVAL_SECONDS = float(os.environ.get("BOOKING_SWEEP_INTERVAL_SECONDS", "60"))
-BOOKING_ESCALATE_BEFORE_MINUTES = int(os.environ.get("BOOKING_ESCALATE_BEFORE_MINUTES", "30"))
-BOOKING_URGENT_LEAD_MINUTES = int(os.environ.get("BOOKING_URGENT_LEAD_MINUTES", "120"))
+BOOKING_AGENCY_MAX_ATTEMPTS = env_int("TOLKDESK_BOOKING_AGENCY_MAX_ATTEMPTS", 3)
+BOOKING_RETRY_BASE_SECONDS = env_float("TOLKDESK_BOOKING_RETRY_BASE_SECONDS", 2)
+BOOKING_RETRY_MAX_SECONDS = env_float("TOLKDESK_BOOKING_RETRY_MAX_SECONDS", 60)
+BOOKING_STUCK_AFTER_SECONDS = env_int("TOLKDESK_BOOKING_STUCK_AFTER_SECONDS", 120)
+BOOKING_SWEEP_INTERVAL_SECONDS = env_float("TOLKDESK_BOOKING_SWEEP_INTERVAL_SECONDS", 60)
+BOOKING_ESCALATE_BEFORE_MINUTES = env_int("TOLKDESK_BOOKING_ESCALATE_BEFORE_MINUTES", 30)
+BOOKING_URGENT_LEAD_MINUTES = env_int("TOLKDESK_BOOKING_URGENT_LEAD_MINUTES", 120)
 # Hosts an agency's base_url may reach over plain http (issue 14): none in production; the test and
 # demo settings allow their own machine for the fake and simulated agencies. Everything else is https.
 TOLKDESK_AGENCY_HTTP_HOSTS: list[str] = []
-AGENCY_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("AGENCY_WEBHOOK_TOLERANCE_SECONDS", "300"))
+AGENCY_WEBHOOK_TOLERANCE_SECONDS = env_int("TOLKDESK_WEBHOOK_TOLERANCE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE["interpreters-sweep-stuck-bookings"] = {
-    "task": "interpreters.booking_sweep_stuck",
+    "task": "interpreters.bookings_sweep_stuck",
     "schedule": BOOKING_SWEEP_INTERVAL_SECONDS,
 }
 # Pre-bookings whose agency let its answer deadline pass (issue 11) move to the next agency.
@@ -361,24 +353,24 @@ CELERY_BEAT_SCHEDULE["interpreters-answer-deadlines"] = {
 # Appointments nobody checked in for, their end (and a grace) past: recorded as no-shows.
 CELERY_BEAT_SCHEDULE["visits-appointments-no-show"] = {"task": "visits.appointments_no_show", "schedule": 5 * 60.0}
 CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
-    "task": "interpreters.booking_escalate_unconfirmed",
+    "task": "interpreters.bookings_escalate_unconfirmed",
     "schedule": 60.0,
 }
 # Notifications (issue 11): e-mail through Django's backends. The demo prints to the console;
 # production sends through SMTP (production.py) with the TOLKDESK_EMAIL_* variables.
-EMAIL_BACKEND = os.environ.get("TOLKDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("TOLKDESK_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("TOLKDESK_EMAIL_PORT", "25"))
+EMAIL_BACKEND = env_str("TOLKDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("TOLKDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TOLKDESK_EMAIL_PORT", 25)
 EMAIL_USE_TLS = env_bool("TOLKDESK_EMAIL_USE_TLS")  # STARTTLS (port 587)
 EMAIL_USE_SSL = env_bool("TOLKDESK_EMAIL_USE_SSL")  # TLS from the first byte (port 465)
-EMAIL_HOST_USER = os.environ.get("TOLKDESK_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("TOLKDESK_EMAIL_PASSWORD", "")
+EMAIL_HOST_USER = env_str("TOLKDESK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TOLKDESK_EMAIL_PASSWORD", "")
 # Bounds each SMTP socket operation; a notification's send lease is longer, so a slow server never
 # lets a second sender send the same row.
-EMAIL_TIMEOUT = int(os.environ.get("TOLKDESK_EMAIL_TIMEOUT_SECONDS", "20"))
-DEFAULT_FROM_EMAIL = os.environ.get("TOLKDESK_EMAIL_FROM", "tolkdesk <tolkdesk@localhost>")
+EMAIL_TIMEOUT = env_int("TOLKDESK_EMAIL_TIMEOUT_SECONDS", 20)
+DEFAULT_FROM_EMAIL = env_str("TOLKDESK_EMAIL_FROM", "tolkdesk <tolkdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-TOLKDESK_EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("TOLKDESK_EMAIL_MESSAGE_ID_DOMAIN", "tolkdesk.localhost")
+TOLKDESK_EMAIL_MESSAGE_ID_DOMAIN = env_str("TOLKDESK_EMAIL_MESSAGE_ID_DOMAIN", "tolkdesk.localhost")
 NOTIFICATION_SEND_LEASE_SECONDS = max(120, 3 * EMAIL_TIMEOUT)
 NOTIFICATION_RETRY_BASE_SECONDS = 30
 NOTIFICATION_RETRY_MAX_SECONDS = 30 * 60
@@ -389,8 +381,8 @@ CELERY_BEAT_SCHEDULE["interpreters-notifications-deliver-due"] = {
     "schedule": 30.0,
     "options": {"expires": 25},
 }
-CELERY_BEAT_SCHEDULE["interpreters-notify-unconfirmed-prebookings"] = {
-    "task": "interpreters.notify_unconfirmed_prebookings",
+CELERY_BEAT_SCHEDULE["interpreters-prebookings-unconfirmed-notify"] = {
+    "task": "interpreters.prebookings_unconfirmed_notify",
     "schedule": 60.0,
     "options": {"expires": 55},
 }
@@ -398,20 +390,20 @@ CELERY_BEAT_SCHEDULE["interpreters-notify-unconfirmed-prebookings"] = {
 # Complaints (issue 10): accepted automatically when the agency has not answered in this many months.
 COMPLAINT_AUTO_ACCEPT_MONTHS = 3
 CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {
-    "task": "interpreters.complaint_auto_accept",
+    "task": "interpreters.complaints_auto_accept",
     "schedule": crontab(hour=3, minute=10),
 }
 
 # Plain text by default (the demo console), JSON lines in production (production.py); every line
 # carries the request or task id (config/logs.py). The per-request line is quiet unless asked for.
 # An ordinary 403/404 is one line, not a traceback (config.log_filters.ClientErrorsWithoutTraceback).
-TOLKDESK_LOG_FORMAT = os.environ.get("TOLKDESK_LOG_FORMAT", "plain")
+TOLKDESK_LOG_FORMAT = env_str("TOLKDESK_LOG_FORMAT", "plain")
 if TOLKDESK_LOG_FORMAT not in ("plain", "json"):
     raise ValueError(f"TOLKDESK_LOG_FORMAT must be plain or json, not {TOLKDESK_LOG_FORMAT!r}")
 LOGGING = logging_config(
     fmt=TOLKDESK_LOG_FORMAT,
-    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
-    request_level=os.environ.get("TOLKDESK_REQUEST_LOG_LEVEL", "WARNING"),
+    level=env_str("TOLKDESK_LOG_LEVEL", "INFO"),
+    request_level=env_str("TOLKDESK_REQUEST_LOG_LEVEL", "WARNING"),
 )
 
 # --- Security, audit and retention (issue 5) -------------------------------------------------
@@ -422,9 +414,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_FAILURE_LIMIT", "5"))
-TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
-AXES_COOLOFF_TIME = float(os.environ.get("TOLKDESK_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_FAILURE_LIMIT = env_int("TOLKDESK_LOGIN_FAILURE_LIMIT", 5)
+TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("TOLKDESK_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_COOLOFF_TIME = env_float("TOLKDESK_LOGIN_COOLOFF_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately; order used by config.login_lockout
 AXES_HANDLER = "config.login_lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
@@ -432,7 +424,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
 # The client's address (lockout, anonymous throttle, audit log): config/client_ip.py. The number of
 # reverse proxies in front of the app; X-Forwarded-For is only read when it is above 0.
-TOLKDESK_TRUSTED_PROXY_COUNT = int(os.environ.get("TOLKDESK_TRUSTED_PROXY_COUNT", "0"))
+TOLKDESK_TRUSTED_PROXY_COUNT = env_int("TOLKDESK_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip_address"
 
 # Content Security Policy: no inline scripts or styles anywhere; every asset is served by us.
@@ -456,7 +448,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Reception desks are shared: a session ends when the browser closes, and after this many minutes
 # without use (config.middleware.IdleSessionMiddleware; background polling is not use).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-TOLKDESK_SESSION_IDLE_MINUTES = int(os.environ.get("TOLKDESK_SESSION_IDLE_MINUTES", "30"))
+TOLKDESK_SESSION_IDLE_MINUTES = env_int("TOLKDESK_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -466,11 +458,11 @@ AUDITLOG_MASK_CALLABLE = "visits.audit.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Kiosk API tokens expire this many days after creation (issue 14, item 14).
-TOLKDESK_KIOSK_TOKEN_DAYS = int(os.environ.get("TOLKDESK_KIOSK_TOKEN_DAYS", "365"))
+TOLKDESK_KIOSK_TOKEN_DAYS = env_int("TOLKDESK_KIOSK_TOKEN_DAYS", 365)
 
 # GDPR retention: visitors' personal fields are erased this many days after check-in.
-TOLKDESK_RETENTION_DAYS = int(os.environ.get("TOLKDESK_RETENTION_DAYS", "90"))
+TOLKDESK_RETENTION_DAYS = env_int("TOLKDESK_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["visits.purge_personal_data"] = {
-    "task": "visits.purge_personal_data",
+    "task": "visits.visit_purge_personal_data",
     "schedule": 60 * 60,  # hourly: each run erases what has passed the period since the last one
 }

@@ -1,11 +1,12 @@
 """Developer and demo settings: the embedded default."""
 
-from .base import *  # noqa: F403
-from .base import env_bool
+from config.env import env_bool
 
-# Off unless asked for (DJANGO_DEBUG=1): the demo shows the styled error pages, not Django's debug
+from .base import *  # noqa: F403
+
+# Off unless asked for (TOLKDESK_DEBUG=1): the demo shows the styled error pages, not Django's debug
 # pages. Static files are served by WhiteNoise either way.
-DEBUG = env_bool("DJANGO_DEBUG", False)
+DEBUG = env_bool("TOLKDESK_DEBUG", False)
 SECRET_KEY = SECRET_KEY or "local-only-insecure-key-do-not-use-in-production"  # noqa: F405  # nosec B105
 
 # Agencies on this machine (tests' fake agency, the demo) may be reached over plain http.

@@ -1,16 +1,17 @@
 """Forms of the officer's visit page. They only parse input; the rules live in the services."""
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from interpreters.models import Modality
+from interpreters.models import Modality, RatingProblem
 from interpreters.services.pricing import MAX_MINUTES
 from interpreters.services.requirements import RequirementInput
-from interpreters.templatetags.officer import language_label
-from visits.models import NotUsedReason
+from visits.models import Language, NotUsedReason
+from visits.picker import language_label
 from visits.selectors import picker_languages
 
 # The length the booking form starts with: a typical remote call at the desk.
@@ -20,9 +21,9 @@ DEFAULT_EXPECTED_MINUTES = 30
 DESK_MODALITIES = [(Modality.PHONE.value, Modality.PHONE.label), (Modality.VIDEO.value, Modality.VIDEO.label)]
 
 
-def _language_choice_label(tag: str) -> str:
-    names = language_label(tag)
-    return f"{names['name']} · {names['endonym']}" if names["endonym"] != names["name"] else str(names["name"])
+def _language_choice_label(tag: str, overrides: Mapping[str, Language]) -> str:
+    label = language_label(tag, overrides=overrides)
+    return f"{label.name} · {label.endonym}" if label.endonym != label.name else label.name
 
 
 class BookingRequestForm(forms.Form):
@@ -51,8 +52,10 @@ class BookingRequestForm(forms.Form):
     def __init__(self, *args: Any, need_language: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.need_language = need_language
+        languages = list(picker_languages())
+        overrides = {lang.code: lang for lang in languages}  # the rows hold their own overrides
         cast(forms.ChoiceField, self.fields["language"]).choices = [("", "—")] + [
-            (lang.code, _language_choice_label(lang.code)) for lang in picker_languages()
+            (lang.code, _language_choice_label(lang.code, overrides)) for lang in languages
         ]
 
     def clean_scheduled_for(self) -> object:
@@ -85,5 +88,20 @@ class OutcomeForm(forms.Form):
     reason_not_used = forms.ChoiceField(
         label=_("If not, why?"),
         choices=[("", "—"), *NotUsedReason.choices],
+        required=False,
+    )
+    # One click after the call: optional stars, and below 3 what went wrong (the service checks).
+    stars = forms.TypedChoiceField(
+        label=_("How was the interpreter? (optional)"),
+        choices=[("", _("No rating")), *((str(n), str(n)) for n in range(1, 6))],
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    problems = forms.MultipleChoiceField(
+        label=_("What went wrong?"),
+        choices=RatingProblem.choices,
+        widget=forms.CheckboxSelectMultiple,
         required=False,
     )

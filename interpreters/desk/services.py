@@ -8,6 +8,7 @@ live on the interpreters side: visits must not depend on interpreters).
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,9 +32,10 @@ from interpreters.models import (
     Requisition,
     RequisitionStatus,
 )
-from interpreters.selectors import direct_line_for
+from interpreters.selectors import direct_line_for, visit_booking_to_rate
 from interpreters.services.bookings import booking_cancel, booking_request, booking_transition
 from interpreters.services.pricing import booking_price, check_minutes
+from interpreters.services.ratings import RatingInput, booking_rate, rating_check
 from interpreters.services.requirements import RequirementInput
 from interpreters.services.requisitions import requisition_decide, requisition_decision_check
 from visits.errors import DomainError, validate_choice
@@ -199,6 +201,8 @@ def visit_close(
     by: User | None,
     interpreter_used: bool | None = None,
     reason_not_used: str = "",
+    rating_stars: int | None = None,
+    rating_problems: Sequence[str] = (),
     requisition: RequisitionAnswer | None = None,
     now: datetime | None = None,
 ) -> Visit:
@@ -211,9 +215,13 @@ def visit_close(
     left for the agency to end.
 
     `requisition`: the officer's answer to the agency's minutes of a completed call (confirm, in
-    one click, or dispute with a comment), recorded with the close or not at all."""
+    one click, or dispute with a comment), recorded with the close or not at all.
+
+    `rating_stars` (optional, with `rating_problems` below 3 stars) rates the visit's call in the same
+    transaction: a visit whose call never started has nothing to rate, and then nothing is closed."""
     if status not in (VisitStatus.DONE, VisitStatus.LEFT):
         raise DomainError(_("A visit is closed as done or left."), field="status", code="invalid_choice")
+    rating = _rating_check(stars=rating_stars, problems=rating_problems)
     if requisition is not None:
         try:
             requisition_decision_check(
@@ -256,7 +264,26 @@ def visit_close(
         if requisition is not None:
             # After the status change: the requisition's office record takes the visit's end time.
             _requisition_answer(visit=locked, answer=requisition, by=by, now=now)
+        if rating is not None:
+            _rating_write(visit=locked, rating=rating, by=by, now=now)
     return locked
+
+
+def _rating_check(*, stars: int | None, problems: Sequence[str]) -> RatingInput | None:
+    if stars is None:
+        if problems:
+            raise DomainError(_("Give the stars too."), field="stars", code="required")
+        return None
+    return rating_check(stars=stars, problems=problems)
+
+
+def _rating_write(*, visit: Visit, rating: RatingInput, by: User | None, now: datetime) -> None:
+    booking = visit_booking_to_rate(visit_id=visit.pk)
+    if booking is None:
+        raise DomainError(
+            _("No interpreter call started at this visit: there is nothing to rate."), field="stars", code="not_started"
+        )
+    booking_rate(booking=booking, by=by, rating=rating, now=now)
 
 
 def booking_request_at_desk(

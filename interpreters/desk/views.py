@@ -42,7 +42,7 @@ from interpreters.models import (
     Requisition,
     RequisitionStatus,
 )
-from interpreters.selectors import booking_requisition, disputed_requisitions, visit_bookings
+from interpreters.selectors import booking_requisition, disputed_requisitions, visit_booking_to_rate, visit_bookings
 from interpreters.services import (
     booking_cancel,
     booking_cancellation_fee,
@@ -292,6 +292,8 @@ def _render_visit(request: HttpRequest, visit: Visit, *, status: int = 200, **fo
             "outcome": outcome,
             "outcome_form": outcome_form,
             "outcome_required": visit_outcome_required(visit=visit),
+            # The end-of-visit form asks for stars only when a call started (there is one to rate).
+            "can_rate": visit_booking_to_rate(visit_id=visit.pk) is not None,
             "outcome_warnings": outcome_warnings(outcome=outcome) if outcome else [],
             "status_version": _status_version(visit, _booking_data(context["booking"])),
             "errors": forms.pop("errors", []),
@@ -424,16 +426,12 @@ def visit_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS)
 
-    def write() -> HttpResponse:
-        try:
-            visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user)
-        except DomainError as exc:
-            return _stale(request, visit, expected={VisitStatus.WAITING}) or _render_visit(
-                request, visit, status=400, errors=[exc.message]
-            )
-        return redirect(_visit_url(visit))
-
-    return form_once(request, write, location=_visit_url(visit))
+    return _visit_move(
+        request,
+        visit,
+        lambda: visit_set_status(visit=visit, status=VisitStatus.IN_SERVICE, by=request.user),
+        expected={VisitStatus.WAITING},
+    )
 
 
 @login_required
@@ -556,6 +554,8 @@ def visit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     interpreter_used=used,
                     reason_not_used="" if used else form.cleaned_data["reason_not_used"],
+                    rating_stars=form.cleaned_data["stars"],
+                    rating_problems=form.cleaned_data["problems"],
                     requisition=_requisition_answer_from(request),
                 )
             except DomainError as exc:
@@ -586,16 +586,12 @@ def visit_left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS)
 
-    def write() -> HttpResponse:
-        try:
-            visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user)
-        except DomainError as exc:
-            return _stale(request, visit, expected=OPEN_VISIT_STATUSES) or _render_visit(
-                request, visit, status=400, errors=[exc.message]
-            )
-        return redirect(_visit_url(visit))
-
-    return form_once(request, write, location=_visit_url(visit))
+    return _visit_move(
+        request,
+        visit,
+        lambda: visit_close(visit=visit, status=VisitStatus.LEFT, by=request.user),
+        expected=OPEN_VISIT_STATUSES,
+    )
 
 
 @login_required
@@ -605,14 +601,36 @@ def visit_reopen_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     visit = _visit_for(request, pk)
     _require(request, visit, Action.VISIT_STATUS, Action.OUTCOME_RECORD)
 
+    return _visit_move(
+        request,
+        visit,
+        lambda: visit_reopen(visit=visit, by=request.user),
+        expected={VisitStatus.DONE, VisitStatus.LEFT},
+        done=_("The visit is open again. End it when the visitor has been served."),
+    )
+
+
+def _visit_move(
+    request: AuthenticatedHttpRequest,
+    visit: Visit,
+    change: Callable[[], object],
+    *,
+    expected: Collection[str],
+    done: str = "",
+) -> HttpResponse:
+    """One click that moves the visit (start, left, reopen): `change` runs once per form (form_once,
+    so a double click or the Back button does not run it twice). Refused: the "moved on" notice when
+    another tab or desk moved the visit from `expected` first, else the page with the reason."""
+
     def write() -> HttpResponse:
         try:
-            visit_reopen(visit=visit, by=request.user)
+            change()
         except DomainError as exc:
-            return _stale(request, visit, expected={VisitStatus.DONE, VisitStatus.LEFT}) or _render_visit(
+            return _stale(request, visit, expected=expected) or _render_visit(
                 request, visit, status=400, errors=[exc.message]
             )
-        messages.success(request, _("The visit is open again. End it when the visitor has been served."))
+        if done:
+            messages.success(request, done)
         return redirect(_visit_url(visit))
 
     return form_once(request, write, location=_visit_url(visit))

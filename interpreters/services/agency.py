@@ -314,6 +314,8 @@ def booking_interpreter_change(
             setattr(locked, name, value)
         locked.save(update_fields=[*changes, "updated_at"])
         requirements_answer(booking=locked, answers=event.requirement_answers, delivered=delivered_from(event))
+        # The reports count requirements met and authorised interpreters: the new one changes them.
+        _rollup_follows_agency(locked)
         booking_event_record(
             booking=locked,
             kind=AgencyEventType.INTERPRETER_CHANGED,
@@ -838,7 +840,7 @@ def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
     )
     waiting = InterpreterBooking.objects.filter(status=S.PENDING, updated_at__lt=stale).exclude(agency_reference="")
     candidates = {
-        "interpreters.booking_dispatch": sorted(
+        "interpreters.booking_dispatch_step": sorted(
             {*requested.values_list("pk", flat=True)[:500], *unsent.values_list("pk", flat=True)[:500]}
         ),
         "interpreters.booking_sync_status": list(waiting.values_list("pk", flat=True)[:500]),
@@ -857,7 +859,9 @@ def bookings_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
                 if taken:
                     outbox_enqueue(task=task_name, args=[pk], dedupe_key=booking_task_key(task_name, pk))
                     sent[task_name].append(pk)
-    return SweepResult(redispatch=sent["interpreters.booking_dispatch"], sync=sent["interpreters.booking_sync_status"])
+    return SweepResult(
+        redispatch=sent["interpreters.booking_dispatch_step"], sync=sent["interpreters.booking_sync_status"]
+    )
 
 
 @dataclass(frozen=True)
@@ -923,6 +927,19 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
         if moved:
             _rollup_follows_agency(booking)
     return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")
+
+
+def bookings_escalate_unconfirmed(*, now: datetime | None = None) -> list[str]:
+    """Escalate every pre-booked interpreter due (beat), then send each escalated booking to be
+    dispatched again (through the outbox). Not one transaction: booking_escalate withdraws the order
+    from the agency over HTTP, which stays outside any transaction. Returns "<id>:<action>" each."""
+    actions = []
+    for booking_id in bookings_due_for_escalation(now=now):
+        outcome = booking_escalate(booking_id=booking_id, now=now)
+        if outcome.action == "escalated":
+            outbox_enqueue(task="interpreters.booking_dispatch_step", args=[booking_id])
+        actions.append(f"{booking_id}:{outcome.action}")
+    return actions
 
 
 def bookings_due_for_escalation(*, now: datetime | None = None) -> list[int]:
@@ -1017,9 +1034,9 @@ def booking_answer_deadline_pass(*, booking_id: int, now: datetime | None = None
         if current is not None:
             _withdraw_later(booking, current)
         outbox_enqueue(
-            task="interpreters.booking_dispatch",
+            task="interpreters.booking_dispatch_step",
             args=[booking.pk],
-            dedupe_key=booking_task_key("interpreters.booking_dispatch", booking.pk),
+            dedupe_key=booking_task_key("interpreters.booking_dispatch_step", booking.pk),
         )
         prebooking_escalated_notify(booking_id=booking.pk, from_agency_id=current.pk if current else None)
     return EscalationOutcome(booking_id, "escalated", f"moved to {next_agency.slug}")

@@ -5,6 +5,7 @@ against TRANSITIONS, stamps its timestamp and writes a BookingEvent in the same 
 """
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -180,6 +181,19 @@ def booking_event_record(
     )
 
 
+@dataclass(frozen=True)
+class _CheckedRequest:
+    """A booking request after its checks: what `_booking_request_write` stores."""
+
+    language: str
+    dialect: str
+    modality: str
+    scheduled_for: datetime | None
+    urgent: bool
+    requirements: list[RequirementInput]
+    minutes_ordered: int | None
+
+
 def booking_request(
     *,
     visit: Visit,
@@ -195,16 +209,83 @@ def booking_request(
     minutes_ordered: int | None = None,
     now: datetime | None = None,
 ) -> InterpreterBooking:
-    """Ask for an interpreter for a visit (the officer's click).
+    """Ask for an interpreter for a visit (the officer's click): `booking_request_or_existing`, for
+    callers that do not need to know whether the booking is new."""
+    booking, _created = booking_request_or_existing(
+        visit=visit,
+        requested_by=requested_by,
+        modality=modality,
+        language=language,
+        dialect=dialect,
+        scheduled_for=scheduled_for,
+        gender_preference=gender_preference,
+        competence_required=competence_required,
+        competence_wished=competence_wished,
+        requirements=requirements,
+        minutes_ordered=minutes_ordered,
+        now=now,
+    )
+    return booking
+
+
+def booking_request_or_existing(
+    *,
+    visit: Visit,
+    requested_by: User | None,
+    modality: str,
+    language: str | None = None,
+    dialect: str = "",
+    scheduled_for: datetime | None = None,
+    gender_preference: str = "",
+    competence_required: str = "",
+    competence_wished: str = "",
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None = None,
+    minutes_ordered: int | None = None,
+    now: datetime | None = None,
+) -> tuple[InterpreterBooking, bool]:
+    """Ask for an interpreter for a visit. Returns (booking, created).
 
     `requirements` (see interpreters.services.requirements) are written with the booking; the
     older gender_preference / competence_* arguments are aliases merged into them.
 
     The row is written in the caller's transaction and the dispatch task is enqueued only once it
     commits, so a worker never looks for a row that is not there yet, and a rolled-back request
-    sends nothing. If the visit already has an active booking, that booking is returned instead:
-    two officers clicking at once get one booking (visit row lock + partial unique index)."""
+    sends nothing. If the visit already has an active booking, that booking is returned instead with
+    created=False: two officers clicking at once get one booking (visit row lock + partial unique
+    index), and the API answers 200 for it instead of 201 without asking beforehand."""
     now = now or timezone.now()
+    checked = _booking_request_check(
+        visit=visit,
+        modality=modality,
+        language=language,
+        dialect=dialect,
+        scheduled_for=scheduled_for,
+        gender_preference=gender_preference,
+        competence_required=competence_required,
+        competence_wished=competence_wished,
+        requirements=requirements,
+        minutes_ordered=minutes_ordered,
+        now=now,
+    )
+    return _booking_request_write(visit=visit, requested_by=requested_by, checked=checked, now=now)
+
+
+def _booking_request_check(
+    *,
+    visit: Visit,
+    modality: str,
+    language: str | None,
+    dialect: str,
+    scheduled_for: datetime | None,
+    gender_preference: str,
+    competence_required: str,
+    competence_wished: str,
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None,
+    minutes_ordered: int | None,
+    now: datetime,
+) -> _CheckedRequest:
+    """Every check that needs no lock, before the database is touched for writing: choices, levels,
+    the language (from the need when not given), the time and an agency that can take it."""
     validate_choice(modality, Modality, "modality")
     validate_choice(gender_preference, Gender, "gender_preference", allow_blank=True)
     validate_choice(competence_required, CompetenceLevel, "competence_required", allow_blank=True)
@@ -240,17 +321,33 @@ def booking_request(
         dialect = dialect or need.dialect
     language = normalize_language_tag(language)
     dialect = dialect or next((r.value for r in reqs if r.kind == RequirementKind.DIALECT and r.rank == 1), "")
-    if scheduled_for is not None:
-        if timezone.is_naive(scheduled_for):
-            raise DomainError(_("Give the time with a time zone."), field="scheduled_for", code="naive")
-        if scheduled_for < now - timedelta(minutes=5):
-            raise DomainError(_("The time is in the past."), field="scheduled_for", code="past")
-        if scheduled_for > now + MAX_BOOKING_AHEAD:
-            # A typo such as year 9999 must not reach the agency as a real booking.
-            raise DomainError(
-                _("Book at most a year ahead: check the date."), field="scheduled_for", code="too_far_ahead"
-            )
-    county = visit.office.county
+    _scheduled_for_check(scheduled_for, now=now)
+    _agency_available_check(language=language, modality=modality, county=visit.office.county)
+    urgent = scheduled_for is None or scheduled_for - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
+    return _CheckedRequest(
+        language=language,
+        dialect=dialect.strip()[:80],
+        modality=modality,
+        scheduled_for=scheduled_for,
+        urgent=urgent,
+        requirements=reqs,
+        minutes_ordered=minutes_ordered or None,
+    )
+
+
+def _scheduled_for_check(scheduled_for: datetime | None, *, now: datetime) -> None:
+    if scheduled_for is None:
+        return
+    if timezone.is_naive(scheduled_for):
+        raise DomainError(_("Give the time with a time zone."), field="scheduled_for", code="naive")
+    if scheduled_for < now - timedelta(minutes=5):
+        raise DomainError(_("The time is in the past."), field="scheduled_for", code="past")
+    if scheduled_for > now + MAX_BOOKING_AHEAD:
+        # A typo such as year 9999 must not reach the agency as a real booking.
+        raise DomainError(_("Book at most a year ahead: check the date."), field="scheduled_for", code="too_far_ahead")
+
+
+def _agency_available_check(*, language: str, modality: str, county: str) -> None:
     if not agencies_for(language=language, county=county):
         raise DomainError(
             _("No active interpreter agency offers “%(language)s”.") % {"language": language},
@@ -264,8 +361,13 @@ def booking_request(
             field="modality",
             code="no_agency",
         )
-    urgent = scheduled_for is None or scheduled_for - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
 
+
+def _booking_request_write(
+    *, visit: Visit, requested_by: User | None, checked: _CheckedRequest, now: datetime
+) -> tuple[InterpreterBooking, bool]:
+    """Write the booking, its first event and requirements under the visit's lock, or return the
+    visit's active booking (created=False)."""
     with transaction.atomic():
         # Serialise concurrent requests for the same visit, and re-check the visit under the lock.
         locked_visit = Visit.objects.select_for_update().get(pk=visit.pk)
@@ -275,28 +377,29 @@ def booking_request(
             )
         existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
         if existing is not None:
-            return existing
+            return existing, False
         try:
             with transaction.atomic():  # savepoint: the unique index is the last line of defence
                 booking = InterpreterBooking.objects.create(
                     visit=visit,
-                    language=language,
-                    dialect=dialect.strip()[:80],
-                    modality=modality,
-                    scheduled_for=scheduled_for,
-                    urgent=urgent,
-                    **legacy_fields(reqs),
+                    language=checked.language,
+                    dialect=checked.dialect,
+                    modality=checked.modality,
+                    scheduled_for=checked.scheduled_for,
+                    urgent=checked.urgent,
+                    **legacy_fields(checked.requirements),
                     requested_by=requested_by,
                     status=BookingStatus.REQUESTED,
                     requested_at=now,
-                    minutes_ordered=minutes_ordered or None,
+                    minutes_ordered=checked.minutes_ordered,
                 )
                 _store_estimate(booking, now)
         except IntegrityError:
+            # Another request won the race between our check and our insert: theirs is the booking.
             existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
             if existing is None:
                 raise
-            return existing
+            return existing, False
         BookingEvent.objects.create(
             booking=booking,
             from_status="",
@@ -304,12 +407,16 @@ def booking_request(
             actor=requested_by,
             source="user",
             at=now,
-            detail={"modality": modality, "language": language, "scheduled_for": _iso(scheduled_for)},
+            detail={
+                "modality": checked.modality,
+                "language": checked.language,
+                "scheduled_for": _iso(checked.scheduled_for),
+            },
         )
-        booking_requirements_create(booking=booking, requirements=reqs)
+        booking_requirements_create(booking=booking, requirements=checked.requirements)
         office_day_changed(office_id=locked_visit.office_id, day=locked_visit.service_date)
-        _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
-    return booking
+        _enqueue_on_commit("interpreters.booking_dispatch_step", booking.pk)
+    return booking, True
 
 
 def booking_prebook(
@@ -396,7 +503,7 @@ def booking_prebook(
         )
         booking_requirements_create(booking=booking, requirements=reqs)
         office_day_changed(office_id=locked.office_id, day=locked.service_date)
-        _enqueue_on_commit("interpreters.booking_dispatch", booking.pk)
+        _enqueue_on_commit("interpreters.booking_dispatch_step", booking.pk)
     return booking
 
 
@@ -413,7 +520,11 @@ def booking_retime(
     Runs in the caller's transaction (interpreters/desk/appointments.py, the appointment locked)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = InterpreterBooking.objects.select_for_update().select_related("appointment").get(pk=booking.pk)
+        # Lock the booking row only (its appointment is the caller's, already locked): PostgreSQL
+        # refuses FOR UPDATE over the nullable side of the join select_related would add.
+        locked = (
+            InterpreterBooking.objects.select_for_update(of=("self",)).select_related("appointment").get(pk=booking.pk)
+        )
         appointment = locked.appointment
         if appointment is None or locked.status not in ACTIVE_BOOKING_STATUSES:
             return locked

@@ -33,6 +33,7 @@ from interpreters.models import (
 from interpreters.services.bookings import _enqueue_on_commit, booking_event_record
 from interpreters.services.notifications import notification_send
 from visits.errors import DomainError, validate_choice
+from visits.hooks import office_day_changed
 
 C = ComplaintStatus
 # A booking that started, or whose interpreter never came: there is something to complain about.
@@ -45,6 +46,13 @@ def _complainable(booking: InterpreterBooking) -> bool:
         return True
     # Failed after the agency had confirmed: the agency let the office down.
     return booking.status == BookingStatus.FAILED and booking.confirmed_at is not None
+
+
+def _report_changed(booking_id: int) -> None:
+    """Complaints are counted in the reports on their booking's office-day (in the caller's
+    transaction, like every write a report depends on)."""
+    booking = InterpreterBooking.objects.select_related("visit", "appointment").get(pk=booking_id)
+    office_day_changed(office_id=booking.office_id, day=booking.service_date)
 
 
 def _open_complaint_error() -> DomainError:
@@ -95,6 +103,7 @@ def complaint_file(
             detail={"complaint": complaint.pk, "type": type},
             now=now,
         )
+        _report_changed(locked.pk)
         _enqueue_on_commit("interpreters.complaint_send", complaint.pk)
     return complaint
 
@@ -161,6 +170,7 @@ def complaint_answer(
             also_user_ids=[complaint.filed_by_id] if complaint.filed_by_id else [],
             now=now,
         )
+        _report_changed(booking.pk)
     return complaint
 
 
@@ -189,6 +199,7 @@ def _office_move(
             detail={"complaint": locked.pk},
             now=now,
         )
+        _report_changed(locked.booking_id)
     complaint.refresh_from_db()
     return locked
 
@@ -213,10 +224,20 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 def complaints_auto_accept(*, now: datetime | None = None) -> int:
     """Complaints the agency has not answered within COMPLAINT_AUTO_ACCEPT_MONTHS are accepted.
-    One conditional UPDATE: an agency answer racing it either lands first (status no longer filed,
-    not touched here) or finds the complaint accepted and is refused."""
+    The due rows are locked, then updated on the condition that they are still filed: an agency
+    answer racing it either lands first (no longer filed, not touched here) or waits for the lock
+    and then finds the complaint accepted and is refused."""
     now = now or timezone.now()
     cutoff = months_before(now, settings.COMPLAINT_AUTO_ACCEPT_MONTHS)
-    return Complaint.objects.filter(status=C.FILED, filed_at__lte=cutoff).update(
-        status=C.ACCEPTED, auto_accepted=True, answered_at=now, closed_at=now, updated_at=now
-    )
+    with transaction.atomic():
+        due = Complaint.objects.filter(status=C.FILED, filed_at__lte=cutoff)
+        # Only the rows this UPDATE changed are reported: select them under lock first, so an
+        # answer committing in between is neither overwritten nor marked here.
+        ids = list(due.select_for_update().values_list("pk", flat=True))
+        changed = Complaint.objects.filter(pk__in=ids, status=C.FILED).update(
+            status=C.ACCEPTED, auto_accepted=True, answered_at=now, closed_at=now, updated_at=now
+        )
+        bookings = InterpreterBooking.objects.filter(complaints__pk__in=ids).select_related("visit", "appointment")
+        for office_id, day in {(b.office_id, b.service_date) for b in bookings}:
+            office_day_changed(office_id=office_id, day=day)
+    return changed

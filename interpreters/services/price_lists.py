@@ -1,31 +1,13 @@
 """Writing price lists: the demo seed (indicative 2024 framework numbers, Kammarkollegiet
-"övriga myndigheter") and an on-demand list of our own. Run by `seed_agencies`; idempotent."""
+"övriga myndigheter") and an on-demand list of our own. Run by `seed_agencies` (and by the visit
+generator when no list exists); idempotent. The numbers are reference data: visits/reference_data.py."""
 
 import datetime as dt
 
 from django.db import transaction
 
-from interpreters.models import PriceLevel, PriceList, PriceListKind, PriceListRow
-
-DEMO_VALID_FROM = dt.date(2024, 1, 1)
-DEMO_BROKER_FEE_ORE = 8500
-
-# kr per level: base 0-60 min, each started 30 min up to 330 min (and beyond: the same price),
-# surcharges per started 30 min: unsocial weekday hours, weekend, big holiday.
-FRAMEWORK_2024: dict[str, tuple[int, int, int, int, int]] = {
-    PriceLevel.OVRIG: (333, 144, 87, 144, 174),
-    PriceLevel.UTBILDAD: (386, 174, 115, 180, 230),
-    PriceLevel.AUKTORISERAD: (454, 201, 136, 210, 272),
-    PriceLevel.SPECIALIST: (582, 258, 153, 272, 306),
-}
-# Remote on demand (our choice for the demo): a minimum covering the first 15 minutes, then each
-# started 15 minutes; the framework's surcharges per started 30 minutes.
-ON_DEMAND_2024: dict[str, tuple[int, int, int, int, int]] = {
-    PriceLevel.OVRIG: (170, 72, 87, 144, 174),
-    PriceLevel.UTBILDAD: (195, 87, 115, 180, 230),
-    PriceLevel.AUKTORISERAD: (230, 100, 136, 210, 272),
-    PriceLevel.SPECIALIST: (290, 129, 153, 272, 306),
-}
+from interpreters.models import PriceList, PriceListKind, PriceListRow
+from visits.reference_data import DEMO_BROKER_FEE_ORE, DEMO_PRICES_VALID_FROM, FRAMEWORK_2024_KR, ON_DEMAND_2024_KR
 
 
 def _rows(price_list: PriceList, prices: dict[str, tuple[int, int, int, int, int]]) -> None:
@@ -48,7 +30,7 @@ def _rows(price_list: PriceList, prices: dict[str, tuple[int, int, int, int, int
 def price_lists_seed_demo() -> list[PriceList]:
     framework, _created = PriceList.objects.update_or_create(
         kind=PriceListKind.FRAMEWORK,
-        valid_from=DEMO_VALID_FROM,
+        valid_from=DEMO_PRICES_VALID_FROM,
         defaults={
             "name": "Ramavtal tolkförmedling, övriga myndigheter 2024",
             "valid_to": None,
@@ -66,10 +48,10 @@ def price_lists_seed_demo() -> list[PriceList]:
             "cancel_free_before_connect": False,
         },
     )
-    _rows(framework, FRAMEWORK_2024)
+    _rows(framework, FRAMEWORK_2024_KR)
     on_demand, _created = PriceList.objects.update_or_create(
         kind=PriceListKind.ON_DEMAND,
-        valid_from=DEMO_VALID_FROM,
+        valid_from=DEMO_PRICES_VALID_FROM,
         defaults={
             "name": "Distanstolkning på begäran 2024",
             "valid_to": None,
@@ -87,5 +69,5 @@ def price_lists_seed_demo() -> list[PriceList]:
             "cancel_free_before_connect": True,
         },
     )
-    _rows(on_demand, ON_DEMAND_2024)
+    _rows(on_demand, ON_DEMAND_2024_KR)
     return [framework, on_demand]

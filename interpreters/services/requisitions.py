@@ -123,7 +123,9 @@ def requisition_correct(
     now = now or timezone.now()
     _check_times(minutes, started_at, ended_at)
     with transaction.atomic():
-        locked = InterpreterBooking.objects.select_for_update().select_related("visit").get(pk=booking.pk)
+        # The booking row only: PostgreSQL refuses FOR UPDATE over the nullable visit join (a booking
+        # may belong to an appointment); the visit is read for its times, not locked.
+        locked = InterpreterBooking.objects.select_for_update(of=("self",)).select_related("visit").get(pk=booking.pk)
         if locked.status != BookingStatus.COMPLETED:
             raise DomainError(_("Only a completed call has a requisition."), field="booking", code="not_completed")
         current = Requisition.objects.filter(booking=locked).exclude(status=R.REPLACED).first()
@@ -172,7 +174,9 @@ def requisition_decide(
     requisition_decision_check(action=action, minutes=minutes, comment=comment)
     comment = (comment or "").strip()
     with transaction.atomic():
-        locked = InterpreterBooking.objects.select_for_update().select_related("visit").get(pk=booking.pk)
+        # The booking row only: PostgreSQL refuses FOR UPDATE over the nullable visit join (a booking
+        # may belong to an appointment); the visit is read for its times, not locked.
+        locked = InterpreterBooking.objects.select_for_update(of=("self",)).select_related("visit").get(pk=booking.pk)
         requisition = Requisition.objects.filter(booking=locked).exclude(status=R.REPLACED).first()
         if requisition is None:
             raise DomainError(_("The agency has not reported this call yet."), field="booking", code="no_requisition")

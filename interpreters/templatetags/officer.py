@@ -1,17 +1,25 @@
 from django import template
+from django.template import Context
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from visits.picker import label_for_tag
+from visits.picker import language_label as picker_language_label
+from visits.picker import language_overrides
 
 register = template.Library()
 
 
-@register.simple_tag
-def language_label(tag: str) -> dict[str, object]:
-    """The language's name in the UI language, its endonym (own script, direction) and the tag for
-    an HTML lang attribute: all from visits.picker, the one place language names are worked out."""
-    label = label_for_tag(tag)
+@register.simple_tag(takes_context=True)
+def language_label(context: Context, tag: str) -> dict[str, object]:
+    """The language's name in the UI language (an admin's override winning), its endonym (own script,
+    direction) and the tag for an HTML lang attribute: all from visits/picker.py:language_label, the one
+    place language names are worked out. The overrides are loaded once per page render (one query,
+    however many rows use the tag): kept on the Context, which every include of the page shares."""
+    overrides = getattr(context, "_language_overrides", None)
+    if overrides is None:
+        overrides = language_overrides()
+        context._language_overrides = overrides  # type: ignore[attr-defined]
+    label = picker_language_label(tag, overrides=overrides)
     return {
         "code": label.code,
         "name": label.name,

@@ -89,7 +89,7 @@ def test_creating_an_appointment_with_an_interpreter_answers_201_with_the_bookin
     assert data["booking"]["appointment"] == appointment.pk
     assert data["date"] == appointment.service_date.isoformat()
     # The dispatch goes out through the outbox, and the office-day is marked for the reports.
-    assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch", args=[booking.pk]).exists()
+    assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step", args=[booking.pk]).exists()
     assert UsageDirtyDay.objects.filter(office=office, day=appointment.service_date).exists()
 
 
@@ -425,7 +425,7 @@ def test_an_agency_that_misses_its_deadline_loses_the_booking_to_the_next_in_the
     # The first agency is told to drop it (a system reason, no fee), and the second gets it.
     withdraw = OutboxMessage.objects.get(task="interpreters.booking_cancel_orphan")
     assert withdraw.args == [booking.pk, first.pk, CancelReason.SYSTEM_DEADLINE]
-    assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch", args=[booking.pk]).exists()
+    assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step", args=[booking.pk]).exists()
     # Idempotent: a second run (another beat) changes nothing.
     assert booking_answer_deadline_pass(booking_id=booking.pk).action == "noop"
     assert OutboxMessage.objects.filter(task="interpreters.booking_cancel_orphan").count() == 1

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from interpreters.models import BookingEvent, BookingStatus, InterpreterBooking
 from interpreters.selectors import bookings_for_user, visit_bookings
-from interpreters.services import booking_cancel, booking_request, booking_transition
+from interpreters.services import booking_cancel, booking_request, booking_request_or_existing, booking_transition
 from tests.factories import MembershipFactory, OfficeFactory, UserFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.errors import DomainError
@@ -45,6 +45,13 @@ def test_second_request_for_the_same_visit_returns_the_active_booking(visit, off
     second = booking_request(visit=visit, requested_by=UserFactory(), modality="video")
     assert second.pk == first.pk
     assert InterpreterBooking.objects.count() == 1
+
+
+def test_the_service_says_whether_the_booking_is_new(visit, officer):
+    first, created = booking_request_or_existing(visit=visit, requested_by=officer, modality="phone")
+    again, created_again = booking_request_or_existing(visit=visit, requested_by=officer, modality="video")
+    assert created is True and created_again is False
+    assert again.pk == first.pk and InterpreterBooking.objects.filter(visit=visit).count() == 1
 
 
 def test_after_a_cancel_a_new_booking_can_be_made(visit, officer):

@@ -293,7 +293,7 @@ def test_months_before_keeps_the_day_where_the_month_has_it():
 
 def test_the_auto_accept_task_is_scheduled(settings):
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
-    assert "interpreters.complaint_auto_accept" in entries
+    assert "interpreters.complaints_auto_accept" in entries
 
 
 def test_filing_refuses_bad_type_on_its_field(officer, done):
@@ -301,3 +301,23 @@ def test_filing_refuses_bad_type_on_its_field(officer, done):
         complaint_file(booking=done, by=officer, type="rude", message="x")
     assert exc.value.field == "type"
     assert not Complaint.objects.exists()
+
+
+def test_filing_writes_the_send_into_the_outbox_and_the_relay_delivers_it_to_the_fake_agency(
+    officer, visit, http_agency, django_capture_on_commit_callbacks
+):
+    from config.outbox.models import OutboxMessage
+
+    row, server = http_agency("alfa")
+    booking = BookingFactory(visit=visit, agency=row, status=S.NO_SHOW, agency_reference="FA-3")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        complaint = complaint_file(booking=booking, by=officer, type="late_or_absent", message="Kom aldrig")
+        # In the business transaction: a row in the outbox, nothing sent yet.
+        [message] = OutboxMessage.objects.filter(task="interpreters.complaint_send")
+        assert message.args == [complaint.pk]
+        assert not [a for a in server.arrivals if a.path == "/complaints"]
+    [arrival] = [a for a in server.arrivals if a.path == "/complaints"]
+    assert (arrival.body["complaint_id"], arrival.body["type"]) == (complaint.pk, "late_or_absent")
+    assert not OutboxMessage.objects.filter(task="interpreters.complaint_send").exists()
+    complaint.refresh_from_db()
+    assert complaint.sent_at is not None

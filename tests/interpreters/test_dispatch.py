@@ -9,12 +9,13 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app
 from interpreters.backends import get_backend
 from interpreters.models import AgencyCallback, BookingStatus, InterpreterBooking
 from interpreters.selectors import agencies_for
 from interpreters.services import booking_cancel, booking_dispatch_step, booking_request
 from interpreters.services.agency import backoff_seconds
-from interpreters.tasks import booking_dispatch
+from interpreters.tasks import booking_dispatch_step_task
 from tests.factories import LanguageNeedFactory, OfficeFactory, VisitFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory, InterpreterFactory, RankingFactory
 from visits.models import OfficeMembership, StaffRole
@@ -163,8 +164,8 @@ def test_a_booking_waiting_at_the_fallback_agency_is_counted_there(arabic_visit,
 def test_running_the_same_dispatch_task_twice_books_once(arabic_visit, officer, http_agency):
     _row, server = http_agency("alfa")
     booking = booking_request(visit=arabic_visit, requested_by=officer, modality="phone")
-    assert booking_dispatch.apply(args=[booking.pk]).get() == "accepted"
-    assert booking_dispatch.apply(args=[booking.pk]).get() == "noop"
+    assert booking_dispatch_step_task.apply(args=[booking.pk]).get() == "accepted"
+    assert booking_dispatch_step_task.apply(args=[booking.pk]).get() == "noop"
     assert booking_dispatch_step(booking_id=booking.pk, now=later()).action == "noop"
     assert len(server.booking_arrivals()) == 1
     booking.refresh_from_db()
@@ -228,7 +229,7 @@ def test_simulated_agency_confirms_through_the_callback_path_with_a_matching_int
         visit=arabic_visit, requested_by=officer, modality="phone", competence_wished="auktoriserad"
     )
     with django_capture_on_commit_callbacks(execute=True):  # the outbox relays the callbacks after commit
-        booking_dispatch.apply(args=[booking.pk])  # eager: the simulated confirmation runs at once
+        booking_dispatch_step_task.apply(args=[booking.pk])  # eager: the simulated confirmation runs at once
     booking.refresh_from_db()
     assert booking.status == S.CONFIRMED
     assert booking.interpreter == wished and booking.interpreter_name == "Huda (auktoriserad)"
@@ -277,3 +278,15 @@ def test_when_every_agency_fails_the_officer_sees_the_failed_booking_and_why(
     assert shown["status"] == S.FAILED and shown["active"] is False
     assert "ranked-1, ranked-2" in shown["failure_reason"] and "timeout" in shown["failure_reason"]
     assert InterpreterBooking.objects.get(visit=visit).failure_reason == shown["failure_reason"]
+
+
+def test_a_message_queued_under_the_old_dispatch_name_still_books(arabic_visit, officer, http_agency):
+    _row, server = http_agency("alfa")
+    booking = booking_request(visit=arabic_visit, requested_by=officer, modality="phone")
+    # What a worker does with a message named "interpreters.booking_dispatch": look it up, run it.
+    assert app.tasks["interpreters.booking_dispatch"].apply(args=[booking.pk]).get() == "accepted"
+    assert len(server.booking_arrivals()) == 1
+    booking.refresh_from_db()
+    assert booking.status == "pending" or booking.status == "confirmed"
+    # The new name finds it done: the same service, guarded on the booking's state.
+    assert app.tasks["interpreters.booking_dispatch_step"].apply(args=[booking.pk]).get() == "noop"

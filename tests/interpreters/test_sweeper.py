@@ -16,7 +16,7 @@ from interpreters.services import (
     bookings_due_for_escalation,
     bookings_sweep_stuck,
 )
-from interpreters.tasks import booking_escalate_unconfirmed, booking_sweep_stuck
+from interpreters.tasks import bookings_escalate_unconfirmed_task, bookings_sweep_stuck_task
 from tests.factories import LanguageNeedFactory, VisitFactory
 from tests.interpreters.factories import BookingFactory
 from visits.reports.models import DailyBookingUsage
@@ -54,7 +54,7 @@ def test_swept_booking_is_dispatched_and_confirmed(visit, agency, settings, djan
     booking = BookingFactory(visit=visit)
     age(booking, 120)
     with django_capture_on_commit_callbacks(execute=True):  # the outbox relays after commit
-        assert booking_sweep_stuck.apply().get()["redispatch"] == [booking.pk]
+        assert bookings_sweep_stuck_task.apply().get()["redispatch"] == [booking.pk]
     booking.refresh_from_db()
     assert booking.status == S.CONFIRMED  # eager: dispatch + simulated confirmation ran
 
@@ -97,7 +97,7 @@ def test_unconfirmed_prebooking_is_escalated_to_the_next_agency_once(
     booking, (_first, first_server), (second, second_server) = prebooked
     assert bookings_due_for_escalation() == [booking.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        assert booking_escalate_unconfirmed.apply().get() == [f"{booking.pk}:escalated"]
+        assert bookings_escalate_unconfirmed_task.apply().get() == [f"{booking.pk}:escalated"]
     usage_dirty_days_refresh()
     # The reports count the booking at the agency it moved to.
     assert list(DailyBookingUsage.objects.values_list("agency", "bookings")) == [(second.pk, 1)]
@@ -138,14 +138,14 @@ def test_confirmed_prebooking_is_left_alone(prebooked):
 
 
 def _dispatch_rows(booking):
-    return OutboxMessage.objects.filter(task="interpreters.booking_dispatch", args=[booking.pk]).count()
+    return OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step", args=[booking.pk]).count()
 
 
 def test_a_booking_whose_dispatch_still_waits_in_the_outbox_is_not_sent_again(visit, agency, settings):
     settings.BOOKING_STUCK_AFTER_SECONDS = 60
     booking = BookingFactory(visit=visit)
-    key = f"interpreters.booking_dispatch:{booking.pk}"
-    outbox_enqueue(task="interpreters.booking_dispatch", args=[booking.pk], dedupe_key=key)
+    key = f"interpreters.booking_dispatch_step:{booking.pk}"
+    outbox_enqueue(task="interpreters.booking_dispatch_step", args=[booking.pk], dedupe_key=key)
     age(booking, 120)
     assert bookings_sweep_stuck().redispatch == []
     assert _dispatch_rows(booking) == 1

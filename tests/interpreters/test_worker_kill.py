@@ -51,9 +51,9 @@ def test_booking_survives_a_killed_worker_and_completes_exactly_once(tmp_path, f
     visit = VisitFactory(office=OfficeFactory())
     LanguageNeedFactory(visit=visit, language="ar")
     fast_sweeper = {
-        "BOOKING_STUCK_AFTER_SECONDS": "1",
-        "BOOKING_SWEEP_INTERVAL_SECONDS": "1",
-        "BOOKING_RETRY_BASE_SECONDS": "0.2",
+        "TOLKDESK_BOOKING_STUCK_AFTER_SECONDS": "1",
+        "TOLKDESK_BOOKING_SWEEP_INTERVAL_SECONDS": "1",
+        "TOLKDESK_BOOKING_RETRY_BASE_SECONDS": "0.2",
     }
     workers: list[Worker] = []
     try:

@@ -28,7 +28,7 @@ def test_the_worker_retries_with_backoff_then_falls_back_to_the_next_ranked_agen
         RankingFactory(agency=row, county="C", rank=rank)
     visit = VisitFactory(office=office)
     LanguageNeedFactory(visit=visit, language="ar")
-    env = {"BOOKING_AGENCY_MAX_ATTEMPTS": "2", "BOOKING_RETRY_BASE_SECONDS": "1"}
+    env = {"TOLKDESK_BOOKING_AGENCY_MAX_ATTEMPTS": "2", "TOLKDESK_BOOKING_RETRY_BASE_SECONDS": "1"}
     worker = None
     try:
         with BrokerSetup(tmp_path):

@@ -120,7 +120,7 @@ class Worker:
         worker_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
-            "DJANGO_DEBUG": "false",
+            "TOLKDESK_DEBUG": "false",
             "DATABASE_URL": database_url,
             "TOLKDESK_RUN_DIR": str(run_dir),
             **(env or {}),

@@ -38,7 +38,7 @@ def test_a_rolled_back_transaction_leaves_no_outbox_row(visit, django_capture_on
         with pytest.raises(RuntimeError):
             with transaction.atomic():
                 booking_request(visit=visit, requested_by=None, modality="phone")
-                assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch").exists()
+                assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step").exists()
                 raise RuntimeError("the view failed after the service call")
     assert callbacks == []
     assert not OutboxMessage.objects.exists()
@@ -51,7 +51,7 @@ def test_a_booking_click_writes_its_dispatch_in_the_same_transaction_and_relays_
     with django_capture_on_commit_callbacks() as callbacks:
         booking = booking_request(visit=visit, requested_by=None, modality="phone")
     rows = {row.task: row for row in OutboxMessage.objects.all()}
-    assert rows["interpreters.booking_dispatch"].args == [booking.pk]
+    assert rows["interpreters.booking_dispatch_step"].args == [booking.pk]
     assert len(callbacks) == len(rows)  # one after-commit relay per row
     with django_capture_on_commit_callbacks(execute=True):  # eager in tests: relaying runs the tasks
         for callback in callbacks:
@@ -63,7 +63,7 @@ def test_a_booking_click_writes_its_dispatch_in_the_same_transaction_and_relays_
 
 def test_arguments_json_cannot_hold_are_refused_before_a_row_is_written(db):
     with pytest.raises(TypeError):
-        outbox_enqueue(task="interpreters.booking_dispatch", args=[object()])
+        outbox_enqueue(task="interpreters.booking_dispatch_step", args=[object()])
     assert not OutboxMessage.objects.exists()
 
 
@@ -117,7 +117,7 @@ def test_with_the_broker_down_check_in_and_booking_answer_2xx_and_the_relay_deli
     assert time.monotonic() - started < 10  # two requests, each bounded by the publish timeout
     booking = InterpreterBooking.objects.get()
     assert booking.status == BookingStatus.REQUESTED
-    waiting = OutboxMessage.objects.filter(task="interpreters.booking_dispatch", args=[booking.pk])
+    waiting = OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step", args=[booking.pk])
     assert waiting.count() == 1 and waiting.get().attempts == 1 and waiting.get().last_error
 
     assert outbox_relay(now=waiting.get().available_at).sent == 0  # still down: the row stays
@@ -147,7 +147,7 @@ def test_a_frozen_broker_does_not_hold_the_booking_click(desk, tmp_path):
         frozen.close()
     assert booked.status_code == 201
     assert elapsed < 8, f"the request waited {elapsed:.1f}s on a frozen broker"
-    assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch").count() == 1
+    assert OutboxMessage.objects.filter(task="interpreters.booking_dispatch_step").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -177,7 +177,7 @@ def test_a_row_another_relay_has_claimed_is_not_sent_twice(tmp_path):
     try:
         with celery_broker(server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS):
             with transaction.atomic():  # written, not yet relayed
-                row = outbox_enqueue(task="interpreters.booking_dispatch", args=[1])
+                row = outbox_enqueue(task="interpreters.booking_dispatch_step", args=[1])
                 # A second relay took it first: its lease pushed available_at forward.
                 OutboxMessage.objects.filter(pk=row.pk).update(available_at=row.available_at.replace(year=2100))
             assert outbox_relay().sent == 0
@@ -212,7 +212,7 @@ def test_when_the_broker_is_back_the_beat_relay_sends_rows_still_backing_off_at_
     server = PrivateRedis(tmp_path)
     with celery_broker(server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS):
         for booking_id in (1, 2, 3):  # broker down: each after-commit publish fails, the row backs off
-            outbox_enqueue(task="interpreters.booking_dispatch", args=[booking_id])
+            outbox_enqueue(task="interpreters.booking_dispatch_step", args=[booking_id])
         backing_off = OutboxMessage.objects.exclude(last_error="")
         assert backing_off.count() == 3
         backing_off.update(available_at=timezone.now() + timedelta(seconds=30))  # deep in the backoff

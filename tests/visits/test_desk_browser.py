@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from tests.factories import AuthorityFactory, LanguageFactory, MembershipFactory, OfficeFactory, UserFactory
-from visits.management.commands.seed_demo import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 from visits.models import LanguageNeed, StaffRole, Visit
+from visits.reference_data import LANGUAGE_CODES, LANGUAGE_SEARCH_ALIASES
 from visits.services import LanguageNeedInput, visit_check_in
 
 playwright_sync = pytest.importorskip("playwright.sync_api")

@@ -16,7 +16,7 @@ from visits.errors import DomainError
 from visits.models import LanguageNeed, Visit, VisitOutcome
 from visits.retention import scrub_json, visit_purge_personal_data
 from visits.services import LanguageNeedInput, visit_check_in
-from visits.tasks import purge_personal_data
+from visits.tasks import visit_purge_personal_data_task
 
 NOW = timezone.now()
 
@@ -230,7 +230,7 @@ def test_the_command_exits_non_zero_on_bad_args(db):
 def test_the_beat_task_uses_the_setting(db):
     office = OfficeFactory()
     older, newer = old_visit(office, 31), old_visit(office, 29)
-    assert purge_personal_data.delay().get()["visits"] == 1
+    assert visit_purge_personal_data_task.delay().get()["visits"] == 1
     older.refresh_from_db()
     newer.refresh_from_db()
     assert older.personal_data_erased_at and not newer.personal_data_erased_at
@@ -238,7 +238,7 @@ def test_the_beat_task_uses_the_setting(db):
 
 def test_the_task_is_scheduled_by_celery_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["visits.purge_personal_data"]
-    assert entry["task"] == purge_personal_data.name
+    assert entry["task"] == visit_purge_personal_data_task.name
 
 
 def test_scrub_json_keeps_only_allow_listed_keys():

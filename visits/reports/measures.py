@@ -41,12 +41,24 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     When,
 )
 from django.db.models.functions import Coalesce
 
-from interpreters.models import BookingChannel, BookingStatus, InterpreterBooking, Requisition, RequisitionStatus
+from interpreters.models import (
+    BookingChannel,
+    BookingRequirement,
+    BookingStatus,
+    CompetenceLevel,
+    Complaint,
+    ComplaintStatus,
+    InterpreterBooking,
+    RatingProblem,
+    Requisition,
+    RequisitionStatus,
+)
 from visits.models import InterpreterWanted, NotUsedReason, VisitStatus
 
 # --- the choices the definitions rest on ------------------------------------------------------------
@@ -85,6 +97,26 @@ SERVICE_BUCKETS: dict[str, tuple[str, ...]] = {
 }
 #: Seconds of service summed per group (for means and served minutes per officer hour).
 SERVICE_SECONDS: dict[str, str] = {g: f"service_s_{g}" for g in TIME_GROUPS}
+
+#: After the call (issue 10). A call "with an authorised interpreter": a completed booking whose
+#: delivered interpreter is authorised by Kammarkollegiet (any of the authorised levels).
+AUTHORISED_LEVELS: tuple[str, ...] = (
+    CompetenceLevel.AUKTORISERAD,
+    CompetenceLevel.SJUKVARDSTOLK,
+    CompetenceLevel.RATTSTOLK,
+)
+#: One counter per rating problem: ratings that name it.
+RATING_PROBLEM_COUNTERS: dict[str, str] = {p: f"rating_problem_{p}" for p in RatingProblem.values}
+#: Complaints count bookings complained about (a withdrawn complaint does not count); "accepted" and
+#: "disputed" the bookings whose complaint the agency accepted (or let lapse) / disputed (including
+#: those the office escalated after the dispute).
+COMPLAINT_COUNTED = (
+    ComplaintStatus.FILED,
+    ComplaintStatus.ACCEPTED,
+    ComplaintStatus.DISPUTED,
+    ComplaintStatus.ESCALATED,
+)
+COMPLAINT_DISPUTED = (ComplaintStatus.DISPUTED, ComplaintStatus.ESCALATED)
 
 Z_95 = 1.959963984540054
 
@@ -205,6 +237,48 @@ def _disputed() -> Any:
     return Requisition.objects.filter(booking=OuterRef("pk"), status=RequisitionStatus.DISPUTED)
 
 
+def _requirements_of_booking(**filters: Any) -> Any:
+    """The number of the booking's requirements (matching ``filters``), or NULL when none: summed
+    per slice. A subquery, so joining requirements never multiplies the bookings counted."""
+    rows = (
+        BookingRequirement.objects.filter(booking=OuterRef("pk"), **filters)
+        .order_by()
+        .values("booking")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Sum(Subquery(rows, output_field=BigIntegerField())), 0)
+
+
+def _complaint(statuses: tuple[str, ...]) -> Any:
+    return Complaint.objects.filter(booking=OuterRef("pk"), status__in=statuses)
+
+
+def quality_counter_expressions() -> dict[str, Any]:
+    """Requirements asked / met / not met, calls with an authorised interpreter, ratings (count, sum
+    of stars, each problem) and complaints (per booking) over an InterpreterBooking queryset."""
+    rated = Q(rating__isnull=False)
+    exprs: dict[str, Any] = {
+        "requirements_asked": _requirements_of_booking(),
+        "requirements_met": _requirements_of_booking(met=True),
+        "requirements_unmet": _requirements_of_booking(met=False),
+        "calls_authorised": Count(
+            "pk", filter=Q(status=BookingStatus.COMPLETED, interpreter_competence__in=AUTHORISED_LEVELS)
+        ),
+        # The rating is one-to-one with the booking: the join adds no rows.
+        "ratings": Count("pk", filter=rated),
+        "rating_stars": Coalesce(Sum("rating__stars", filter=rated), 0),
+    }
+    for problem, name in RATING_PROBLEM_COUNTERS.items():
+        # Problems are a JSON list of codes; the quoted code matches only itself on every backend
+        # (no code is a substring of another between quotes).
+        exprs[name] = Count("pk", filter=rated & Q(rating__problems__icontains=f'"{problem}"'))
+    exprs["complaints"] = Count("pk", filter=Q(Exists(_complaint(COMPLAINT_COUNTED))))
+    exprs["complaints_accepted"] = Count("pk", filter=Q(Exists(_complaint((ComplaintStatus.ACCEPTED,)))))
+    exprs["complaints_disputed"] = Count("pk", filter=Q(Exists(_complaint(COMPLAINT_DISPUTED))))
+    return exprs
+
+
 def booking_counter_expressions() -> dict[str, Any]:
     """Aggregates over an InterpreterBooking queryset annotated with ``connect`` (see
     ``annotate_connect``). Counts of bookings and sums of minutes/cost."""
@@ -238,6 +312,7 @@ def booking_counter_expressions() -> dict[str, Any]:
             cond &= Q(connect__lte=timedelta(seconds=edge))
         exprs[name] = Count("pk", filter=cond)
         lower = edge
+    exprs.update(quality_counter_expressions())
     return exprs
 
 
@@ -272,6 +347,16 @@ BOOKING_COUNTER_NAMES: tuple[str, ...] = (
     "cancellation_fees_ore",
     "cancellations_billable",
     *CONNECT_BUCKETS,
+    "requirements_asked",
+    "requirements_met",
+    "requirements_unmet",
+    "calls_authorised",
+    "ratings",
+    "rating_stars",
+    *RATING_PROBLEM_COUNTERS.values(),
+    "complaints",
+    "complaints_accepted",
+    "complaints_disputed",
 )
 #: Counters in öre or minutes: big sums, stored as 64-bit integers.
 #: Per office-day only (DailyOfficeUsage and MonthlyOfficeUsage): the staffing the office recorded
@@ -359,6 +444,20 @@ class Measures:
     cancellation_fees_ore: int
     cancellations_billable: int
     cost_per_need_visit_ore: float | None
+    # After the call (issue 10).
+    requirements_asked: int = 0
+    requirements_met: int = 0
+    requirements_unmet: int = 0
+    requirements_met_rate: float | None = None
+    calls_authorised: int = 0
+    authorised_share: float | None = None
+    ratings: int = 0
+    rating_average: float | None = None
+    rating_problems: dict[str, int] | None = None
+    complaints: int = 0
+    complaints_accepted: int = 0
+    complaints_disputed: int = 0
+    complaints_per_100: float | None = None
     # The workload model (visit slices only; None for slices by agency or modality).
     left_before_service: int | None = None
     wait_median_s: int | None = None
@@ -408,6 +507,7 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
         "disputed_minutes": c["disputed_minutes"],
         "cancellation_fees_ore": c["cancellation_fees_ore"],
         "cancellations_billable": c["cancellations_billable"],
+        **_quality_part(c),
     }
     if not visit_measures:
         return Measures(
@@ -443,6 +543,28 @@ def derive(counters: dict[str, int], *, visit_measures: bool = True) -> Measures
         **_workload_part(c, wanted_used=c["wanted_used"], gap=c["wanted"] - c["wanted_used"]),
         **_staffing_part(staffing),
     )
+
+
+def _quality_part(c: dict[str, int]) -> dict[str, Any]:
+    """Requirements met, authorised interpreters, ratings and complaints of one slice. Rates over
+    answered requirements (met or not: an unanswered one is neither) and completed bookings."""
+    completed = c["bookings_completed"]
+    complaints_per_100 = _ratio(100 * c["complaints"], completed)
+    return {
+        "requirements_asked": c["requirements_asked"],
+        "requirements_met": c["requirements_met"],
+        "requirements_unmet": c["requirements_unmet"],
+        "requirements_met_rate": _ratio(c["requirements_met"], c["requirements_met"] + c["requirements_unmet"]),
+        "calls_authorised": c["calls_authorised"],
+        "authorised_share": _ratio(c["calls_authorised"], completed),
+        "ratings": c["ratings"],
+        "rating_average": _ratio(c["rating_stars"], c["ratings"]),
+        "rating_problems": {p: c[name] for p, name in RATING_PROBLEM_COUNTERS.items()},
+        "complaints": c["complaints"],
+        "complaints_accepted": c["complaints_accepted"],
+        "complaints_disputed": c["complaints_disputed"],
+        "complaints_per_100": complaints_per_100,
+    }
 
 
 def _staffing_part(s: dict[str, int]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from interpreters.models import InterpreterAgency, Modality
 from visits.errors import DomainError
 from visits.languages import normalize_language_tag
 from visits.models import Authority, County, Office
-from visits.reports.selectors import GROUP_BY_CHOICES, PERIOD_CHOICES, UsageQuery
+from visits.reports.dimensions import GROUP_BY_CHOICES
+from visits.reports.selectors import PERIOD_CHOICES, UsageQuery
 
 # Longest range per period, so one request never asks for hundreds of thousands of rows.
 MAX_DAYS = {"day": 400, "week": 5 * 366, "month": 20 * 366, "year": 20 * 366, "total": 20 * 366}

@@ -8,20 +8,22 @@ or modality is filtered or grouped on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP
 from typing import Any, Literal
 
-from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek, TruncYear
 from django.utils.translation import gettext as _
 
 from interpreters.models import InterpreterAgency, InterpreterBooking, Modality
-from visits.languages import language_names
-from visits.models import Authority, County, Office, StaffingDay, Visit, VisitStatus
+from visits.models import Authority, County, Language, Office, StaffingDay, Visit, VisitStatus
 from visits.permissions import Action, offices_for_action
+from visits.picker import language_label as picker_language_label
+from visits.picker import language_overrides
+from visits.reports.dimensions import BOOKING_ONLY, COARSE, DIMENSIONS, Source, report_filter
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     OFFICE_COUNTER_NAMES,
@@ -39,13 +41,9 @@ from visits.reports.measures import (
 )
 from visits.reports.models import DailyBookingUsage, DailyOfficeUsage, DailyVisitUsage, MonthlyOfficeUsage
 
-GROUP_BY_CHOICES = ("office", "county", "authority", "language", "agency", "modality")
 PERIOD_CHOICES = ("day", "week", "month", "year")
-BOOKING_ONLY = {"agency", "modality"}
-FINE_VISIT = {"authority", "language"}
-# Groupings the day x office table answers by itself (a year of it is ~40k rows; the fine visit table
-# holds some 20 times more).
-COARSE = {"office", "county"}
+# The values a report can be filtered on (besides the dates and the user's offices).
+FILTERS = ("office", "county", "authority", "language", "agency", "modality")
 
 
 @dataclass(frozen=True)
@@ -70,6 +68,22 @@ class UsageQuery:
             used.add(self.group_by)
         return used
 
+    @property
+    def visit_measures(self) -> bool:
+        """Whether the slice has visits at all: an agency or modality slice has bookings only."""
+        return not (self.dimensions() & BOOKING_ONLY)
+
+    def where(self, source: Source, *, day_path: str | None = None) -> Q:
+        """This query's rows of `source` (visits/reports/dimensions.py:report_filter)."""
+        return report_filter(
+            source,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            offices=self.offices,
+            values={name: getattr(self, name) for name in FILTERS},
+            day_path=day_path,
+        )
+
 
 @dataclass
 class UsageRow:
@@ -83,21 +97,6 @@ class UsageRow:
 
 
 # --- where the counters come from ---------------------------------------------------------------------
-
-_ROLLUP_KEYS = {
-    "office": "office_id",
-    "county": "office__county",
-    "authority": "authority_id",
-    "language": "language",
-    "agency": "agency_id",
-    "modality": "modality",
-}
-_VISIT_KEYS = {
-    "office": F("office_id"),
-    "county": F("office__county"),
-    "authority": F("authority_id"),
-    "language": Coalesce(F("language_need__language"), Value("")),
-}
 
 
 def _booking_keys(owner: str) -> dict[str, Any]:
@@ -126,32 +125,13 @@ def _period_expr(period: str | None, field_name: str) -> Any:
     return _TRUNC[period](field_name)
 
 
-def _rollup_filters(q: UsageQuery, date_field: str = "day") -> dict[str, Any]:
-    filters: dict[str, Any] = {f"{date_field}__range": (q.date_from, q.date_to)}
-    if q.offices is not None:
-        filters["office_id__in"] = q.offices
-    if q.office is not None:
-        filters["office_id"] = q.office
-    if q.county:
-        filters["office__county"] = q.county
-    if q.authority is not None:
-        filters["authority_id"] = q.authority
-    if q.language is not None:
-        filters["language"] = q.language
-    if q.agency is not None:
-        filters["agency_id"] = q.agency
-    if q.modality:
-        filters["modality"] = q.modality
-    return filters
-
-
 def _sum_rollup(
     model: type[Model], q: UsageQuery, names: tuple[str, ...], *, date_field: str = "day"
 ) -> dict[tuple, dict[str, int]]:
-    qs = model.objects.filter(**_rollup_filters(q, date_field))  # type: ignore[attr-defined]
+    qs = model.objects.filter(q.where("rollup", day_path=date_field))  # type: ignore[attr-defined]
     annotations: dict[str, Any] = {}
     if q.group_by:
-        annotations["g"] = F(_ROLLUP_KEYS[q.group_by])
+        annotations["g"] = DIMENSIONS[q.group_by].expression("rollup")
     if q.period:
         annotations["p"] = _period_expr(q.period, date_field)
     return _collect(qs, annotations, {n: Sum(n) for n in names})
@@ -203,20 +183,10 @@ def _as_date(value: Any) -> date | None:
 
 
 def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
-    qs = Visit.objects.filter(service_date__range=(q.date_from, q.date_to))
-    if q.offices is not None:
-        qs = qs.filter(office_id__in=q.offices)
-    if q.office is not None:
-        qs = qs.filter(office_id=q.office)
-    if q.county:
-        qs = qs.filter(office__county=q.county)
-    if q.authority is not None:
-        qs = qs.filter(authority_id=q.authority)
-    if q.language is not None:
-        qs = qs.filter(language_need__language=q.language) if q.language else qs.filter(language_need__isnull=True)
+    qs = Visit.objects.filter(q.where("visit"))
     keys: dict[str, Any] = {}
     if q.group_by:
-        keys["g"] = _VISIT_KEYS[q.group_by]
+        keys["g"] = DIMENSIONS[q.group_by].expression("visit")
     if q.period:
         keys["p"] = _period_expr(q.period, "service_date")
     return _collect(qs, keys, visit_counter_expressions(completed_visits=completed_visit_ids(qs)))
@@ -224,16 +194,11 @@ def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
 
 def _raw_staffing(q: UsageQuery) -> dict[tuple, dict[str, int]]:
     """OFFICE_COUNTER_NAMES straight from StaffingDay and the visits of staffed office-days."""
-    days = StaffingDay.objects.filter(date__range=(q.date_from, q.date_to))
-    visits = Visit.objects.filter(service_date__range=(q.date_from, q.date_to)).filter(
+    # Only asked for coarse slices (office, county): staffing exists per office-day.
+    days = StaffingDay.objects.filter(q.where("staffing"))
+    visits = Visit.objects.filter(q.where("visit")).filter(
         Exists(StaffingDay.objects.filter(office_id=OuterRef("office_id"), date=OuterRef("service_date")))
     )
-    if q.offices is not None:
-        days, visits = days.filter(office_id__in=q.offices), visits.filter(office_id__in=q.offices)
-    if q.office is not None:
-        days, visits = days.filter(office_id=q.office), visits.filter(office_id=q.office)
-    if q.county:
-        days, visits = days.filter(office__county=q.county), visits.filter(office__county=q.county)
     out: dict[tuple, dict[str, int]] = {}
     for row in days.select_related("office"):
         group = {"office": row.office_id, "county": row.office.county}.get(q.group_by or "")
@@ -242,7 +207,7 @@ def _raw_staffing(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         counters["officer_minutes"] += int((row.officer_hours * 60).to_integral_value(ROUND_HALF_UP))
     keys: dict[str, Any] = {}
     if q.group_by:
-        keys["g"] = _VISIT_KEYS[q.group_by]
+        keys["g"] = DIMENSIONS[q.group_by].expression("visit")
     if q.period:
         keys["p"] = _period_expr(q.period, "service_date")
     served = Q(status=VisitStatus.DONE, started_at__isnull=False, ended_at__isnull=False)
@@ -306,7 +271,7 @@ def _raw_bookings_of(q: UsageQuery, owner: str) -> dict[tuple, dict[str, int]]:
 def usage_counters(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> dict[tuple, dict[str, int]]:
     """Counters per (group, period start). Visit counters are absent for agency/modality slices."""
     dims = q.dimensions()
-    visit_part = not (dims & BOOKING_ONLY)
+    visit_part = q.visit_measures
     # Staffing exists per office-day only: slices narrower than an office have none.
     coarse = not dims - COARSE
     staffing: dict[tuple, dict[str, int]] = {}
@@ -349,25 +314,24 @@ def _labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
     if group_by == "modality":
         return {k: str(Modality(k).label) if k in Modality.values else k for k in keys}
     if group_by == "language":
-        return {k: language_label(k) for k in keys}
+        overrides = language_overrides(keys)
+        return {k: language_label(k, overrides=overrides) for k in keys}
     return {}
 
 
-def language_label(tag: str) -> str:
+def language_label(tag: str, *, overrides: Mapping[str, Language] | None = None) -> str:
+    """A report's label for a language: its name (visits/picker.py:language_label, an admin's
+    override winning) and the tag."""
     if not tag:
         return _("No language need")
-    from django.utils.translation import get_language
-
-    names = language_names(tag)
-    name = names.name_en if (get_language() or "sv").startswith("en") else names.name_sv
-    return f"{name} ({tag})"
+    return f"{picker_language_label(tag, overrides=overrides).name} ({tag})"
 
 
 def usage_report(q: UsageQuery, *, source: Literal["rollup", "raw"] = "rollup") -> list[UsageRow]:
     """One row per group and period, sorted by period then label. With ``group_by="office"`` and no
     period, rows are flagged as outliers against the national rate (all offices, same filters)."""
     counters = usage_counters(q, source=source)
-    visit_measures = not (q.dimensions() & BOOKING_ONLY)
+    visit_measures = q.visit_measures
     labels = _labels(q.group_by, {g for g, _p in counters})
     rows = [
         UsageRow(
@@ -407,7 +371,7 @@ def national_measures(q: UsageQuery, *, source: Literal["rollup", "raw"] = "roll
     """The country as a whole for the query's period and filters (every office, whoever asks)."""
     total_q = replace(q, group_by=None, period=None, offices=None, office=None)
     counters = usage_counters(total_q, source=source).get((None, None), {})
-    return derive(counters, visit_measures=not (total_q.dimensions() & BOOKING_ONLY))
+    return derive(counters, visit_measures=total_q.visit_measures)
 
 
 #: The national block is suppressed for a restricted reader (an office manager) when the comparison

@@ -17,12 +17,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from interpreters.models import InterpreterBooking
 from visits.models import StaffingDay, UsageDirtyDay, Visit
+from visits.reports.dimensions import VISIT_ROLLUP_KEYS, rollup_key_expressions
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     OFFICE_COUNTER_NAMES,
@@ -38,12 +40,9 @@ from visits.reports.selectors import next_month
 
 logger = logging.getLogger(__name__)
 
-VISIT_DIMS = {
-    "day": F("service_date"),
-    "office_id": F("office_id"),
-    "authority_id": F("authority_id"),
-    "language": Coalesce(F("language_need__language"), Value("")),
-}
+# The visit table's key columns and where each comes from: visits/reports/dimensions.py, the same
+# definition the report queries read. (Bookings: booking_dims, by owner, below.)
+VISIT_DIMS = rollup_key_expressions(VISIT_ROLLUP_KEYS, "visit")
 
 
 def booking_dims(owner: str = "visit") -> dict[str, Any]:
@@ -322,3 +321,14 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
             for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     return (last - first).days + 1
+
+
+def usage_rollups_refresh_recent(*, days: int = 2) -> int:
+    """Recompute the last ``days`` days for every office (beat, every 10 minutes): a safety net for
+    marks lost between a claim and its recompute (a worker killed mid-run) and for writes that call
+    no hook."""
+    today = timezone.localdate()
+    since = today - timedelta(days=max(1, days) - 1)
+    if not Visit.objects.filter(service_date__range=(since, today)).exists():
+        return 0
+    return usage_rollups_rebuild(since=since, until=today)

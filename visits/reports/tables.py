@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from interpreters.models import RatingProblem
 from visits.models import NotUsedReason
 from visits.reports.measures import GAP_REASONS
 from visits.reports.selectors import UsageRow
@@ -166,6 +167,7 @@ def measure_columns(*, visit_measures: bool = True, outlier: bool = False) -> li
         Column("disputed_minutes", _("Disputed minutes")),
         Column("cancellations_billable", _("Cancellations with a fee")),
         Column("cancellation_fees_ore", _("Cancellation fees"), "kr"),
+        *quality_columns(),
     ]
     if visit_measures:
         cols.append(Column("cost_per_need_visit_ore", _("Cost per visit with need"), "kr"))
@@ -173,6 +175,33 @@ def measure_columns(*, visit_measures: bool = True, outlier: bool = False) -> li
     if outlier:
         cols.append(Column("outlier", _("Below national rate"), "bool"))
     return cols
+
+
+def _problem_getter(problem: str) -> Callable[[UsageRow], int | None]:
+    return lambda r: (r.measures.rating_problems or {}).get(problem)
+
+
+def quality_columns() -> list[Column]:
+    """After the call (issue 10): requirements met, authorised interpreters, ratings, complaints."""
+    return [
+        Column("requirements_asked", _("Requirements asked")),
+        Column("requirements_met", _("Requirements met")),
+        Column("requirements_unmet", _("Requirements not met")),
+        Column("requirements_met_rate", _("Requirements met rate"), "rate"),
+        Column("calls_authorised", _("Calls with an authorised interpreter")),
+        Column("authorised_share", _("Share with an authorised interpreter"), "rate"),
+        Column("ratings", _("Ratings")),
+        Column("rating_average", _("Average stars"), "decimal"),
+        *(
+            Column(f"rating_problem_{problem}", _("Rated problem: %(problem)s") % {"problem": label},
+                   get=_problem_getter(problem))
+            for problem, label in RatingProblem.choices
+        ),
+        Column("complaints", _("Complaints")),
+        Column("complaints_per_100", _("Complaints per 100 completed bookings"), "decimal"),
+        Column("complaints_accepted", _("Complaints accepted")),
+        Column("complaints_disputed", _("Complaints disputed")),
+    ]  # fmt: skip
 
 
 def workload_columns(*, outlier: bool = False) -> list[Column]:

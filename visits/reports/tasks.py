@@ -1,55 +1,34 @@
 """Celery tasks keeping the usage rollups current. Both are idempotent: a refresh recomputes whole
 office-days from the raw rows, so running one twice (acks_late redelivery) changes nothing."""
 
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 from celery import shared_task
 from django.db import OperationalError
-from django.utils import timezone
 
-from visits.models import Visit
-from visits.reports.services import usage_dirty_days_refresh, usage_rollup_refresh, usage_rollups_rebuild
+from visits.reports.services import usage_dirty_days_refresh, usage_rollup_refresh, usage_rollups_refresh_recent
+
+# A database that is restarting is waited out with backoff; a second run recomputes the same rows.
+RETRY_ON_DATABASE_ERRORS: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+}
 
 
-@shared_task(
-    name="reports.usage_rollup_refresh",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(name="reports.usage_rollup_refresh", max_retries=5, **RETRY_ON_DATABASE_ERRORS)
 def usage_rollup_refresh_task(office_id: int, day: str) -> None:
     usage_rollup_refresh(office_id=office_id, day=date.fromisoformat(day))
 
 
-@shared_task(
-    name="reports.usage_dirty_days_refresh",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(name="reports.usage_dirty_days_refresh", max_retries=3, **RETRY_ON_DATABASE_ERRORS)
 def usage_dirty_days_refresh_task() -> int:
     """Beat, every minute: recompute each office-day some write marked dirty, once."""
     return usage_dirty_days_refresh()
 
 
-@shared_task(
-    name="reports.usage_rollups_refresh_recent",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(name="reports.usage_rollups_refresh_recent", max_retries=3, **RETRY_ON_DATABASE_ERRORS)
 def usage_rollups_refresh_recent_task(days: int = 2) -> int:
-    """Beat: recompute the last ``days`` days for every office, a safety net for marks lost between
-    a claim and its recompute (a worker killed mid-run) and for writes that call no hook."""
-    today = timezone.localdate()
-    since = today - timedelta(days=max(1, days) - 1)
-    offices = set(Visit.objects.filter(service_date__range=(since, today)).values_list("office_id", flat=True))
-    if not offices:
-        return 0
-    return usage_rollups_rebuild(since=since, until=today)
+    return usage_rollups_refresh_recent(days=days)

@@ -108,7 +108,10 @@ def _filter_context(
         (
             "language",
             _("Language"),
-            [(lang.code, language_label(lang.code)) for lang in Language.objects.filter(active=True)],
+            [  # the rows hold their own name overrides
+                (lang.code, language_label(lang.code, overrides={lang.code: lang}))
+                for lang in Language.objects.filter(active=True)
+            ],
         ),
         ("agency", _("Interpreter agency"), list(InterpreterAgency.objects.values_list("slug", "name"))),
         ("modality", _("Modality"), list(Modality.choices)),
@@ -176,7 +179,7 @@ def _period_label(row: Any, period: str | None) -> str:
 
 def _trend(query: UsageQuery, title: str) -> Table:
     rows = usage_report(query)
-    visit_measures = not (query.dimensions() & {"agency", "modality"})
+    visit_measures = query.visit_measures
     period = query.period
     columns = [Column("period", _("Period"), "text", get=lambda r: _period_label(r, period))]
     table = Table("trend", title, columns + measure_columns(visit_measures=visit_measures), rows)
@@ -222,7 +225,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     trend_table = _trend(query, _("Trend"))
     totals = usage_report(replace(query, period=None))
     label_col = [Column("label", _("Offices"), "text")]
-    visit_measures = not (query.dimensions() & {"agency", "modality"})
+    visit_measures = query.visit_measures
     totals_table = Table("totals", _("Totals"), label_col + measure_columns(visit_measures=visit_measures), totals)
     gaps_table = Table("gaps", _("Under-use gap by reason"), label_col + gap_columns(), totals)
     comparison = national_comparison(query, restricted=allowed is not None)
@@ -275,7 +278,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     query, form = _filters(request, default_period="month", allowed=allowed)
     query = replace(query, period=None, group_by="office")
     rows = usage_report(query)
-    visit_measures = not (query.dimensions() & {"agency", "modality"})
+    visit_measures = query.visit_measures
     columns = [Column("label", _("Office"), "text")] + measure_columns(
         visit_measures=visit_measures, outlier=visit_measures
     )
@@ -318,7 +321,7 @@ def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
     query, form = _filters(request, default_period="month", allowed=allowed, office_filter=False)
     query = replace(query, office=office.pk)
     trend_table = _trend(query, _("Trend"))
-    visit_measures = not (query.dimensions() & {"agency", "modality"})
+    visit_measures = query.visit_measures
     languages = usage_report(replace(query, period=None, group_by="language"))
     languages.sort(key=lambda r: -(r.measures.need or r.measures.bookings or 0))
     language_table = Table(

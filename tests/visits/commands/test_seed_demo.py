@@ -5,14 +5,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from visits.languages import language_names, normalize_language_tag
-from visits.management.commands.seed_demo import (
-    AUTHORITIES,
-    DEMO_OFFICE,
-    DEMO_PASSWORD,
-    LANGUAGE_CODES,
-    OFFICES,
-)
+from visits.management.commands.seed_demo import DEMO_OFFICE, DEMO_PASSWORD
 from visits.models import Authority, County, Language, Office, OfficeMembership, StaffRole, Visit
+from visits.reference_data import AUTHORITIES, LANGUAGE_CODES, OFFICES
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +112,7 @@ def test_it_adds_a_demo_queue_for_today_only_once():
 
 def test_authorities_keep_the_seed_order():
     call_command("seed_demo", "--no-visits")
-    assert list(Authority.objects.values_list("code", flat=True)) == [code for code, _ in AUTHORITIES]
+    assert list(Authority.objects.values_list("code", flat=True)) == [code for code, _name, _share in AUTHORITIES]
 
 
 def test_it_refuses_production_settings(settings):

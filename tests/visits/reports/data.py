@@ -12,7 +12,19 @@ from zoneinfo import ZoneInfo
 
 from rest_framework.test import APIClient
 
-from interpreters.models import BookingStatus, InterpreterBooking, Modality, Requisition, RequisitionStatus
+from interpreters.models import (
+    BookingRating,
+    BookingRequirement,
+    BookingStatus,
+    CompetenceLevel,
+    Complaint,
+    ComplaintStatus,
+    InterpreterBooking,
+    Modality,
+    RatingProblem,
+    Requisition,
+    RequisitionStatus,
+)
 from tests.factories import AuthorityFactory, LanguageNeedFactory, OfficeFactory, VisitFactory, VisitOutcomeFactory
 from tests.interpreters.factories import AgencyFactory, BookingFactory
 from visits.models import Appointment, County, Visit, VisitStatus
@@ -42,6 +54,9 @@ class B:
     # Money (issue 9): a seed for the estimated/reported/confirmed cost, the cancellation fee and a
     # disputed requisition (see booking_for); None leaves them empty.
     money: int | None = None
+    # After the call (issue 10): a seed for the delivered competence, requirements (met or not),
+    # a rating with problems and complaints (see ``quality_for``); None leaves them out.
+    quality: int | None = None
 
 
 def visit_with(
@@ -121,7 +136,37 @@ def booking_for(
                 booking=booking, status=status, reported_minutes=spec.minutes or 0, billed_minutes=spec.minutes or 0,
                 cost_ore=spec.money, created_at=requested_at,
             )  # fmt: skip
+    if spec.quality is not None:
+        quality_for(booking, spec.quality, at=requested_at)
     return booking
+
+
+QUALITY_KINDS = ("gender", "dialect", "named_interpreter", "denied_interpreter")
+QUALITY_COMPLAINTS = (None, "filed", "accepted", "disputed", "withdrawn", "escalated")
+
+
+def quality_for(booking: InterpreterBooking, seed: int, *, at: datetime) -> None:
+    """Requirements, delivered competence, a rating and complaints of one booking, from one number."""
+    booking.interpreter_competence = ["", *CompetenceLevel.values][seed % 6]
+    booking.save(update_fields=["interpreter_competence"])
+    for i in range((seed // 6) % 4):
+        BookingRequirement.objects.create(
+            booking=booking, kind=QUALITY_KINDS[i], value=f"v{i}", required=bool(i % 2),
+            met=[None, True, False][(seed // 24 + i) % 3],
+        )  # fmt: skip
+    stars = (seed // 7) % 6
+    if stars:
+        bits = (seed // 42) % 32 if stars < 3 else 0
+        problems = [p for n, p in enumerate(RatingProblem.values) if bits & (1 << n)]
+        BookingRating.objects.create(booking=booking, stars=stars, problems=problems, rated_at=at)
+    status = QUALITY_COMPLAINTS[(seed // 11) % 6]
+    if status is not None and booking.agency_id is not None:
+        if seed % 2:  # an earlier withdrawn complaint, which counts for nothing
+            Complaint.objects.create(booking=booking, agency_id=booking.agency_id, type="other", message="m",
+                                     status=ComplaintStatus.WITHDRAWN, filed_at=at)  # fmt: skip
+        Complaint.objects.create(
+            booking=booking, agency_id=booking.agency_id, type="other", message="m", status=status, filed_at=at
+        )
 
 
 def client_for(user: Any) -> APIClient:

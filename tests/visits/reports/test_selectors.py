@@ -12,7 +12,15 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interpreters.models import ACTIVE_BOOKING_STATUSES, BookingStatus, InterpreterBooking, Modality
+from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
+    BookingRating,
+    BookingRequirement,
+    BookingStatus,
+    Complaint,
+    InterpreterBooking,
+    Modality,
+)
 from tests.factories import AppointmentFactory, AuthorityFactory, OfficeFactory
 from tests.interpreters.factories import AgencyFactory
 from tests.visits.reports.data import B, booking_for, local, visit_with
@@ -25,6 +33,7 @@ from visits.models import (
     Visit,
     VisitStatus,
 )
+from visits.reports.dimensions import GROUP_BY_CHOICES
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     CONNECT_BUCKETS,
@@ -36,7 +45,7 @@ from visits.reports.measures import (
     WAIT_BUCKETS,
     connect_bucket_index,
 )
-from visits.reports.selectors import GROUP_BY_CHOICES, PERIOD_CHOICES, UsageQuery, usage_counters, usage_report
+from visits.reports.selectors import PERIOD_CHOICES, UsageQuery, usage_counters, usage_report
 from visits.reports.services import usage_rollups_rebuild
 
 # Across a year end, ISO week 1 that starts in December, a month end and the spring DST switch.
@@ -71,6 +80,7 @@ booking_specs = st.fixed_dictionaries(
         "minutes": st.none() | st.integers(1, 90),
         "cost_ore": st.none() | st.integers(0, 200_000),
         "money": st.none() | st.integers(0, 300_000),
+        "quality": st.none() | st.integers(0, 10_000),
     }
 )
 visit_specs = st.fixed_dictionaries(
@@ -135,7 +145,7 @@ def create(spec: dict, offices: list, authorities: list, agencies: list) -> None
             active = True
         agency = None if b["agency"] is None else agencies[b["agency"]]
         spec_b = B(status, agency, b["modality"], b["connect_s"], b["minutes"], b["cost_ore"], b["language"],
-                   b["started_only"], b.get("money"))  # fmt: skip
+                   b["started_only"], b.get("money"), b.get("quality"))  # fmt: skip
         booking_for(visit, spec_b, requested_at=visit.checked_in_at + timedelta(minutes=3))
 
 
@@ -252,8 +262,31 @@ def _booking_key(q: UsageQuery, b: InterpreterBooking) -> tuple | None:
     return (groups[q.group_by] if q.group_by else None, _period_start(v.service_date, q.period))
 
 
+def _quality_reference(c: Counter, b: InterpreterBooking) -> None:
+    """Issue 10, from the definitions: every requirement asked, met and not met (unanswered is
+    neither); completed calls with an authorised interpreter; ratings, stars and each problem named;
+    bookings with a complaint that is not withdrawn, accepted, disputed (escalated counts)."""
+    met = [r.met for r in BookingRequirement.objects.filter(booking=b)]
+    c["requirements_asked"] += len(met)
+    c["requirements_met"] += met.count(True)
+    c["requirements_unmet"] += met.count(False)
+    c["calls_authorised"] += b.status == "completed" and b.interpreter_competence in (
+        "auktoriserad", "sjukvardstolk", "rattstolk"
+    )
+    rating = BookingRating.objects.filter(booking=b).first()
+    if rating is not None:
+        c["ratings"] += 1
+        c["rating_stars"] += rating.stars
+        for problem in rating.problems:
+            c[f"rating_problem_{problem}"] += 1
+    statuses = set(Complaint.objects.filter(booking=b).values_list("status", flat=True))
+    c["complaints"] += bool(statuses - {"withdrawn"})
+    c["complaints_accepted"] += "accepted" in statuses
+    c["complaints_disputed"] += bool(statuses & {"disputed", "escalated"})
+
+
 def reference_counters(q: UsageQuery) -> dict[tuple, dict[str, int]]:
-    visit_part = not (q.dimensions() & {"agency", "modality"})
+    visit_part = q.visit_measures
     out: dict[tuple, Counter] = {}
     visits = Visit.objects.select_related("office", "language_need", "outcome").prefetch_related("bookings")
     for v in visits if visit_part else []:
@@ -304,6 +337,7 @@ def reference_counters(q: UsageQuery) -> dict[tuple, dict[str, int]]:
         connected = b.confirmed_at or b.started_at
         if connected is not None:
             c[CONNECT_BUCKETS[connect_bucket_index((connected - b.requested_at).total_seconds())]] += 1
+        _quality_reference(c, b)
     names = (*VISIT_COUNTER_NAMES, *BOOKING_COUNTER_NAMES) if visit_part else BOOKING_COUNTER_NAMES
     if not q.dimensions() - {"office", "county"}:  # staffing exists per office-day only
         names = (*names, *OFFICE_COUNTER_NAMES)
@@ -373,7 +407,8 @@ def test_every_group_by_and_period_agree_on_a_fixed_mix(reference_data, group_by
                        "modality": Modality.values[(i + k) % 3], "language": LANGUAGES[(i + k) % 3],
                        "connect_s": [None, 15, 95, 20000][(i + k) % 4], "started_only": k == 1,
                        "minutes": (i + k) % 40 or None, "cost_ore": 100 * i,
-                       "money": None if (i + k) % 5 == 0 else 1000 * i + k} for k in range(i % 3)]}
+                       "money": None if (i + k) % 5 == 0 else 1000 * i + k,
+                       "quality": None if (i + k) % 4 == 0 else 997 * i + 131 * k} for k in range(i % 3)]}
         for i in range(24)
     ]  # fmt: skip
     for spec in mix:

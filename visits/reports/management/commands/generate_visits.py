@@ -17,7 +17,7 @@ from visits.reports.services import usage_rollups_rebuild
 
 
 class Command(BaseCommand):
-    help = "Generate synthetic visits, language needs, bookings and outcomes (then rebuild the rollups)."
+    help = "Generate synthetic visits, language needs, bookings, requisitions and outcomes (then rebuild the rollups)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--years", type=int, default=1)
@@ -47,7 +47,8 @@ class Command(BaseCommand):
             counts = generate(plan, progress=bar.update, log=bar.write)
         self.stdout.write(
             f"Generated {counts['visits']} visits, {counts['needs']} language needs, "
-            f"{counts['bookings']} bookings, {counts['outcomes']} outcomes ({plan.start_date}..{plan.end_date})."
+            f"{counts['bookings']} bookings, {counts['outcomes']} outcomes, {counts['requisitions']} requisitions "
+            f"({plan.start_date}..{plan.end_date})."
         )
         if not options["no_rollups"]:
             days = usage_rollups_rebuild(since=plan.start_date, until=plan.end_date, progress=options["verbosity"] > 0)

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interpreters", "0005_booking_appointment"),
+        ("interpreters", "0006_block_quarantine_lifted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
