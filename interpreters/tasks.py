@@ -171,6 +171,7 @@ def notifications_deliver_due_task() -> int:
 def prebookings_unconfirmed_notify_task() -> int:
     return prebookings_unconfirmed_notify()
 
+
 complaints_auto_accept_task = shared_task(name="interpreters.complaints_auto_accept", **COMMON)(_complaints_auto_accept)
 
 
