@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from interpreters.models import (
+    AgencyDirectLine,
     AgencyRanking,
     BookingEvent,
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
+    Notification,
+    NotificationPreference,
     PriceList,
     PriceListRow,
     Requisition,
@@ -17,10 +20,38 @@ class AgencyRankingInline(admin.TabularInline):
     extra = 0
 
 
+class AgencyDirectLineInline(admin.TabularInline):
+    model = AgencyDirectLine
+    extra = 0
+
+
 @admin.register(InterpreterAgency)
 class InterpreterAgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "backend", "priority", "active"]
-    inlines = [AgencyRankingInline]
+    inlines = [AgencyRankingInline, AgencyDirectLineInline]
+
+
+@admin.register(AgencyDirectLine)
+class AgencyDirectLineAdmin(admin.ModelAdmin):
+    list_display = ["agency", "language", "phone", "opening_hours", "active"]
+    list_filter = ["agency", "active"]
+    search_fields = ["language"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "email_enabled", "office_wide", "updated_at"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: the delivery record (sent, skipped and why, failed, attempts)."""
+
+    list_display = ["pk", "event", "booking", "recipient", "status", "attempts", "skip_reason", "created_at", "sent_at"]
+    list_filter = ["status", "event"]
+    raw_id_fields = ["booking", "complaint", "recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
 
 
 class PriceListRowInline(admin.TabularInline):
@@ -56,6 +87,7 @@ class InterpreterBookingAdmin(admin.ModelAdmin):
         "pk",
         "visit",
         "appointment",
+        "channel",
         "language",
         "modality",
         "status",
@@ -63,6 +95,6 @@ class InterpreterBookingAdmin(admin.ModelAdmin):
         "requested_at",
         "answer_by",
     ]
-    list_filter = ["status", "modality", "agency"]
+    list_filter = ["status", "channel", "modality", "agency"]
     raw_id_fields = ["visit", "appointment", "requested_by", "interpreter"]
     inlines = [BookingEventInline]

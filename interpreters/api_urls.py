@@ -3,7 +3,8 @@ from django.urls import path, re_path
 from interpreters import apis_complaints, apis_quality
 from interpreters.apis import AgencyCallbackApi, BookingCancelApi, BookingDetailApi, BookingListCreateApi
 from interpreters.apis_money import BookingRequisitionApi, DisputedRequisitionListApi, PriceEstimateApi
-from interpreters.desk.apis import VisitOutcomeApi
+from interpreters.apis_notifications import NotificationPreferencesApi
+from interpreters.desk.apis import DirectLineEndApi, VisitDirectLineApi, VisitExternalOrderApi, VisitOutcomeApi
 from interpreters.desk.apis_appointments import AppointmentDetailApi, AppointmentListCreateApi
 
 urlpatterns = [
@@ -38,9 +39,14 @@ urlpatterns = [
     ),
     path("bookings/<int:pk>/requisition/", BookingRequisitionApi.as_view(), name="api-booking-requisition"),
     path("requisitions/disputed/", DisputedRequisitionListApi.as_view(), name="api-requisitions-disputed"),
+    path("notification-preferences/", NotificationPreferencesApi.as_view(), name="api-notification-preferences"),
     path("price-estimate/", PriceEstimateApi.as_view(), name="api-price-estimate"),
     # The outcome the officer records at the desk (interpreters/desk/apis.py).
     path("visits/<int:pk>/outcome/", VisitOutcomeApi.as_view(), name="visit-outcome"),
+    # Every channel counted (issue 11).
+    path("visits/<int:pk>/direct-line/", VisitDirectLineApi.as_view(), name="api-visit-direct-line"),
+    path("bookings/<int:pk>/direct-line/end/", DirectLineEndApi.as_view(), name="api-booking-direct-line-end"),
+    path("visits/<int:pk>/external-orders/", VisitExternalOrderApi.as_view(), name="api-visit-external-orders"),
     # Appointments and their pre-booked interpreters (interpreters/desk/apis_appointments.py).
     path("appointments/", AppointmentListCreateApi.as_view(), name="api-appointments"),
     path("appointments/<int:pk>/", AppointmentDetailApi.as_view(), name="api-appointment-detail"),

@@ -73,6 +73,29 @@ class InterpreterAgency(models.Model):
             raise ValidationError({"backend_settings": errors})
 
 
+class AgencyDirectLine(models.Model):
+    """An agency's direct phone number for on-demand interpreting in one language: the officer calls it
+    without a booking through tolkdesk and logs "connected" and "ended" (issue 11)."""
+
+    agency = models.ForeignKey(InterpreterAgency, on_delete=models.CASCADE, related_name="direct_lines")
+    # A BCP 47 tag, as in the agency's languages.
+    language = models.CharField(_("language"), max_length=35)
+    phone = PhoneNumberField(_("direct number"))
+    opening_hours = models.CharField(_("opening hours"), max_length=80, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["agency", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "language"], name="directline_one_per_agency_language"),
+        ]
+        verbose_name = _("direct line")
+        verbose_name_plural = _("direct lines")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.language}: {self.phone}"
+
+
 class AgencyRanking(models.Model):
     """Kammarkollegiet's framework agreement ranks agencies per county; they are called in order."""
 
@@ -260,6 +283,15 @@ OFFICE_CANCEL_REASONS = [
 SYSTEM_CANCEL_REASONS = [reason for reason in CancelReason if reason.value.startswith("system_")]
 
 
+class BookingChannel(models.TextChoices):
+    """How the interpreter was reached. Every channel counts in the reports (issue 11): a direct-line
+    call or an order placed elsewhere is a booking like any other, completed with its minutes and cost."""
+
+    TOLKDESK = "tolkdesk", _("Booked through tolkdesk")
+    DIRECT_LINE = "direct_line", _("The agency's direct line")
+    ORDERED_ELSEWHERE = "ordered_elsewhere", _("Ordered outside tolkdesk")
+
+
 class InterpreterBooking(models.Model):
     """An interpreter asked for a visit (at the desk) or pre-booked for an appointment: exactly one
     of `visit` / `appointment` is set (a database constraint). At check-in a pre-booking moves to
@@ -270,6 +302,13 @@ class InterpreterBooking(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
     )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=BookingChannel.choices, default=BookingChannel.TOLKDESK
+    )
+    # Ordered elsewhere: the order's number there (e.g. Kammarkollegiet's ordering service), and the
+    # agency's name when it is not one of ours.
+    external_order_number = models.CharField(_("order number elsewhere"), max_length=40, blank=True)
+    external_agency_name = models.CharField(_("agency (not in tolkdesk)"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=35)
     dialect = models.CharField(_("dialect"), max_length=80, blank=True)
     modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices)
@@ -657,3 +696,105 @@ class AgencyQuarantine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="quarantine_ends_after_start")
         ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Notifications (issue 11): e-mail to staff about their bookings, delivered from the outbox
+
+
+class NotificationEvent(models.TextChoices):
+    PREBOOKING_CONFIRMED = "prebooking_confirmed", _("A pre-booked interpreter is confirmed")
+    PREBOOKING_FAILED = "prebooking_failed", _("A pre-booking failed")
+    PREBOOKING_ESCALATED = "prebooking_escalated", _("A pre-booking was escalated")
+    PREBOOKING_UNCONFIRMED = "prebooking_unconfirmed", _("A pre-booking is still unconfirmed 30 minutes before")
+    INTERPRETER_CHANGED = "interpreter_changed", _("The interpreter was changed")
+    COMPLAINT_ANSWERED = "complaint_answered", _("A complaint was answered")
+
+
+def notification_events_all() -> list[str]:
+    return [event.value for event in NotificationEvent]
+
+
+class NotificationLanguage(models.TextChoices):
+    SWEDISH = "sv", _("Swedish")
+    ENGLISH = "en", _("English")
+
+
+class NotificationPreference(models.Model):
+    """What one staff member wants to hear about, and in which language. No row: the defaults (every
+    event about their own bookings, by e-mail, in Swedish; nothing about colleagues' bookings)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=NotificationLanguage.choices, default=NotificationLanguage.SWEDISH
+    )
+    email_enabled = models.BooleanField(_("e-mail notifications"), default=True)
+    events = models.JSONField(_("events"), default=notification_events_all, blank=True)
+    # Also the events of every booking at the offices where the user is an officer or manager.
+    office_wide = models.BooleanField(_("also for my offices' other bookings"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"notifications of user {self.user_id}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One e-mail to one staff member about one event. Written in the transaction of the event with
+    its outbox row (config/outbox); interpreters.services.notifications delivers it and records the
+    result. `token` makes the Message-ID, so every (re)send of the row carries the same one."""
+
+    event = models.CharField(_("event"), max_length=24, choices=NotificationEvent.choices)
+    booking = models.ForeignKey(
+        InterpreterBooking, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # A recipient deleted before delivery: the row stays and is skipped, never retried.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    # "requester" or "office": why this user gets it.
+    reason = models.CharField(_("reason"), max_length=12, blank=True)
+    # Non-empty: this notice exists at most once (e.g. one "still unconfirmed" per booking and user).
+    dedupe_key = models.CharField(max_length=200, blank=True, default="")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Sends started again after a sender died mid-send (it may have gone out): at most one.
+    crash_resends = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("created at"))
+    # PENDING: when a sender may try next. SENDING: until when the sender holds it (its lease).
+    next_attempt_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    skip_reason = models.CharField(_("why skipped"), max_length=40, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="notification_unique_dedupe_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"notification {self.pk} {self.event} ({self.status})"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from interpreters.models import (
     AgencyCallback,
+    AgencyDirectLine,
     AgencyQuarantine,
     BookingEvent,
     BookingRating,
@@ -22,6 +23,8 @@ from interpreters.models import (
     InterpreterAgency,
     InterpreterBlock,
     InterpreterBooking,
+    Notification,
+    NotificationPreference,
     PriceList,
     Requisition,
     RequisitionStatus,
@@ -53,6 +56,8 @@ def _classify() -> None:
             "language": "a catalogue code; the reports count it",
             "interpreter_name": "the interpreter's professional identity, needed for invoices and complaints",
             "agency_reference": "the agency's booking number, needed to match invoices",
+            "external_order_number": "the order's number in the ordering service, needed to match invoices",
+            "external_agency_name": "the name of an agency outside tolkdesk, not a visitor's data",
             "estimate_rows": PRICE_ROWS,
             "cost_rows": PRICE_ROWS,
             "cancellation_fee_rows": PRICE_ROWS,
@@ -96,6 +101,21 @@ def _classify() -> None:
         not_visitor_data={
             f: "an open case: erased a retention period after it is closed (_purge_aged)"
             for f in ("message", "agency_answer")
+        },
+    )
+    retention_classify(
+        AgencyDirectLine,
+        not_visitor_data={f: "an agency's direct line" for f in ("language", "phone", "opening_hours")},
+    )
+    retention_classify(NotificationPreference, not_visitor_data={"events": "event codes a staff member chose"})
+    retention_classify(
+        Notification,
+        not_visitor_data={
+            "reason": "why a staff member was notified (a code)",
+            "dedupe_key": "event code and ids",
+            "language": "the staff member's language code",
+            "skip_reason": "a code",
+            "last_error": "the mail server's error; the e-mail's text is never stored",
         },
     )
     retention_classify(

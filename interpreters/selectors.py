@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from interpreters.models import (
     CONNECTED_BOOKING_STATUSES,
+    AgencyDirectLine,
     AgencyQuarantine,
     AgencyRanking,
     BlockScope,
@@ -104,6 +105,21 @@ def agencies_for(*, language: str, modality: str | None = None, county: str | No
         for agency in agencies
         if agency_serves_language(agency, language) and (modality is None or modality in (agency.modalities or []))
     ]
+
+
+def direct_line_for(*, language: str, county: str) -> AgencyDirectLine | None:
+    """The direct line to show for on-demand phone interpreting: the first agency of the county's
+    ranking (quarantined agencies left out, as for bookings) with an active line for the language."""
+    lines = {
+        line.agency_id: line
+        for line in AgencyDirectLine.objects.filter(language=language, active=True).select_related("agency")
+    }
+    if not lines:
+        return None
+    for agency in agencies_for(language=language, county=county):
+        if agency.pk in lines:
+            return lines[agency.pk]
+    return None
 
 
 def booking_agency_chain(*, booking: InterpreterBooking) -> list[InterpreterAgency]:

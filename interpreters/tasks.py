@@ -26,6 +26,11 @@ from interpreters.services import (
     bookings_sweep_stuck,
 )
 from interpreters.services.complaints import complaint_send, complaints_auto_accept
+from interpreters.services.notifications import (
+    notification_deliver,
+    notifications_deliver_due,
+    prebookings_unconfirmed_notify,
+)
 from visits.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -150,6 +155,23 @@ def _complaints_auto_accept() -> int:
     return complaints_auto_accept()
 
 
+@shared_task(name="interpreters.notification_deliver", **COMMON)
+def notification_deliver_task(notification_id: int) -> str:
+    """One e-mail. A mail server that is down is not retried here but recorded on the row, which the
+    beat task below sends later: the row, not a Celery retry message, is what cannot be lost."""
+    return notification_deliver(notification_id=notification_id)
+
+
+@shared_task(name="interpreters.notifications_deliver_due", **COMMON)
+def notifications_deliver_due_task() -> int:
+    return notifications_deliver_due().sent
+
+
+@shared_task(name="interpreters.prebookings_unconfirmed_notify", **COMMON)
+def prebookings_unconfirmed_notify_task() -> int:
+    return prebookings_unconfirmed_notify()
+
+
 complaints_auto_accept_task = shared_task(name="interpreters.complaints_auto_accept", **COMMON)(_complaints_auto_accept)
 
 
@@ -180,5 +202,8 @@ TASKS_BY_NAME = {
         simulated_agency_event,
         complaint_send_task,
         complaints_auto_accept_task,
+        notification_deliver_task,
+        notifications_deliver_due_task,
+        prebookings_unconfirmed_notify_task,
     )
 }

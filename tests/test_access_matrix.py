@@ -21,6 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interpreters.models import (
+    AgencyDirectLine,
     AgencyQuarantine,
     BlockScope,
     BookingRating,
@@ -145,6 +146,17 @@ def check_in_payload(world: World, target: str) -> dict:
         "office": office.pk,
         "authority": world.authority.code,
         "language_need": {"language": "ar", "interpreter_wanted": "yes", "identified_by": "visitor_said"},
+    }
+
+
+def external_order_payload(world: World, target: str) -> dict:
+    # Early on the visit's (today's) date, so never in the future.
+    start = timezone.localtime().replace(hour=0, minute=1, second=0, microsecond=0)
+    return {
+        "order_number": f"KK-{target}",
+        "agency_name": "Tolkjouren",
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(minutes=1)).isoformat(),
     }
 
 
@@ -544,6 +556,76 @@ SPECS: list[Spec] = [
         data=lambda w, t: {"action": "confirm"},
         ok=(400,),
     ),
+    # Notifications (issue 11): one's own settings, officers and managers only.
+    Spec(
+        "notification preferences",
+        "get",
+        lambda w, t: "/api/v1/notification-preferences/",
+        action=Action.NOTIFICATION_RECEIVE,
+        scoped=False,
+    ),
+    Spec(
+        "notification preferences change",
+        "patch",
+        lambda w, t: "/api/v1/notification-preferences/",
+        action=Action.NOTIFICATION_RECEIVE,
+        data=lambda w, t: {"language": "en"},
+        scoped=False,
+    ),
+    Spec(
+        "notification preferences page",
+        "get",
+        lambda w, t: "/notifications/",
+        action=Action.NOTIFICATION_RECEIVE,
+        api=False,
+        scoped=False,
+    ),
+    # Every channel counted (issue 11): booking rights, like any booking.
+    Spec(
+        "direct line number",
+        "get",
+        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/direct-line/",
+        action=Action.BOOKING_REQUEST,
+    ),
+    Spec(
+        "direct line connected",
+        "post",
+        lambda w, t: f"/api/v1/visits/{w.visits[t + '_in_service'].pk}/direct-line/",
+        action=Action.BOOKING_REQUEST,
+        data=lambda w, t: {},
+        ok=(201,),
+    ),
+    # The world's booking was made through tolkdesk: an allowed role is told it is no direct-line call.
+    Spec(
+        "direct line ended",
+        "post",
+        lambda w, t: f"/api/v1/bookings/{booking_id(w, t)}/direct-line/end/",
+        action=Action.BOOKING_REQUEST,
+        data=lambda w, t: {},
+        ok=(400,),
+    ),
+    Spec(
+        "ordered elsewhere",
+        "post",
+        lambda w, t: f"/api/v1/visits/{visit_id(w, t)}/external-orders/",
+        action=Action.BOOKING_REQUEST,
+        data=external_order_payload,
+        ok=(201,),
+    ),
+    Spec(
+        "direct line page",
+        "get",
+        lambda w, t: f"/visits/{visit_id(w, t)}/direct-line/",
+        action=Action.BOOKING_REQUEST,
+        api=False,
+    ),
+    Spec(
+        "ordered elsewhere page",
+        "get",
+        lambda w, t: f"/visits/{visit_id(w, t)}/ordered-elsewhere/",
+        action=Action.BOOKING_REQUEST,
+        api=False,
+    ),
     # Reports issue
     Spec(
         "usage report (own office)",
@@ -606,6 +688,7 @@ def world(db) -> World:
     LanguageFactory(code="ar")
     visits, bookings, complaints, appointments, blocks = {}, {}, {}, {}, {}
     agency = AgencyFactory(name="Tolkbyrån", slug="tolkbyran")  # offers phone interpreters for "ar"
+    AgencyDirectLine.objects.create(agency=agency, language="ar", phone="+46101239100")
     price_lists_seed_demo()
     for target, office in (("own", own), ("other", other)):
         visit = VisitFactory(office=office, authority=authority, status=VisitStatus.WAITING)

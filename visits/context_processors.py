@@ -16,6 +16,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_reports": SimpleLazyObject(
             lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.REPORT_VIEW))
         ),
+        "nav_notifications": SimpleLazyObject(
+            lambda: bool(user is not None and user.is_authenticated and user_can(user, Action.NOTIFICATION_RECEIVE))
+        ),
         "nav_disputes": SimpleLazyObject(
             lambda: bool(
                 user is not None and user.is_authenticated and user_can(user, Action.REQUISITION_DISPUTES_VIEW)

@@ -60,6 +60,8 @@ class Action(StrEnum):
     REQUISITION_VIEW = "requisition_view"
     REQUISITION_DECIDE = "requisition_decide"  # confirm or dispute the agency's minutes
     REQUISITION_DISPUTES_VIEW = "requisition_disputes_view"  # the office manager's list of disputes
+    # Receive e-mail about bookings (one's own, and opted in, the office's) and set one's preferences.
+    NOTIFICATION_RECEIVE = "notification_receive"
     APPOINTMENT_VIEW = "appointment_view"  # the day's appointments, one appointment with its visitor
     APPOINTMENT_EDIT = "appointment_edit"  # create, move, cancel an appointment, record a no-show
 
@@ -93,6 +95,7 @@ ROLE_MATRIX: dict[Action, frozenset[str]] = {
     Action.REQUISITION_VIEW: frozenset({OFF, MGR}),
     Action.REQUISITION_DECIDE: frozenset({OFF, MGR}),
     Action.REQUISITION_DISPUTES_VIEW: frozenset({MGR}),
+    Action.NOTIFICATION_RECEIVE: frozenset({OFF, MGR}),
     # Appointments (issue 11): the whole staff books meetings. Pre-booking an interpreter with one,
     # or moving or cancelling one that holds a booking, also needs BOOKING_REQUEST / BOOKING_CANCEL.
     Action.APPOINTMENT_VIEW: frozenset({REC, OFF, MGR}),

@@ -375,6 +375,37 @@ CELERY_BEAT_SCHEDULE["interpreters-escalate-unconfirmed-bookings"] = {
     "task": "interpreters.bookings_escalate_unconfirmed",
     "schedule": 60.0,
 }
+# Notifications (issue 11): e-mail through Django's backends. The demo prints to the console;
+# production sends through SMTP (production.py) with the TOLKDESK_EMAIL_* variables.
+EMAIL_BACKEND = env_str("TOLKDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("TOLKDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TOLKDESK_EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("TOLKDESK_EMAIL_USE_TLS")  # STARTTLS (port 587)
+EMAIL_USE_SSL = env_bool("TOLKDESK_EMAIL_USE_SSL")  # TLS from the first byte (port 465)
+EMAIL_HOST_USER = env_str("TOLKDESK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TOLKDESK_EMAIL_PASSWORD", "")
+# Bounds each SMTP socket operation; a notification's send lease is longer, so a slow server never
+# lets a second sender send the same row.
+EMAIL_TIMEOUT = env_int("TOLKDESK_EMAIL_TIMEOUT_SECONDS", 20)
+DEFAULT_FROM_EMAIL = env_str("TOLKDESK_EMAIL_FROM", "tolkdesk <tolkdesk@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+TOLKDESK_EMAIL_MESSAGE_ID_DOMAIN = env_str("TOLKDESK_EMAIL_MESSAGE_ID_DOMAIN", "tolkdesk.localhost")
+NOTIFICATION_SEND_LEASE_SECONDS = max(120, 3 * EMAIL_TIMEOUT)
+NOTIFICATION_RETRY_BASE_SECONDS = 30
+NOTIFICATION_RETRY_MAX_SECONDS = 30 * 60
+NOTIFICATION_MAX_CRASH_RESENDS = 1
+NOTIFICATION_UNCONFIRMED_BEFORE_MINUTES = 30
+CELERY_BEAT_SCHEDULE["interpreters-notifications-deliver-due"] = {
+    "task": "interpreters.notifications_deliver_due",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
+CELERY_BEAT_SCHEDULE["interpreters-prebookings-unconfirmed-notify"] = {
+    "task": "interpreters.prebookings_unconfirmed_notify",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
 # Complaints (issue 10): accepted automatically when the agency has not answered in this many months.
 COMPLAINT_AUTO_ACCEPT_MONTHS = 3
 CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {

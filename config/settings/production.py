@@ -40,6 +40,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework
 
 # Issue 14, item 4: a second factor for national admins, the Django admin and office managers.
 TOLKDESK_MFA_REQUIRED = env_bool("TOLKDESK_MFA_REQUIRED", True)
+# Notifications by SMTP (TOLKDESK_EMAIL_HOST, _PORT, _USE_TLS/_USE_SSL, _USER, _PASSWORD, _FROM).
+EMAIL_BACKEND = env_str("TOLKDESK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
 # JSON lines, one per request too (config/logs.py); Celery logs through the same configuration.
 TOLKDESK_LOG_FORMAT = env_str("TOLKDESK_LOG_FORMAT", "json")

@@ -9,9 +9,10 @@ live on the interpreters side: visits must not depend on interpreters).
   cancelled (the agency was told)."""
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -19,21 +20,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interpreters.models import (
+    ACTIVE_BOOKING_STATUSES,
     CONNECTED_BOOKING_STATUSES,
+    AgencyDirectLine,
+    BookingChannel,
+    BookingEvent,
     BookingStatus,
     CancelReason,
+    CompetenceLevel,
+    InterpreterAgency,
     InterpreterBooking,
+    Modality,
     Requisition,
     RequisitionStatus,
 )
-from interpreters.selectors import visit_booking_to_rate
-from interpreters.services.bookings import booking_cancel, booking_request
+from interpreters.selectors import direct_line_for, visit_booking_to_rate
+from interpreters.services.bookings import booking_cancel, booking_request, booking_transition
+from interpreters.services.pricing import booking_price, check_minutes
 from interpreters.services.ratings import RatingInput, booking_rate, rating_check
 from interpreters.services.requirements import RequirementInput
 from interpreters.services.requisitions import requisition_decide, requisition_decision_check
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
+from visits.languages import normalize_language_tag
 from visits.models import (
+    LanguageNeed,
     NotUsedReason,
     Visit,
     VisitOutcome,
@@ -335,3 +346,219 @@ def visit_reopen_at_desk(
             ",".join(str(b.pk) for b in withdrawn),
         )
     return locked, withdrawn
+
+
+# ------------------------------------------------------------------------------------------------
+# Every channel counted (issue 11): the agency's direct line, and an interpreter ordered elsewhere.
+# Both become bookings, so the reports' "interpreter used", minutes and cost count them unchanged.
+
+# A clock a few minutes ahead on the officer's device is not an error; an hour is.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# An invoice above this (öre) is a typo, not a price: 100 000 kronor.
+MAX_COST_ORE = 10_000_000
+
+
+def _channel_language(visit: Visit, language: str) -> str:
+    if not language:
+        need = LanguageNeed.objects.filter(visit=visit).first()
+        language = need.language if need is not None else ""
+    return normalize_language_tag(language)
+
+
+def direct_line_show(*, visit: Visit, language: str = "") -> AgencyDirectLine:
+    """The direct number the officer is to call for the visit's language (DomainError if none)."""
+    language = _channel_language(visit, language)
+    line = direct_line_for(language=language, county=visit.office.county)
+    if line is None:
+        raise DomainError(
+            _("No agency in the county's ranking has a direct line for this language."),
+            field="language",
+            code="no_direct_line",
+        )
+    return line
+
+
+def direct_line_connect(
+    *, visit: Visit, by: User | None, language: str = "", now: datetime | None = None
+) -> InterpreterBooking:
+    """The officer called the ranked agency's direct line and the interpreter is on: a booking in
+    progress, through no agency API. One live booking per visit, as for any booking."""
+    now = now or timezone.now()
+    line = direct_line_show(visit=visit, language=language)
+    with transaction.atomic():
+        # Conflicts with: a second click or tab, and a booking requested meanwhile. The visit row
+        # lock orders them; the one-live-booking index refuses the loser either way.
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.status in (VisitStatus.DONE, VisitStatus.LEFT):
+            raise DomainError(_("The visit is closed."), field="visit", code="visit_closed")
+        if InterpreterBooking.objects.filter(visit=locked, status__in=ACTIVE_BOOKING_STATUSES).exists():
+            raise DomainError(
+                _("The visit already has an interpreter booking in progress."), field="status", code="active_booking"
+            )
+        booking = InterpreterBooking.objects.create(
+            visit=locked,
+            channel=BookingChannel.DIRECT_LINE,
+            language=line.language,
+            modality=Modality.PHONE,
+            status=BookingStatus.IN_PROGRESS,
+            agency=line.agency,
+            connection_phone=line.phone,
+            requested_by=by,
+            requested_at=now,
+            started_at=now,
+            urgent=True,
+        )
+        BookingEvent.objects.create(
+            booking=booking,
+            from_status="",
+            to_status=BookingStatus.IN_PROGRESS,
+            actor=by,
+            source="officer",
+            at=now,
+            detail={"channel": BookingChannel.DIRECT_LINE, "agency": line.agency.slug},
+        )
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+    return booking
+
+
+def _whole_minutes(start: datetime, end: datetime) -> int:
+    return math.ceil((end - start).total_seconds() / 60)
+
+
+def direct_line_end(
+    *,
+    booking: InterpreterBooking,
+    by: User | None,
+    ended_at: datetime | None = None,
+    minutes: int | None = None,
+    now: datetime | None = None,
+) -> InterpreterBooking:
+    """The direct-line call ended: completed with its minutes (from the clicks, or as the officer
+    gives them) and its price on the on-demand list."""
+    now = now or timezone.now()
+    if booking.channel != BookingChannel.DIRECT_LINE:
+        raise DomainError(_("This booking was not made on a direct line."), field="booking", code="not_direct_line")
+    ended_at = ended_at or now
+    if ended_at > now + FUTURE_TOLERANCE:
+        raise DomainError(_("The end is in the future."), field="ended_at", code="in_future")
+    started_at = booking.started_at or booking.requested_at
+    if ended_at < started_at:
+        raise DomainError(_("The end is before the start."), field="ended_at", code="end_before_start")
+    if minutes is None:
+        minutes = _whole_minutes(started_at, ended_at)
+    check_minutes(minutes)
+    price = booking_price(booking=booking, minutes=minutes, start=started_at)
+    total = price.total_ore if price is not None else None
+    return booking_transition(
+        booking=booking,
+        to_status=BookingStatus.COMPLETED,
+        source="officer",
+        actor=by,
+        expected_from={BookingStatus.IN_PROGRESS},
+        detail={"channel": BookingChannel.DIRECT_LINE, "minutes": minutes},
+        changes={
+            "minutes_used": minutes,
+            "cost_reported_ore": total,
+            "cost_ore": total,
+            "cost_rows": price.rows_as_dicts() if price is not None else [],
+        },
+        now=ended_at,
+    )
+
+
+@dataclass(frozen=True)
+class ExternalOrder:
+    """An interpreter ordered outside tolkdesk, as the officer reports it."""
+
+    order_number: str
+    started_at: datetime
+    ended_at: datetime
+    modality: str = Modality.PHONE
+    language: str = ""
+    agency: InterpreterAgency | None = None
+    agency_name: str = ""
+    competence: str = ""
+    cost_ore: int | None = None
+
+
+def _external_order_check(visit: Visit, order: ExternalOrder, now: datetime) -> tuple[str, int]:
+    """The order's language and minutes; DomainError on the field at fault."""
+    if not order.order_number.strip():
+        raise DomainError(_("Give the order number."), field="order_number", code="required")
+    if len(order.order_number.strip()) > 40:
+        raise DomainError(_("At most 40 characters."), field="order_number", code="max_length")
+    if order.agency is None and not order.agency_name.strip():
+        raise DomainError(_("Name the agency."), field="agency", code="required")
+    if len(order.agency_name.strip()) > 120:
+        raise DomainError(_("At most 120 characters."), field="agency_name", code="max_length")
+    validate_choice(order.modality, Modality, field="modality")
+    validate_choice(order.competence, CompetenceLevel, field="competence", allow_blank=True)
+    if order.cost_ore is not None and not (0 <= order.cost_ore <= MAX_COST_ORE):
+        raise DomainError(_("The cost is out of range."), field="cost_ore", code="out_of_range")
+    language = _channel_language(visit, order.language)
+    if order.ended_at <= order.started_at:
+        raise DomainError(_("The end is before the start."), field="ended_at", code="end_before_start")
+    if order.ended_at > now + FUTURE_TOLERANCE:
+        raise DomainError(_("The end is in the future."), field="ended_at", code="in_future")
+    if timezone.localdate(order.started_at) != visit.service_date:
+        raise DomainError(
+            _("The interpreter's time must be on the day of the visit."), field="started_at", code="not_visit_day"
+        )
+    minutes = _whole_minutes(order.started_at, order.ended_at)
+    check_minutes(minutes, field="ended_at")
+    return language, minutes
+
+
+def external_order_record(
+    *, visit: Visit, by: User | None, order: ExternalOrder, now: datetime | None = None
+) -> InterpreterBooking:
+    """Record an interpreter the office ordered elsewhere for this visit: a completed booking with
+    its minutes and cost (the invoiced cost if given, else the framework list's price). The same
+    order number twice for a visit is refused."""
+    now = now or timezone.now()
+    language, minutes = _external_order_check(visit, order, now)
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if InterpreterBooking.objects.filter(
+            visit=locked, channel=BookingChannel.ORDERED_ELSEWHERE, external_order_number=order.order_number.strip()
+        ).exists():
+            raise DomainError(
+                _("This order is already recorded for the visit."), field="order_number", code="duplicate"
+            )
+        booking = InterpreterBooking(
+            visit=locked,
+            channel=BookingChannel.ORDERED_ELSEWHERE,
+            external_order_number=order.order_number.strip(),
+            external_agency_name=order.agency_name.strip() if order.agency is None else "",
+            agency=order.agency,
+            language=language,
+            modality=order.modality,
+            competence_required=order.competence,
+            scheduled_for=order.started_at,  # ordered ahead: priced on the framework list
+            urgent=False,
+            status=BookingStatus.COMPLETED,
+            requested_by=by,
+            requested_at=order.started_at,
+            started_at=order.started_at,
+            ended_at=order.ended_at,
+            minutes_used=minutes,
+        )
+        if order.cost_ore is not None:
+            booking.cost_reported_ore = booking.cost_ore = order.cost_ore
+        else:
+            price = booking_price(booking=booking, minutes=minutes, start=order.started_at)
+            if price is not None:
+                booking.cost_reported_ore = booking.cost_ore = price.total_ore
+                booking.cost_rows = price.rows_as_dicts()
+        booking.save()
+        BookingEvent.objects.create(
+            booking=booking,
+            from_status="",
+            to_status=BookingStatus.COMPLETED,
+            actor=by,
+            source="officer",
+            at=now,
+            detail={"channel": BookingChannel.ORDERED_ELSEWHERE, "order_number": booking.external_order_number},
+        )
+        office_day_changed(office_id=locked.office_id, day=locked.service_date)
+    return booking

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from interpreters.desk import appointment_views, views
+from interpreters.desk import appointment_views, channel_views, notification_views, views
 
 app_name = "interpreters"
 
 urlpatterns = [
     path("officer/", views.officer_queue, name="officer-queue"),
+    path("notifications/", notification_views.notification_preferences, name="notification-preferences"),
     # Appointments (issue 11): the day view and its forms.
     path("appointments/", appointment_views.appointments_day, name="appointments-day"),
     path("appointments/new/", appointment_views.appointment_new, name="appointment-new"),
@@ -26,6 +27,13 @@ urlpatterns = [
         views.visit_booking_cancel,
         name="visit-booking-cancel",
     ),
+    path("visits/<int:pk>/direct-line/", channel_views.visit_direct_line, name="visit-direct-line"),
+    path(
+        "visits/<int:pk>/direct-line/<int:booking_pk>/end/",
+        channel_views.visit_direct_line_end,
+        name="visit-direct-line-end",
+    ),
+    path("visits/<int:pk>/ordered-elsewhere/", channel_views.visit_external_order, name="visit-external-order"),
     path(
         "visits/<int:pk>/interpreter/<int:booking_pk>/requisition/",
         views.visit_requisition_decide,

@@ -130,6 +130,7 @@ def _panel_context(
         "interpreter_change": _interpreter_change(booking),
         "can_act": can_act,
         "can_cancel": can_cancel,
+        "can_book": can_book,
         "can_request": can_book and not active and visit.status in OPEN_VISIT_STATUSES,
         **_cancellation_fee_context(booking if active else None),
         "booking_form": form,

@@ -40,6 +40,13 @@ from interpreters.services.complaints import (
     complaint_withdraw,
     complaints_auto_accept,
 )
+from interpreters.services.notifications import (
+    notification_deliver,
+    notification_preference_update,
+    notification_send,
+    notifications_deliver_due,
+    prebookings_unconfirmed_notify,
+)
 from interpreters.services.pricing import (
     Price,
     PriceRow,
@@ -55,6 +62,11 @@ from interpreters.services.requirements import RequirementInput, requirements_bu
 from interpreters.services.requisitions import requisition_correct, requisition_decide, requisition_report
 
 __all__ = [
+    "notification_deliver",
+    "notification_preference_update",
+    "notification_send",
+    "notifications_deliver_due",
+    "prebookings_unconfirmed_notify",
     "RequirementInput",
     "booking_interpreter_change",
     "complaint_answer",

@@ -41,6 +41,7 @@ from interpreters.models import (
     Interpreter,
     InterpreterAgency,
     InterpreterBooking,
+    NotificationEvent,
 )
 from interpreters.selectors import agencies_quarantined_for, booking_agency_chain
 from interpreters.services.bookings import (
@@ -52,6 +53,7 @@ from interpreters.services.bookings import (
 )
 from interpreters.services.complaints import complaint_answer
 from interpreters.services.deadlines import answer_deadline
+from interpreters.services.notifications import notification_send
 from interpreters.services.requirements import Delivered, requirements_answer
 from interpreters.services.requisitions import requisition_correct, requisition_report
 from visits.errors import DomainError
@@ -324,6 +326,7 @@ def booking_interpreter_change(
             },
             now=now,
         )
+        notification_send(event=NotificationEvent.INTERPRETER_CHANGED, booking_id=locked.pk, now=now)
     booking.refresh_from_db()
     return True
 
@@ -890,22 +893,26 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
         return EscalationOutcome(booking_id, "noop", "already escalated")
     if booking.scheduled_for - now > timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES):
         return EscalationOutcome(booking_id, "noop", "not due")
-    marked = InterpreterBooking.objects.filter(
-        pk=booking.pk, status__in=[S.REQUESTED, S.PENDING], escalated_at__isnull=True
-    ).update(escalated_at=now, updated_at=now)
-    if not marked:
-        return EscalationOutcome(booking_id, "noop", "already escalated")
     chain = booking_agency_chain(booking=booking)
     current = booking.agency
     position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
     next_agency = chain[position + 1] if position + 1 < len(chain) else None
-    booking_event_record(
-        booking=booking,
-        kind="escalated",
-        source="escalation",
-        detail={"from": current.slug if current else None, "to": next_agency.slug if next_agency else None},
-        now=now,
-    )
+    with transaction.atomic():
+        # Conflicts with: a second escalation run (two beats). The conditional UPDATE lets one mark it;
+        # the event and the notices are written by that one only.
+        marked = InterpreterBooking.objects.filter(
+            pk=booking.pk, status__in=[S.REQUESTED, S.PENDING], escalated_at__isnull=True
+        ).update(escalated_at=now, updated_at=now)
+        if not marked:
+            return EscalationOutcome(booking_id, "noop", "already escalated")
+        booking_event_record(
+            booking=booking,
+            kind="escalated",
+            source="escalation",
+            detail={"from": current.slug if current else None, "to": next_agency.slug if next_agency else None},
+            now=now,
+        )
+        notification_send(event=NotificationEvent.PREBOOKING_ESCALATED, booking_id=booking.pk, now=now)
     if next_agency is None or booking.status == S.REQUESTED:
         return EscalationOutcome(booking_id, "escalated", "no other agency" if next_agency is None else "redispatch")
     if current is not None and booking.agency_reference:
@@ -1067,14 +1074,14 @@ def _deadline_fail(booking: InterpreterBooking, current: InterpreterAgency | Non
 
 
 def prebooking_failed_notify(*, booking_id: int) -> None:
-    """HOOK for notifications (issue 11, helper N): a pre-booking failed (no agency confirmed by
-    its deadline; none left in the ranking). Called inside the failing transaction, so a
-    notification written here (an outbox row) commits with the failure or not at all. Until the
-    notification service is wired in, the failure is logged and shown on the booking."""
+    """A pre-booking failed (no agency confirmed by its deadline; none left in the ranking). The
+    notice itself is written by booking_transition (-> FAILED, interpreters/services/bookings.py:
+    PREBOOKING_NOTICES) in the same transaction, once, whoever fails the booking; this only logs."""
     logger.warning("pre-booking %s failed: no agency confirmed by the deadline", booking_id)
 
 
 def prebooking_escalated_notify(*, booking_id: int, from_agency_id: int | None) -> None:
-    """HOOK for notifications (issue 11, helper N): a pre-booking passed to the next agency because
-    `from_agency_id` did not confirm by its deadline. Called inside the escalating transaction."""
+    """A pre-booking passed to the next agency because `from_agency_id` did not confirm by its
+    deadline. Called inside the escalating transaction: the notices commit with the escalation."""
     logger.info("pre-booking %s escalated from agency %s at its deadline", booking_id, from_agency_id)
+    notification_send(event=NotificationEvent.PREBOOKING_ESCALATED, booking_id=booking_id)

@@ -26,10 +26,12 @@ from interpreters.models import (
     Gender,
     InterpreterBooking,
     Modality,
+    NotificationEvent,
     RequirementKind,
 )
 from interpreters.selectors import agencies_for
 from interpreters.services.deadlines import answer_by_resolve
+from interpreters.services.notifications import booking_is_prebooking, notification_send
 from interpreters.services.pricing import booking_cancellation_fee, booking_estimate, check_minutes
 from interpreters.services.requirements import (
     RequirementInput,
@@ -61,6 +63,11 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.NO_SHOW: {},
 }
 TERMINAL_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
+# A pre-booking's requester (and the office's opted-in staff) hear when it is confirmed or fails.
+PREBOOKING_NOTICES: dict[str, str] = {
+    BookingStatus.CONFIRMED: NotificationEvent.PREBOOKING_CONFIRMED,
+    BookingStatus.FAILED: NotificationEvent.PREBOOKING_FAILED,
+}
 # Moves only an agency's own event times can force (booking_transition(correction=True), called by
 # agency.py:booking_apply_agency_event): a "started" that happened before the agency's "cancelled"
 # reopens the booking; a "cancelled" that happened before the "started" cancels it after all.
@@ -146,6 +153,9 @@ def booking_transition(
         # only the booking.
         office_id, day = booking_office_day(locked)
         office_day_changed(office_id=office_id, day=day)
+        notice = PREBOOKING_NOTICES.get(to_status)
+        if notice is not None and not correction and booking_is_prebooking(locked):
+            notification_send(event=notice, booking_id=locked.pk, now=now)
     booking.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 

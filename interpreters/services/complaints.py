@@ -28,8 +28,10 @@ from interpreters.models import (
     ComplaintType,
     InterpreterAgency,
     InterpreterBooking,
+    NotificationEvent,
 )
 from interpreters.services.bookings import _enqueue_on_commit, booking_event_record
+from interpreters.services.notifications import notification_send
 from visits.errors import DomainError, validate_choice
 from visits.hooks import office_day_changed
 
@@ -159,6 +161,13 @@ def complaint_answer(
             kind=event.type,
             source=f"agency:{agency.slug}",
             detail={"complaint": complaint.pk},
+            now=now,
+        )
+        notification_send(
+            event=NotificationEvent.COMPLAINT_ANSWERED,
+            booking_id=booking.pk,
+            complaint_id=complaint.pk,
+            also_user_ids=[complaint.filed_by_id] if complaint.filed_by_id else [],
             now=now,
         )
         _report_changed(booking.pk)

@@ -15,6 +15,11 @@ office, for its authority and the language of its LanguageNeed; a booking counts
 service date and office (before check-in: its appointment's date and office, which is where a no-show
 appointment's booking stays), for the booking's language, agency and modality. A visit that runs past
 midnight, or a booking confirmed after midnight, stays on the day the visitor checked in.
+
+Every channel counts (issue 11): a call on an agency's direct line and an interpreter ordered outside
+tolkdesk are InterpreterBooking rows (``channel``) completed with their minutes and cost, so "an
+interpreter was used", ``minutes`` and ``cost_ore`` include them through the same expressions; only
+the time to connect is left out for them (see ``_connect_expression``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 from django.db.models import (
     BigIntegerField,
+    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -37,10 +43,12 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Coalesce
 
 from interpreters.models import (
+    BookingChannel,
     BookingRequirement,
     BookingStatus,
     CompetenceLevel,
@@ -208,9 +216,19 @@ def _time_counter_expressions(*, has_need: Q, used: Q) -> dict[str, Any]:
     return exprs
 
 
-def _connect_expression() -> ExpressionWrapper:
-    return ExpressionWrapper(
-        Coalesce(F("confirmed_at"), F("started_at"), output_field=DateTimeField()) - F("requested_at"),
+def _connect_expression() -> Case:
+    # Only a booking made through tolkdesk has a time to connect: a direct-line call is logged when
+    # already connected, an order placed elsewhere after the fact (issue 11). Those count in use,
+    # minutes and cost, never in the connect histogram.
+    return Case(
+        When(
+            channel=BookingChannel.TOLKDESK,
+            then=ExpressionWrapper(
+                Coalesce(F("confirmed_at"), F("started_at"), output_field=DateTimeField()) - F("requested_at"),
+                output_field=DurationField(),
+            ),
+        ),
+        default=None,
         output_field=DurationField(),
     )
 

@@ -7,10 +7,20 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from interpreters.models import AgencyBackend, AgencyRanking, Interpreter, InterpreterAgency
+from interpreters.models import AgencyBackend, AgencyDirectLine, AgencyRanking, Interpreter, InterpreterAgency
 from interpreters.services.price_lists import price_lists_seed_demo
 from visits.models import County, Language
-from visits.reference_data import DEMO_AGENCIES, DEMO_INTERPRETERS, LANGUAGE_CODES
+from visits.reference_data import DEMO_AGENCIES, DEMO_INTERPRETERS, LANGUAGE_CODES, SMALL_LANGUAGE_SET
+
+# Direct lines for on-demand phone interpreting (issue 11): (agency slug, languages, first number).
+# Each language gets its own number at the agency (the demo numbers are consecutive, in the
+# 010-range reserved for fiction).
+DIRECT_LINES: list[tuple[str, list[str], int]] = [
+    ("sprakbron", ["ar", "so", "ti", "prs", "fa", "uk", "ru", "pl", "tr"], 46101239100),
+    ("nordtolk", ["ar", "so", "ti", "prs", "fa", "ckb", "kmr", "uk", "ru"], 46101239200),
+    ("tolkcentrum-malardalen", SMALL_LANGUAGE_SET, 46101239300),
+    ("lingua-syd", ["ar", "so", "ps", "prs", "sq", "bg", "ro"], 46101239400),
+]
 
 
 class Command(BaseCommand):
@@ -62,7 +72,15 @@ class Command(BaseCommand):
                     "active": True,
                 },
             )
+        for slug, languages, first in DIRECT_LINES:
+            for offset, language in enumerate(languages):
+                AgencyDirectLine.objects.update_or_create(
+                    agency=by_slug[slug],
+                    language=language,
+                    defaults={"phone": f"+{first + offset}", "opening_hours": "Mån-fre 08-17", "active": True},
+                )
         self.stdout.write(
             f"agencies: {len(agencies)}, rankings: {AgencyRanking.objects.count()}, "
-            f"price lists: {len(price_lists)}, interpreters: {Interpreter.objects.count()}"
+            f"price lists: {len(price_lists)}, interpreters: {Interpreter.objects.count()}, "
+            f"direct lines: {AgencyDirectLine.objects.count()}"
         )
