@@ -418,7 +418,8 @@ class InterpreterBooking(models.Model):
     def owner(self) -> Visit | Appointment:
         """The visit or appointment the booking belongs to (exactly one is set)."""
         owner = self.visit if self.visit_id is not None else self.appointment
-        assert owner is not None  # the booking_visit_xor_appointment constraint
+        if owner is None:  # the booking_visit_xor_appointment constraint forbids it in the database
+            raise ValueError(f"booking {self.pk} belongs to neither a visit nor an appointment")
         return owner
 
     @property
