@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin import LabelledTabularInline
 from interpreters.models import (
     AgencyDirectLine,
     AgencyRanking,
@@ -15,12 +16,12 @@ from interpreters.models import (
 )
 
 
-class AgencyRankingInline(admin.TabularInline):
+class AgencyRankingInline(LabelledTabularInline):
     model = AgencyRanking
     extra = 0
 
 
-class AgencyDirectLineInline(admin.TabularInline):
+class AgencyDirectLineInline(LabelledTabularInline):
     model = AgencyDirectLine
     extra = 0
 
@@ -54,7 +55,7 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
 
 
-class PriceListRowInline(admin.TabularInline):
+class PriceListRowInline(LabelledTabularInline):
     model = PriceListRow
     extra = 0
 
@@ -75,7 +76,7 @@ class RequisitionAdmin(admin.ModelAdmin):
 admin.site.register(Interpreter)
 
 
-class BookingEventInline(admin.TabularInline):
+class BookingEventInline(LabelledTabularInline):
     model = BookingEvent
     extra = 0
     readonly_fields = ["from_status", "to_status", "actor", "source", "at", "detail"]
