@@ -810,6 +810,10 @@ def clear_generated_data() -> None:
             ]
             booking_tables = [InterpreterBooking._meta.db_table]
             with connection.cursor() as cursor:
+                # Rows written earlier in the same transaction (a generate then a --clear, as a test
+                # does) leave deferred foreign-key checks pending, and PostgreSQL refuses to TRUNCATE
+                # a table with pending trigger events: run those checks now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {', '.join(tables + booking_tables)} CASCADE")  # noqa: S608
         else:
             for model in (MonthlyOfficeUsage, DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
