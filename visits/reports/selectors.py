@@ -23,7 +23,16 @@ from visits.models import Authority, County, Language, Office, StaffingDay, Visi
 from visits.permissions import Action, offices_for_action
 from visits.picker import language_label as picker_language_label
 from visits.picker import language_overrides
-from visits.reports.dimensions import BOOKING_ONLY, COARSE, DIMENSIONS, Source, report_filter
+from visits.reports.dimensions import (
+    BOOKING_ONLY,
+    BOOKING_OWNERS,
+    COARSE,
+    DAY,
+    DIMENSIONS,
+    BookingOwner,
+    Source,
+    report_filter,
+)
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     OFFICE_COUNTER_NAMES,
@@ -73,8 +82,9 @@ class UsageQuery:
         """Whether the slice has visits at all: an agency or modality slice has bookings only."""
         return not (self.dimensions() & BOOKING_ONLY)
 
-    def where(self, source: Source, *, day_path: str | None = None) -> Q:
-        """This query's rows of `source` (visits/reports/dimensions.py:report_filter)."""
+    def where(self, source: Source, *, day_path: str | None = None, owner: BookingOwner = "visit") -> Q:
+        """This query's rows of `source` (visits/reports/dimensions.py:report_filter); for bookings,
+        those `owner` holds."""
         return report_filter(
             source,
             date_from=self.date_from,
@@ -82,6 +92,7 @@ class UsageQuery:
             offices=self.offices,
             values={name: getattr(self, name) for name in FILTERS},
             day_path=day_path,
+            owner=owner,
         )
 
 
@@ -99,30 +110,16 @@ class UsageRow:
 # --- where the counters come from ---------------------------------------------------------------------
 
 
-def _booking_keys(owner: str) -> dict[str, Any]:
-    """Group keys of bookings held by `owner` ("visit" or, before check-in, "appointment")."""
-    return {
-        "office": F(f"{owner}__office_id"),
-        "county": F(f"{owner}__office__county"),
-        "authority": F(f"{owner}__authority_id"),
-        "language": F("language"),
-        "agency": F("agency_id"),
-        "modality": F("modality"),
-    }
-
-
-# A booking belongs to a visit, or before check-in to an appointment (issue 11): it counts on its
-# owner's office and date, so the raw path reads each kind through its owner and adds them up.
-BOOKING_OWNERS: tuple[str, ...] = ("visit", "appointment")
 _TRUNC = {"week": TruncWeek, "month": TruncMonth, "year": TruncYear}
 
 
-def _period_expr(period: str | None, field_name: str) -> Any:
+def _period_expr(period: str | None, day: Any) -> Any:
+    """The start of the period the row's `day` (an expression) falls in."""
     if period is None:
         return None
     if period == "day":
-        return F(field_name)
-    return _TRUNC[period](field_name)
+        return day
+    return _TRUNC[period](day)
 
 
 def _sum_rollup(
@@ -133,7 +130,7 @@ def _sum_rollup(
     if q.group_by:
         annotations["g"] = DIMENSIONS[q.group_by].expression("rollup")
     if q.period:
-        annotations["p"] = _period_expr(q.period, date_field)
+        annotations["p"] = _period_expr(q.period, F(date_field))
     return _collect(qs, annotations, {n: Sum(n) for n in names})
 
 
@@ -188,7 +185,7 @@ def _raw_visits(q: UsageQuery) -> dict[tuple, dict[str, int]]:
     if q.group_by:
         keys["g"] = DIMENSIONS[q.group_by].expression("visit")
     if q.period:
-        keys["p"] = _period_expr(q.period, "service_date")
+        keys["p"] = _period_expr(q.period, DAY.expression("visit"))
     return _collect(qs, keys, visit_counter_expressions(completed_visits=completed_visit_ids(qs)))
 
 
@@ -199,17 +196,18 @@ def _raw_staffing(q: UsageQuery) -> dict[tuple, dict[str, int]]:
     visits = Visit.objects.filter(q.where("visit")).filter(
         Exists(StaffingDay.objects.filter(office_id=OuterRef("office_id"), date=OuterRef("service_date")))
     )
+    if q.group_by:
+        days = days.annotate(g=DIMENSIONS[q.group_by].expression("staffing"))
     out: dict[tuple, dict[str, int]] = {}
-    for row in days.select_related("office"):
-        group = {"office": row.office_id, "county": row.office.county}.get(q.group_by or "")
-        key = (group, _period_start(row.date, q.period))
+    for row in days.values("date", "officer_hours", *(["g"] if q.group_by else [])):
+        key = (row.get("g"), _period_start(row["date"], q.period))
         counters = out.setdefault(key, dict.fromkeys(OFFICE_COUNTER_NAMES, 0))
-        counters["officer_minutes"] += int((row.officer_hours * 60).to_integral_value(ROUND_HALF_UP))
+        counters["officer_minutes"] += int((row["officer_hours"] * 60).to_integral_value(ROUND_HALF_UP))
     keys: dict[str, Any] = {}
     if q.group_by:
         keys["g"] = DIMENSIONS[q.group_by].expression("visit")
     if q.period:
-        keys["p"] = _period_expr(q.period, "service_date")
+        keys["p"] = _period_expr(q.period, DAY.expression("visit"))
     served = Q(status=VisitStatus.DONE, started_at__isnull=False, ended_at__isnull=False)
     aggregates = {
         "staffed_visits": Count("pk"),
@@ -242,29 +240,14 @@ def _raw_bookings(q: UsageQuery) -> dict[tuple, dict[str, int]]:
     return out
 
 
-def _raw_bookings_of(q: UsageQuery, owner: str) -> dict[tuple, dict[str, int]]:
-    qs = InterpreterBooking.objects.filter(**{f"{owner}__service_date__range": (q.date_from, q.date_to)})
-    if owner != "visit":
-        qs = qs.filter(visit__isnull=True)
-    if q.offices is not None:
-        qs = qs.filter(**{f"{owner}__office_id__in": q.offices})
-    if q.office is not None:
-        qs = qs.filter(**{f"{owner}__office_id": q.office})
-    if q.county:
-        qs = qs.filter(**{f"{owner}__office__county": q.county})
-    if q.authority is not None:
-        qs = qs.filter(**{f"{owner}__authority_id": q.authority})
-    if q.language is not None:
-        qs = qs.filter(language=q.language)
-    if q.agency is not None:
-        qs = qs.filter(agency_id=q.agency)
-    if q.modality:
-        qs = qs.filter(modality=q.modality)
+def _raw_bookings_of(q: UsageQuery, owner: BookingOwner) -> dict[tuple, dict[str, int]]:
+    """The booking counters of the bookings `owner` holds, on the owner's office and date."""
+    qs = InterpreterBooking.objects.filter(q.where("booking", owner=owner))
     keys: dict[str, Any] = {}
     if q.group_by:
-        keys["g"] = _booking_keys(owner)[q.group_by]
+        keys["g"] = DIMENSIONS[q.group_by].expression("booking", owner=owner)
     if q.period:
-        keys["p"] = _period_expr(q.period, f"{owner}__service_date")
+        keys["p"] = _period_expr(q.period, DAY.expression("booking", owner=owner))
     return _collect(annotate_connect(qs), keys, booking_counter_expressions())
 
 

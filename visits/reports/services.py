@@ -24,7 +24,18 @@ from django.utils import timezone
 
 from interpreters.models import InterpreterBooking
 from visits.models import StaffingDay, UsageDirtyDay, Visit
-from visits.reports.dimensions import VISIT_ROLLUP_KEYS, rollup_key_expressions
+from visits.reports.dimensions import (
+    BOOKING_OWNERS,
+    BOOKING_ROLLUP_KEYS,
+    DAY,
+    VISIT_ROLLUP_KEYS,
+    BookingOwner,
+    Source,
+    dimension,
+    held_by,
+    report_filter,
+    rollup_key_expressions,
+)
 from visits.reports.measures import (
     BOOKING_COUNTER_NAMES,
     OFFICE_COUNTER_NAMES,
@@ -40,25 +51,10 @@ from visits.reports.selectors import next_month
 
 logger = logging.getLogger(__name__)
 
-# The visit table's key columns and where each comes from: visits/reports/dimensions.py, the same
-# definition the report queries read. (Bookings: booking_dims, by owner, below.)
+# The key columns of the fine tables and where each comes from: visits/reports/dimensions.py, the same
+# definition the report queries read (bookings: one owner at a time, booking_counter_rows).
 VISIT_DIMS = rollup_key_expressions(VISIT_ROLLUP_KEYS, "visit")
-
-
-def booking_dims(owner: str = "visit") -> dict[str, Any]:
-    """The rollup dimensions of bookings held by `owner`: "visit", or before check-in (and for a
-    no-show) "appointment": such a booking counts on the appointment's office and date."""
-    return {
-        "day": F(f"{owner}__service_date"),
-        "office_id": F(f"{owner}__office_id"),
-        "authority_id": F(f"{owner}__authority_id"),
-        "language": F("language"),
-        "agency_id": F("agency_id"),
-        "modality": F("modality"),
-    }
-
-
-BOOKING_DIMS = booking_dims()
+BOOKING_COLUMNS = [dimension(name).rollup for name in BOOKING_ROLLUP_KEYS]
 
 
 def _aliased(dims: dict[str, Any]) -> dict[str, Any]:
@@ -84,8 +80,9 @@ def visit_counter_rows(visits: QuerySet[Visit], completed_visits: Any = None) ->
     return visits.order_by().annotate(**dims).values(*dims).annotate(**counters)
 
 
-def booking_counter_rows(bookings: QuerySet[InterpreterBooking], owner: str = "visit") -> QuerySet:
-    dims = _aliased(booking_dims(owner))
+def booking_counter_rows(bookings: QuerySet[InterpreterBooking], owner: BookingOwner = "visit") -> QuerySet:
+    """The booking counters per dimension row of `bookings`, all held by `owner`."""
+    dims = _aliased(rollup_key_expressions(BOOKING_ROLLUP_KEYS, "booking", owner=owner))
     return (
         annotate_connect(bookings.order_by()).annotate(**dims).values(*dims).annotate(**booking_counter_expressions())
     )
@@ -133,23 +130,32 @@ def _insert_office_rows(where: str, params: list[Any]) -> None:
         cursor.execute(sql, [*params, *params, *params, *params])
 
 
-def _replace(*, visits: QuerySet[Visit], bookings: dict[str, QuerySet[InterpreterBooking]], rollup_filter: Q,
-             where: str, params: list[Any]) -> None:  # fmt: skip
-    """`bookings`: per owner ("visit", "appointment"), the bookings of the window it holds. Each owner
-    is inserted on its own (an OR across both joins would cost the refresh its indexes); the
-    readers sum the booking rows, so two rows with the same dimensions add up."""
+def _window(source: Source, *, first: date, last: date, office_id: int | None, owner: BookingOwner = "visit") -> Q:
+    """The raw rows of `source` a refresh of [first, last] at `office_id` (None: every office) reads:
+    the report queries' own filter (visits/reports/dimensions.py:report_filter)."""
+    offices = None if office_id is None else frozenset({office_id})
+    return report_filter(source, date_from=first, date_to=last, offices=offices, values={}, owner=owner)
+
+
+def _replace(*, first: date, last: date, office_id: int | None, where: str, params: list[Any]) -> None:
+    """Recompute the daily rows of [first, last] at `office_id` (None: every office). The bookings
+    are inserted one owner at a time (an OR across both joins would cost the refresh its indexes);
+    the readers sum the booking rows, so two rows with the same dimensions add up."""
+    visits = Visit.objects.filter(_window("visit", first=first, last=last, office_id=office_id))
     for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
-        model.objects.filter(rollup_filter)._raw_delete(connection.alias)
+        model.objects.filter(_window("rollup", first=first, last=last, office_id=office_id))._raw_delete(
+            connection.alias
+        )
     counters = visit_counter_rows(visits, RawSQL(USED_CTE_IDS, ()))  # noqa: S611  # nosec B611 - a constant
     _insert_select(
         DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, counters, cte=completed_visit_ids(visits)
     )
-    for owner, owned in bookings.items():
+    for owner in BOOKING_OWNERS:
+        owned = InterpreterBooking.objects.filter(
+            _window("booking", first=first, last=last, office_id=office_id, owner=owner)
+        )
         _insert_select(
-            DailyBookingUsage._meta.db_table,
-            list(BOOKING_DIMS),
-            BOOKING_COUNTER_NAMES,
-            booking_counter_rows(owned, owner),
+            DailyBookingUsage._meta.db_table, BOOKING_COLUMNS, BOOKING_COUNTER_NAMES, booking_counter_rows(owned, owner)
         )
     _insert_office_rows(where, params)
     _apply_staffing(where, params)
@@ -217,14 +223,9 @@ def usage_rollup_refresh(*, office_id: int, day: date) -> None:
     with transaction.atomic():
         _lock_rollup_writers()
         _replace(
-            visits=Visit.objects.filter(office_id=office_id, service_date=day),
-            bookings={
-                "visit": InterpreterBooking.objects.filter(visit__office_id=office_id, visit__service_date=day),
-                "appointment": InterpreterBooking.objects.filter(
-                    visit__isnull=True, appointment__office_id=office_id, appointment__service_date=day
-                ),
-            },
-            rollup_filter=Q(office_id=office_id, day=day),
+            first=day,
+            last=day,
+            office_id=office_id,
             where="office_id = %s AND day = %s",
             params=[office_id, day],
         )
@@ -278,8 +279,9 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
     visit_days = Visit.objects.aggregate(lo=Min("service_date"), hi=Max("service_date"))
     staffed_days = StaffingDay.objects.aggregate(lo=Min("date"), hi=Max("date"))
     # Pre-bookings count on their appointment's date, which may have no visit.
-    booked_days = InterpreterBooking.objects.filter(visit__isnull=True).aggregate(
-        lo=Min("appointment__service_date"), hi=Max("appointment__service_date")
+    before_check_in = DAY.path("booking", owner="appointment")
+    booked_days = InterpreterBooking.objects.filter(held_by("appointment")).aggregate(
+        lo=Min(before_check_in), hi=Max(before_check_in)
     )
     days = [day for day in (*visit_days.values(), *staffed_days.values(), *booked_days.values()) if day is not None]
     first = since or (min(days) if days else None)
@@ -301,14 +303,9 @@ def usage_rollups_rebuild(*, since: date | None = None, until: date | None = Non
         with transaction.atomic():
             _lock_rollup_writers()
             _replace(
-                visits=Visit.objects.filter(service_date__range=(lo, hi)),
-                bookings={
-                    "visit": InterpreterBooking.objects.filter(visit__service_date__range=(lo, hi)),
-                    "appointment": InterpreterBooking.objects.filter(
-                        visit__isnull=True, appointment__service_date__range=(lo, hi)
-                    ),
-                },
-                rollup_filter=Q(day__range=(lo, hi)),
+                first=lo,
+                last=hi,
+                office_id=None,
                 where="day BETWEEN %s AND %s",
                 params=[lo, hi],
             )
