@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Required, TypedDict
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -580,6 +581,24 @@ def _need_fields(need: LanguageNeedInput | None) -> dict[str, str]:
         "interpreter_wanted": need.interpreter_wanted,
         "identified_by": need.identified_by,
     }
+
+
+class AppointmentAsk(TypedDict, total=False):
+    """What an appointment is booked with: `appointment_create`'s keyword arguments besides `now`
+    and `also`, for callers that pass them on (interpreters/desk/appointments.py:appointment_book).
+    mypy checks every key and type against appointment_create's signature, which holds the defaults."""
+
+    office: Required[Office]
+    authority: Required[Authority]
+    start: Required[datetime]
+    expected_minutes: Required[int]
+    created_by: Required[User | None]
+    language_need: LanguageNeedInput | None
+    visitor_name: str
+    visitor_phone: str
+    visitor_email: str
+    reminder_consent: bool
+    reminder_channel: str
 
 
 def appointment_create(

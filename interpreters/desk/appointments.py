@@ -8,15 +8,15 @@ its booking are written, moved or cancelled together or not at all.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from interpreters.models import ACTIVE_BOOKING_STATUSES, CancelReason, InterpreterBooking
 from interpreters.services.bookings import booking_cancel, booking_event_record, booking_prebook, booking_retime
-from visits.models import Appointment, Authority, Office, Visit
-from visits.services import LanguageNeedInput, appointment_cancel, appointment_create, appointment_move
+from visits.models import Appointment, Authority, Visit
+from visits.services import AppointmentAsk, LanguageNeedInput, appointment_cancel, appointment_create, appointment_move
 
 
 @dataclass(frozen=True)
@@ -34,23 +34,11 @@ def appointment_live_booking(appointment: Appointment) -> InterpreterBooking | N
 
 
 def appointment_book(
-    *,
-    office: Office,
-    authority: Authority,
-    start: datetime,
-    expected_minutes: int,
-    created_by: User | None,
-    language_need: LanguageNeedInput | None = None,
-    interpreter: PreBookingInput | None = None,
-    visitor_name: str = "",
-    visitor_phone: str = "",
-    visitor_email: str = "",
-    reminder_consent: bool = False,
-    reminder_channel: str = "",
-    now: datetime | None = None,
+    *, interpreter: PreBookingInput | None = None, now: datetime | None = None, **details: Unpack[AppointmentAsk]
 ) -> tuple[Appointment, InterpreterBooking | None]:
-    """Create an appointment and, with `interpreter`, pre-book its interpreter: together or not at
-    all (a refused booking leaves no appointment behind)."""
+    """Create an appointment (`details`: visits/services.py:appointment_create) and, with
+    `interpreter`, pre-book its interpreter: together or not at all (a refused booking leaves no
+    appointment behind)."""
     now = now or timezone.now()
     booked: list[InterpreterBooking] = []
 
@@ -60,7 +48,7 @@ def appointment_book(
         booked.append(
             booking_prebook(
                 appointment=appointment,
-                requested_by=created_by,
+                requested_by=details["created_by"],
                 modality=interpreter.modality,
                 requirements=interpreter.requirements,
                 answer_by=interpreter.answer_by,
@@ -68,21 +56,7 @@ def appointment_book(
             )
         )
 
-    appointment = appointment_create(
-        office=office,
-        authority=authority,
-        start=start,
-        expected_minutes=expected_minutes,
-        created_by=created_by,
-        language_need=language_need,
-        visitor_name=visitor_name,
-        visitor_phone=visitor_phone,
-        visitor_email=visitor_email,
-        reminder_consent=reminder_consent,
-        reminder_channel=reminder_channel,
-        now=now,
-        also=prebook,
-    )
+    appointment = appointment_create(now=now, also=prebook, **details)
     return appointment, (booked[0] if booked else None)
 
 

@@ -236,25 +236,9 @@ def visit_close(
     with transaction.atomic():
         # Lock first: the checks below must hold until the status changes.
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
-        bookings = InterpreterBooking.objects.filter(visit=locked)
-        connected = bookings.filter(status__in=CONNECTED_BOOKING_STATUSES).exists()
-        if interpreter_used is None and visit_outcome_required(visit=locked):
-            if status == VisitStatus.DONE and not VisitOutcome.objects.filter(visit=locked).exists():
-                raise DomainError(
-                    _("Answer whether an interpreter was used before ending the visit."),
-                    field="interpreter_used",
-                    code="required",
-                )
-            if status == VisitStatus.LEFT and not VisitOutcome.objects.filter(visit=locked).exists():
-                interpreter_used = connected
-                reason_not_used = "" if connected else NotUsedReason.VISITOR_LEFT
-        withdrawn = list(WITHDRAWN_ON_CLOSE)
-        if interpreter_used:
-            # The officer says the interpreter was used: a confirmed booking whose agency has not
-            # reported the call yet was real, so it is not cancelled (the agency's "ended" completes it).
-            withdrawn.remove(BookingStatus.CONFIRMED)
-        for booking in bookings.filter(status__in=withdrawn):
-            booking_cancel(booking=booking, by=by, reason=CancelReason.SYSTEM_VISIT_CLOSED, now=now)
+        if interpreter_used is None:
+            interpreter_used, reason_not_used = _close_outcome(locked, status=status, reason_not_used=reason_not_used)
+        _close_bookings(locked, interpreter_used=interpreter_used, by=by, now=now)
         locked = visit_set_status(visit=locked, status=status, by=by, now=now)
         if interpreter_used is not None:
             visit_outcome_record(
@@ -270,6 +254,33 @@ def visit_close(
         if rating is not None:
             _rating_write(visit=locked, rating=rating, by=by, now=now)
     return locked
+
+
+def _close_outcome(locked: Visit, *, status: str, reason_not_used: str) -> tuple[bool | None, str]:
+    """The outcome a close records when the officer gave none: a served visit that needs one cannot
+    end without it; a visitor who left was "not used, visitor left" unless an interpreter was
+    connected. (None, ...): nothing to record."""
+    if not visit_outcome_required(visit=locked) or VisitOutcome.objects.filter(visit=locked).exists():
+        return None, reason_not_used
+    if status == VisitStatus.DONE:
+        raise DomainError(
+            _("Answer whether an interpreter was used before ending the visit."),
+            field="interpreter_used",
+            code="required",
+        )
+    connected = InterpreterBooking.objects.filter(visit=locked, status__in=CONNECTED_BOOKING_STATUSES).exists()
+    return connected, "" if connected else NotUsedReason.VISITOR_LEFT
+
+
+def _close_bookings(locked: Visit, *, interpreter_used: bool | None, by: User | None, now: datetime) -> None:
+    """Withdraw the bookings whose interpreter has not started (a system cancel, no fee)."""
+    withdrawn = list(WITHDRAWN_ON_CLOSE)
+    if interpreter_used:
+        # The officer says the interpreter was used: a confirmed booking whose agency has not
+        # reported the call yet was real, so it is not cancelled (the agency's "ended" completes it).
+        withdrawn.remove(BookingStatus.CONFIRMED)
+    for booking in InterpreterBooking.objects.filter(visit=locked, status__in=withdrawn):
+        booking_cancel(booking=booking, by=by, reason=CancelReason.SYSTEM_VISIT_CLOSED, now=now)
 
 
 def _rating_check(*, stars: int | None, problems: Sequence[str]) -> RatingInput | None:

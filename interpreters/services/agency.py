@@ -25,6 +25,7 @@ from config.outbox.selectors import outbox_keys_waiting
 from config.outbox.services import outbox_enqueue
 from interpreters.agency_safety import agency_secret, connection_phone_clean, connection_url_clean
 from interpreters.backends import (
+    AgencyError,
     AgencyEvent,
     PermanentAgencyError,
     TransientAgencyError,
@@ -556,9 +557,10 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
     or that another dispatcher holds, is left alone; re-sending to the same agency carries the same
     idempotency key, so the agency books once.
 
-    Transient agency errors are retried at the same agency up to BOOKING_AGENCY_MAX_ATTEMPTS times
-    (the caller schedules the retry after `retry_in` seconds); permanent errors and exhausted
-    retries fall back to the next agency in the chain; when none is left the booking fails."""
+    The steps: check the booking still waits, choose the agencies (the county's chain, minus those
+    in quarantine), claim the dispatch lease (`_claim`), then call the agencies in turn
+    (`_dispatch_calls`) and record the outcome: accepted (`_record_acceptance`), a retry
+    (`_retry_later`), a fallback (`_fall_back`) or a failure (`_chain_exhausted`)."""
     now = now or timezone.now()
     booking = (
         InterpreterBooking.objects.select_related("visit__office", "appointment__office", "agency")
@@ -575,95 +577,166 @@ def booking_dispatch_step(*, booking_id: int, source: str = "worker", now: datet
         _record_quarantine_skips(booking, now, source)
     if not chain:
         return _fail(booking, _("No active agency offers this language and modality."), source, now, [])
-    booking = _claim(booking, chain, now, source)
-    if booking is None:
+    claimed = _claim(booking, chain, now, source)
+    if claimed is None:
         return DispatchOutcome("noop", detail="another dispatcher holds it")
+    return _dispatch_calls(claimed, chain, source)
 
+
+def _dispatch_calls(booking: InterpreterBooking, chain: list[InterpreterAgency], source: str) -> DispatchOutcome:
+    """Call the agency the claimed booking is at, then the next ones in the chain, until one accepts.
+    Transient agency errors are retried at the same agency up to BOOKING_AGENCY_MAX_ATTEMPTS times
+    (the caller schedules the retry after `retry_in` seconds); permanent errors and exhausted
+    retries fall back to the next agency in the chain; when none is left the booking fails."""
     errors: list[dict] = []
     agency = booking.agency
     while True:
         if agency is None:  # _claim() always sets one; an assert would vanish under python -O
             raise RuntimeError(f"booking {booking.pk} was claimed without an agency")
         backend = get_backend(agency)
-        InterpreterBooking.objects.filter(pk=booking.pk).update(
-            attempts=booking.attempts + 1, agency_attempts=booking.agency_attempts + 1
-        )
-        booking.attempts += 1
-        booking.agency_attempts += 1
+        _attempt_count(booking)
         try:
             event = backend.book(booking)
         except TransientAgencyError as exc:
-            ops_counter_add(name="agency_errors", label=agency.slug)
-            errors.append({"agency": agency.slug, "error": exc.message, "transient": True})
+            _agency_error(errors, agency, exc, transient=True)
             if booking.agency_attempts < settings.BOOKING_AGENCY_MAX_ATTEMPTS:
-                delay = backoff_seconds(booking.agency_attempts)
-                at = timezone.now()
-                with transaction.atomic():
-                    updated = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
-                        next_attempt_at=at + timedelta(seconds=delay), updated_at=at
-                    )
-                    if updated:
-                        booking_event_record(
-                            booking=booking,
-                            kind="retry",
-                            source=source,
-                            detail={
-                                "agency": agency.slug,
-                                "attempt": booking.agency_attempts,
-                                "error": exc.message,
-                                "retry_in": round(delay, 2),
-                            },
-                        )
-                return DispatchOutcome("retry", retry_in=delay, detail=exc.message)
+                return _retry_later(booking, agency, exc, source)
             reason = exc.message
         except PermanentAgencyError as exc:
-            ops_counter_add(name="agency_errors", label=agency.slug)
-            errors.append({"agency": agency.slug, "error": exc.message, "transient": False})
+            _agency_error(errors, agency, exc, transient=False)
             reason = exc.message
         else:
             return _record_acceptance(booking, backend, event, source)
 
         # This agency is out: fall back to the next one in the chain.
-        position = next((i for i, a in enumerate(chain) if a.pk == agency.pk), -1)
-        next_agency = chain[position + 1] if position + 1 < len(chain) else None
+        next_agency = _next_agency(chain, agency)
         # A timeout or a 5xx does not mean the agency did not book: it may hold the booking.
         may_hold = bool(errors and errors[-1]["transient"])
         if next_agency is None:
+            return _chain_exhausted(
+                booking, chain, agency, reason=reason, errors=errors, may_hold=may_hold, source=source
+            )
+        if not _fall_back(booking, agency, next_agency, reason=reason, may_hold=may_hold, source=source):
+            return DispatchOutcome("noop", detail="moved on meanwhile")
+        agency = next_agency
+
+
+def _attempt_count(booking: InterpreterBooking) -> None:
+    """Count the call about to be made, before it is made (a call that never returns still counts)."""
+    InterpreterBooking.objects.filter(pk=booking.pk).update(
+        attempts=booking.attempts + 1, agency_attempts=booking.agency_attempts + 1
+    )
+    booking.attempts += 1
+    booking.agency_attempts += 1
+
+
+def _agency_error(errors: list[dict], agency: InterpreterAgency, exc: AgencyError, *, transient: bool) -> None:
+    ops_counter_add(name="agency_errors", label=agency.slug)
+    errors.append({"agency": agency.slug, "error": exc.message, "transient": transient})
+
+
+def _chain_position(chain: list[InterpreterAgency], agency: InterpreterAgency | None) -> int:
+    """Where `agency` stands in the chain; -1 when it is not in it (or None)."""
+    return next((i for i, a in enumerate(chain) if agency is not None and a.pk == agency.pk), -1)
+
+
+def _next_agency(chain: list[InterpreterAgency], agency: InterpreterAgency | None) -> InterpreterAgency | None:
+    """The agency after `agency` in the chain (the first when it is not in it); None at the end."""
+    position = _chain_position(chain, agency)
+    return chain[position + 1] if position + 1 < len(chain) else None
+
+
+def _retry_later(
+    booking: InterpreterBooking, agency: InterpreterAgency, exc: TransientAgencyError, source: str
+) -> DispatchOutcome:
+    """A transient error with attempts left at this agency: try it again after a backoff."""
+    delay = backoff_seconds(booking.agency_attempts)
+    at = timezone.now()
+    with transaction.atomic():
+        # Conflicts with: a cancel while we were calling. Conditional on "still pending": a cancelled
+        # booking gets no retry time and no retry event (the retry that runs finds nothing to do).
+        updated = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING).update(
+            next_attempt_at=at + timedelta(seconds=delay), updated_at=at
+        )
+        if updated:
+            booking_event_record(
+                booking=booking,
+                kind="retry",
+                source=source,
+                detail={
+                    "agency": agency.slug,
+                    "attempt": booking.agency_attempts,
+                    "error": exc.message,
+                    "retry_in": round(delay, 2),
+                },
+            )
+    return DispatchOutcome("retry", retry_in=delay, detail=exc.message)
+
+
+def _chain_exhausted(
+    booking: InterpreterBooking,
+    chain: list[InterpreterAgency],
+    agency: InterpreterAgency,
+    *,
+    reason: str,
+    errors: list[dict],
+    may_hold: bool,
+    source: str,
+) -> DispatchOutcome:
+    """No agency left after `agency`: the booking fails (and `agency`, which may hold it, is asked to
+    cancel it)."""
+    if may_hold:
+        _cancel_orphan_later(booking, agency)
+    position = _chain_position(chain, agency)
+    tried = ", ".join(a.slug for a in chain[: position + 1]) if position >= 0 else agency.slug
+    return _fail(
+        booking,
+        _("No agency could provide an interpreter (tried: %(agencies)s; last error: %(error)s).")
+        % {"agencies": tried, "error": reason},
+        source,
+        timezone.now(),
+        errors,
+    )
+
+
+def _fall_back(
+    booking: InterpreterBooking,
+    agency: InterpreterAgency,
+    next_agency: InterpreterAgency,
+    *,
+    reason: str,
+    may_hold: bool,
+    source: str,
+) -> bool:
+    """Move the booking from `agency` to `next_agency` with a fresh lease. False when the booking
+    moved on meanwhile (no longer pending at `agency`): then nothing is written."""
+    at = timezone.now()
+    with transaction.atomic():
+        # Conflicts with: a cancel, and an escalation or a passed answer deadline moving the booking
+        # to another agency meanwhile. Conditional on "still pending at this agency": whoever moved it
+        # first wins, and this dispatch stops without writing anything.
+        moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=agency).update(
+            agency=next_agency,
+            agency_attempts=0,
+            next_attempt_at=at + timedelta(seconds=get_backend(next_agency).lease_seconds()),
+            updated_at=at,
+        )
+        if moved:
+            _rollup_follows_agency(booking)
+            booking_event_record(
+                booking=booking,
+                kind="fallback",
+                source=source,
+                detail={"from": agency.slug, "to": next_agency.slug, "reason": reason, "may_hold": may_hold},
+                now=at,
+            )
             if may_hold:
                 _cancel_orphan_later(booking, agency)
-            tried = ", ".join(a.slug for a in chain[: position + 1]) if position >= 0 else agency.slug
-            return _fail(
-                booking,
-                _("No agency could provide an interpreter (tried: %(agencies)s; last error: %(error)s).")
-                % {"agencies": tried, "error": reason},
-                source,
-                timezone.now(),
-                errors,
-            )
-        at = timezone.now()
-        with transaction.atomic():
-            moved = InterpreterBooking.objects.filter(pk=booking.pk, status=S.PENDING, agency=agency).update(
-                agency=next_agency,
-                agency_attempts=0,
-                next_attempt_at=at + timedelta(seconds=get_backend(next_agency).lease_seconds()),
-                updated_at=at,
-            )
-            if moved:
-                _rollup_follows_agency(booking)
-                booking_event_record(
-                    booking=booking,
-                    kind="fallback",
-                    source=source,
-                    detail={"from": agency.slug, "to": next_agency.slug, "reason": reason, "may_hold": may_hold},
-                    now=at,
-                )
-                if may_hold:
-                    _cancel_orphan_later(booking, agency)
-        if not moved:
-            return DispatchOutcome("noop", detail="moved on meanwhile")
-        booking.agency = next_agency
-        booking.agency_attempts = 0
-        agency = next_agency
+    if not moved:
+        return False
+    booking.agency = next_agency
+    booking.agency_attempts = 0
+    return True
 
 
 def _cancel_orphan_later(booking: InterpreterBooking, agency: InterpreterAgency) -> None:
@@ -893,10 +966,8 @@ def booking_escalate(*, booking_id: int, now: datetime | None = None) -> Escalat
         return EscalationOutcome(booking_id, "noop", "already escalated")
     if booking.scheduled_for - now > timedelta(minutes=settings.BOOKING_ESCALATE_BEFORE_MINUTES):
         return EscalationOutcome(booking_id, "noop", "not due")
-    chain = booking_agency_chain(booking=booking)
     current = booking.agency
-    position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
-    next_agency = chain[position + 1] if position + 1 < len(chain) else None
+    next_agency = _next_agency(booking_agency_chain(booking=booking), current)
     with transaction.atomic():
         # Conflicts with: a second escalation run (two beats). The conditional UPDATE lets one mark it;
         # the event and the notices are written by that one only.
@@ -997,9 +1068,7 @@ def booking_answer_deadline_pass(*, booking_id: int, now: datetime | None = None
     if booking is None or booking.status != S.PENDING or booking.answer_by is None or booking.answer_by > now:
         return EscalationOutcome(booking_id, "noop", "not due")
     current = booking.agency
-    chain = booking_agency_chain(booking=booking)
-    position = next((i for i, a in enumerate(chain) if current and a.pk == current.pk), -1)
-    next_agency = chain[position + 1] if position + 1 < len(chain) else None
+    next_agency = _next_agency(booking_agency_chain(booking=booking), current)
     new_deadline = _next_answer_by(booking, now)
     if next_agency is None or new_deadline is None:
         return _deadline_fail(booking, current, now)

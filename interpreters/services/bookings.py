@@ -5,9 +5,9 @@ against TRANSITIONS, stamps its timestamp and writes a BookingEvent in the same 
 """
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -194,59 +194,37 @@ class _CheckedRequest:
     minutes_ordered: int | None
 
 
+class BookingAsk(TypedDict, total=False):
+    """What the officer asks for, besides the visit: the keyword arguments `booking_request` and
+    `booking_request_or_existing` pass on to `_booking_request_check` (mypy checks every key and type
+    against its signature, which holds the defaults). `requirements` (see
+    interpreters.services.requirements) are written with the booking; the older gender_preference /
+    competence_* arguments are aliases merged into them."""
+
+    modality: Required[str]
+    language: str | None
+    dialect: str
+    scheduled_for: datetime | None
+    gender_preference: str
+    competence_required: str
+    competence_wished: str
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None
+    minutes_ordered: int | None
+
+
 def booking_request(
-    *,
-    visit: Visit,
-    requested_by: User | None,
-    modality: str,
-    language: str | None = None,
-    dialect: str = "",
-    scheduled_for: datetime | None = None,
-    gender_preference: str = "",
-    competence_required: str = "",
-    competence_wished: str = "",
-    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None = None,
-    minutes_ordered: int | None = None,
-    now: datetime | None = None,
+    *, visit: Visit, requested_by: User | None, now: datetime | None = None, **ask: Unpack[BookingAsk]
 ) -> InterpreterBooking:
     """Ask for an interpreter for a visit (the officer's click): `booking_request_or_existing`, for
     callers that do not need to know whether the booking is new."""
-    booking, _created = booking_request_or_existing(
-        visit=visit,
-        requested_by=requested_by,
-        modality=modality,
-        language=language,
-        dialect=dialect,
-        scheduled_for=scheduled_for,
-        gender_preference=gender_preference,
-        competence_required=competence_required,
-        competence_wished=competence_wished,
-        requirements=requirements,
-        minutes_ordered=minutes_ordered,
-        now=now,
-    )
+    booking, _created = booking_request_or_existing(visit=visit, requested_by=requested_by, now=now, **ask)
     return booking
 
 
 def booking_request_or_existing(
-    *,
-    visit: Visit,
-    requested_by: User | None,
-    modality: str,
-    language: str | None = None,
-    dialect: str = "",
-    scheduled_for: datetime | None = None,
-    gender_preference: str = "",
-    competence_required: str = "",
-    competence_wished: str = "",
-    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None = None,
-    minutes_ordered: int | None = None,
-    now: datetime | None = None,
+    *, visit: Visit, requested_by: User | None, now: datetime | None = None, **ask: Unpack[BookingAsk]
 ) -> tuple[InterpreterBooking, bool]:
-    """Ask for an interpreter for a visit. Returns (booking, created).
-
-    `requirements` (see interpreters.services.requirements) are written with the booking; the
-    older gender_preference / competence_* arguments are aliases merged into them.
+    """Ask for an interpreter for a visit (what is asked: `BookingAsk`). Returns (booking, created).
 
     The row is written in the caller's transaction and the dispatch task is enqueued only once it
     commits, so a worker never looks for a row that is not there yet, and a rolled-back request
@@ -254,35 +232,23 @@ def booking_request_or_existing(
     created=False: two officers clicking at once get one booking (visit row lock + partial unique
     index), and the API answers 200 for it instead of 201 without asking beforehand."""
     now = now or timezone.now()
-    checked = _booking_request_check(
-        visit=visit,
-        modality=modality,
-        language=language,
-        dialect=dialect,
-        scheduled_for=scheduled_for,
-        gender_preference=gender_preference,
-        competence_required=competence_required,
-        competence_wished=competence_wished,
-        requirements=requirements,
-        minutes_ordered=minutes_ordered,
-        now=now,
-    )
+    checked = _booking_request_check(visit=visit, now=now, **ask)
     return _booking_request_write(visit=visit, requested_by=requested_by, checked=checked, now=now)
 
 
 def _booking_request_check(
     *,
     visit: Visit,
-    modality: str,
-    language: str | None,
-    dialect: str,
-    scheduled_for: datetime | None,
-    gender_preference: str,
-    competence_required: str,
-    competence_wished: str,
-    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None,
-    minutes_ordered: int | None,
     now: datetime,
+    modality: str,
+    language: str | None = None,
+    dialect: str = "",
+    scheduled_for: datetime | None = None,
+    gender_preference: str = "",
+    competence_required: str = "",
+    competence_wished: str = "",
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None = None,
+    minutes_ordered: int | None = None,
 ) -> _CheckedRequest:
     """Every check that needs no lock, before the database is touched for writing: choices, levels,
     the language (from the need when not given), the time and an agency that can take it."""
@@ -320,10 +286,10 @@ def _booking_request_check(
         language = need.language
         dialect = dialect or need.dialect
     language = normalize_language_tag(language)
-    dialect = dialect or next((r.value for r in reqs if r.kind == RequirementKind.DIALECT and r.rank == 1), "")
+    dialect = dialect or _first_dialect(reqs)
     _scheduled_for_check(scheduled_for, now=now)
     _agency_available_check(language=language, modality=modality, county=visit.office.county)
-    urgent = scheduled_for is None or scheduled_for - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
+    urgent = scheduled_for is None or _urgent(scheduled_for, now=now)
     return _CheckedRequest(
         language=language,
         dialect=dialect.strip()[:80],
@@ -333,6 +299,16 @@ def _booking_request_check(
         requirements=reqs,
         minutes_ordered=minutes_ordered or None,
     )
+
+
+def _first_dialect(requirements: list[RequirementInput]) -> str:
+    """The dialect asked for first among the requirements ("" when none is)."""
+    return next((r.value for r in requirements if r.kind == RequirementKind.DIALECT and r.rank == 1), "")
+
+
+def _urgent(start: datetime, *, now: datetime) -> bool:
+    """Ordered at short notice (less than BOOKING_URGENT_LEAD_MINUTES ahead): billed at the urgent rate."""
+    return start - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
 
 
 def _scheduled_for_check(scheduled_for: datetime | None, *, now: datetime) -> None:
@@ -347,11 +323,13 @@ def _scheduled_for_check(scheduled_for: datetime | None, *, now: datetime) -> No
         raise DomainError(_("Book at most a year ahead: check the date."), field="scheduled_for", code="too_far_ahead")
 
 
-def _agency_available_check(*, language: str, modality: str, county: str) -> None:
+def _agency_available_check(*, language: str, modality: str, county: str, language_field: str = "language") -> None:
+    """Some active agency in the county offers the language, and by this modality. A refusal of the
+    language is on `language_field` (where the caller took the language from)."""
     if not agencies_for(language=language, county=county):
         raise DomainError(
             _("No active interpreter agency offers “%(language)s”.") % {"language": language},
-            field="language",
+            field=language_field,
             code="no_agency",
         )
     if not agencies_for(language=language, modality=modality, county=county):
@@ -380,43 +358,71 @@ def _booking_request_write(
             return existing, False
         try:
             with transaction.atomic():  # savepoint: the unique index is the last line of defence
-                booking = InterpreterBooking.objects.create(
-                    visit=visit,
-                    language=checked.language,
-                    dialect=checked.dialect,
-                    modality=checked.modality,
-                    scheduled_for=checked.scheduled_for,
-                    urgent=checked.urgent,
-                    **legacy_fields(checked.requirements),
-                    requested_by=requested_by,
-                    status=BookingStatus.REQUESTED,
-                    requested_at=now,
-                    minutes_ordered=checked.minutes_ordered,
-                )
-                _store_estimate(booking, now)
+                booking = _booking_create(owner={"visit": visit}, checked=checked, requested_by=requested_by, now=now)
         except IntegrityError:
             # Another request won the race between our check and our insert: theirs is the booking.
             existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
             if existing is None:
                 raise
             return existing, False
-        BookingEvent.objects.create(
-            booking=booking,
-            from_status="",
-            to_status=BookingStatus.REQUESTED,
-            actor=requested_by,
-            source="user",
-            at=now,
-            detail={
-                "modality": checked.modality,
-                "language": checked.language,
-                "scheduled_for": _iso(checked.scheduled_for),
-            },
-        )
-        booking_requirements_create(booking=booking, requirements=checked.requirements)
+        _booking_requested(booking, checked=checked, requested_by=requested_by, now=now)
         office_day_changed(office_id=locked_visit.office_id, day=locked_visit.service_date)
-        _enqueue_on_commit("interpreters.booking_dispatch_step", booking.pk)
     return booking, True
+
+
+def _booking_create(
+    *,
+    owner: dict[str, Visit | Appointment],
+    checked: _CheckedRequest,
+    requested_by: User | None,
+    now: datetime,
+    answer_by: datetime | None = None,
+) -> InterpreterBooking:
+    """The booking row for `owner` ({"visit": ...} or {"appointment": ...}), with the price estimate."""
+    booking = InterpreterBooking.objects.create(
+        **owner,
+        language=checked.language,
+        dialect=checked.dialect,
+        modality=checked.modality,
+        scheduled_for=checked.scheduled_for,
+        urgent=checked.urgent,
+        **legacy_fields(checked.requirements),
+        requested_by=requested_by,
+        status=BookingStatus.REQUESTED,
+        requested_at=now,
+        minutes_ordered=checked.minutes_ordered,
+        answer_by=answer_by,
+    )
+    _store_estimate(booking, now)
+    return booking
+
+
+def _booking_requested(
+    booking: InterpreterBooking,
+    *,
+    checked: _CheckedRequest,
+    requested_by: User | None,
+    now: datetime,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """What goes with a new booking, in its transaction: its first event (with `detail` added), its
+    requirements and the dispatch task (through the outbox: sent once the transaction commits)."""
+    BookingEvent.objects.create(
+        booking=booking,
+        from_status="",
+        to_status=BookingStatus.REQUESTED,
+        actor=requested_by,
+        source="user",
+        at=now,
+        detail={
+            "modality": checked.modality,
+            "language": checked.language,
+            "scheduled_for": _iso(checked.scheduled_for),
+            **(detail or {}),
+        },
+    )
+    booking_requirements_create(booking=booking, requirements=checked.requirements)
+    _enqueue_on_commit("interpreters.booking_dispatch_step", booking.pk)
 
 
 def booking_prebook(
@@ -436,33 +442,9 @@ def booking_prebook(
     task goes out through the outbox once it commits. An appointment that already holds a live
     booking gets that one back (row lock + partial unique index), so a repeated request books once."""
     now = now or timezone.now()
-    validate_choice(modality, Modality, "modality")
-    reqs = requirements_build(requirements=requirements)
-    if not appointment.language:
-        raise DomainError(
-            _("The appointment has no language need: say which language."), field="language_need", code="required"
-        )
-    start = appointment.start
-    deadline = answer_by_resolve(ordered_at=now, start=start, requested=answer_by)
-    language = normalize_language_tag(appointment.language)
-    dialect = appointment.dialect or next(
-        (r.value for r in reqs if r.kind == RequirementKind.DIALECT and r.rank == 1), ""
+    checked, deadline = _prebook_check(
+        appointment=appointment, modality=modality, requirements=requirements, answer_by=answer_by, now=now
     )
-    county = appointment.office.county
-    if not agencies_for(language=language, county=county):
-        raise DomainError(
-            _("No active interpreter agency offers “%(language)s”.") % {"language": language},
-            field="language_need",
-            code="no_agency",
-        )
-    if not agencies_for(language=language, modality=modality, county=county):
-        raise DomainError(
-            _("No active interpreter agency offers “%(language)s” by %(modality)s.")
-            % {"language": language, "modality": str(Modality(modality).label).lower()},
-            field="modality",
-            code="no_agency",
-        )
-    urgent = start - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != AppointmentStatus.SCHEDULED:
@@ -472,39 +454,53 @@ def booking_prebook(
         existing = InterpreterBooking.objects.filter(appointment=locked, status__in=ACTIVE_BOOKING_STATUSES).first()
         if existing is not None:
             return existing
-        booking = InterpreterBooking.objects.create(
-            appointment=locked,
-            language=language,
-            dialect=dialect.strip()[:80],
-            modality=modality,
-            scheduled_for=start,
-            urgent=urgent,
-            **legacy_fields(reqs),
+        booking = _booking_create(
+            owner={"appointment": locked},
+            checked=replace(checked, minutes_ordered=locked.expected_minutes),
             requested_by=requested_by,
-            status=BookingStatus.REQUESTED,
-            requested_at=now,
-            minutes_ordered=locked.expected_minutes,
+            now=now,
             answer_by=deadline,
         )
-        _store_estimate(booking, now)
-        BookingEvent.objects.create(
-            booking=booking,
-            from_status="",
-            to_status=BookingStatus.REQUESTED,
-            actor=requested_by,
-            source="user",
-            at=now,
-            detail={
-                "modality": modality,
-                "language": language,
-                "scheduled_for": _iso(start),
-                "answer_by": _iso(deadline),
-            },
+        _booking_requested(
+            booking, checked=checked, requested_by=requested_by, now=now, detail={"answer_by": _iso(deadline)}
         )
-        booking_requirements_create(booking=booking, requirements=reqs)
         office_day_changed(office_id=locked.office_id, day=locked.service_date)
-        _enqueue_on_commit("interpreters.booking_dispatch_step", booking.pk)
     return booking
+
+
+def _prebook_check(
+    *,
+    appointment: Appointment,
+    modality: str,
+    requirements: Sequence[RequirementInput | Mapping[str, Any]] | None,
+    answer_by: datetime | None,
+    now: datetime,
+) -> tuple[_CheckedRequest, datetime]:
+    """Every check before the appointment is locked: the modality, the appointment's language, an
+    agency that can take it, and the answer deadline (returned with the checked request)."""
+    validate_choice(modality, Modality, "modality")
+    reqs = requirements_build(requirements=requirements)
+    if not appointment.language:
+        raise DomainError(
+            _("The appointment has no language need: say which language."), field="language_need", code="required"
+        )
+    start = appointment.start
+    deadline = answer_by_resolve(ordered_at=now, start=start, requested=answer_by)
+    language = normalize_language_tag(appointment.language)
+    dialect = appointment.dialect or _first_dialect(reqs)
+    _agency_available_check(
+        language=language, modality=modality, county=appointment.office.county, language_field="language_need"
+    )
+    checked = _CheckedRequest(
+        language=language,
+        dialect=dialect.strip()[:80],
+        modality=modality,
+        scheduled_for=start,
+        urgent=_urgent(start, now=now),
+        requirements=reqs,
+        minutes_ordered=appointment.expected_minutes,
+    )
+    return checked, deadline
 
 
 def booking_retime(
@@ -543,7 +539,7 @@ def booking_retime(
         # Still unanswered: the agency gets a new deadline for the new lead time. A confirmed
         # booking keeps none (it has answered); the agency confirms the new time or cancels.
         locked.answer_by = deadline if locked.status in (BookingStatus.REQUESTED, BookingStatus.PENDING) else None
-        locked.urgent = appointment.start - now < timedelta(minutes=settings.BOOKING_URGENT_LEAD_MINUTES)
+        locked.urgent = _urgent(appointment.start, now=now)
         locked.save(update_fields=["scheduled_for", "minutes_ordered", "answer_by", "urgent", "updated_at"])
         booking_event_record(
             booking=locked,

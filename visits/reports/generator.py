@@ -623,6 +623,37 @@ class _Run:
         )  # fmt: skip
         f.update(failure_reason="", cancel_reason="", fee=0, fee_rows=[], cost_rows=[], delivered="")
         pending = draft.requested_at + timedelta(seconds=2)
+        status, served = self.fate(draft, bid, f, start_at=start_at, pending=pending, connect=connect, left=left)
+        last = f["ended_at"] or f["cancelled_at"] or f["failed_at"] or f["confirmed_at"] or pending
+        stamp = self.stamp
+        self.rows.bookings.append(
+            (bid, vid, language, "phone" if rnd.random() < 0.7 else "video", draft.agency_id, status,
+             self.writer.uuid(rnd), 1, f["failure_reason"], stamp(start_at) if pre_booked else None, not pre_booked,
+             draft.minutes_ordered, required, f["delivered"], f["minutes_used"], f["cost_ore"],
+             json.dumps(f["cost_rows"]), estimate.total_ore if estimate else None,
+             json.dumps(estimate.rows if estimate else []), f["cost_reported_ore"], f["cost_confirmed_ore"],
+             f["cancel_reason"], f["fee"], json.dumps(f["fee_rows"]), stamp(draft.requested_at), stamp(pending),
+             *(stamp(f[k]) if f[k] else None for k in ("confirmed_at", "started_at", "ended_at", "cancelled_at",
+                                                        "failed_at")),
+             stamp(last))
+        )  # fmt: skip
+        return served
+
+    def fate(
+        self,
+        draft: InterpreterBooking,
+        bid: int,
+        f: dict[str, Any],
+        *,
+        start_at: datetime,
+        pending: datetime,
+        connect: int,
+        left: bool,
+    ) -> tuple[str, _Served]:
+        """How the booking ended (completed, failed, cancelled, no-show), its times and fees in `f`."""
+        rnd = self.rnd
+        pre_booked = draft.scheduled_for is not None
+        required = draft.competence_required
         r = rnd.random()
         served = _Served()
         if left:
@@ -656,20 +687,7 @@ class _Run:
                 start_at + timedelta(seconds=connect) if not pre_booked else pending + timedelta(minutes=10)
             )
             served.failed = True
-        last = f["ended_at"] or f["cancelled_at"] or f["failed_at"] or f["confirmed_at"] or pending
-        stamp = self.stamp
-        self.rows.bookings.append(
-            (bid, vid, language, "phone" if rnd.random() < 0.7 else "video", draft.agency_id, status,
-             self.writer.uuid(rnd), 1, f["failure_reason"], stamp(start_at) if pre_booked else None, not pre_booked,
-             draft.minutes_ordered, required, f["delivered"], f["minutes_used"], f["cost_ore"],
-             json.dumps(f["cost_rows"]), estimate.total_ore if estimate else None,
-             json.dumps(estimate.rows if estimate else []), f["cost_reported_ore"], f["cost_confirmed_ore"],
-             f["cancel_reason"], f["fee"], json.dumps(f["fee_rows"]), stamp(draft.requested_at), stamp(pending),
-             *(stamp(f[k]) if f[k] else None for k in ("confirmed_at", "started_at", "ended_at", "cancelled_at",
-                                                        "failed_at")),
-             stamp(last))
-        )  # fmt: skip
-        return served
+        return status, served
 
     def call(self, draft: InterpreterBooking, bid: int, f: dict[str, Any], started: datetime, required: str) -> _Served:
         """A completed call: the delivered level, the agency's requisition (some corrected), the
