@@ -70,9 +70,15 @@ class AppointmentForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
+    # Shown only to those who may book an interpreter (Action.BOOKING_REQUEST).
+    PREBOOK_FIELDS = frozenset({"prebook", "modality", "answer_by"})
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["authority"]).queryset = active_authorities()
+
+    def fields_shown(self, *, can_book: bool) -> list[forms.BoundField]:
+        return [field for field in self if can_book or field.name not in self.PREBOOK_FIELDS]
 
     def add_domain_error(self, err: DomainError | ValidationError) -> None:
         if isinstance(err, DomainError):
@@ -162,6 +168,7 @@ def _render(
             )
     if form is None:
         form = AppointmentForm(initial={"day": day, "at": time(10, 0)})
+    can_book = user_can(request.user, Action.BOOKING_REQUEST, office)
     context = {
         "office": office,
         "offices": offices_for_action(request.user, Action.APPOINTMENT_VIEW).filter(active=True).order_by("name"),
@@ -170,8 +177,8 @@ def _render(
         "next_day": day + timedelta(days=1),
         "rows": rows,
         "form": form,
+        "form_fields": form.fields_shown(can_book=can_book),
         "can_edit": user_can(request.user, Action.APPOINTMENT_EDIT, office),
-        "can_book": user_can(request.user, Action.BOOKING_REQUEST, office),
         "can_cancel_booking": user_can(request.user, Action.BOOKING_CANCEL, office),
         "scheduled": AppointmentStatus.SCHEDULED,
         "now": timezone.now(),
