@@ -11,7 +11,7 @@ from interpreters.tasks import OLD_NAMES
 # Where each app's services live (the names a task may take after "<label>.").
 SERVICE_MODULES = {
     "interpreters": ["interpreters.services", "interpreters.services.complaints"],
-    "visits": ["visits.services", "visits.retention"],
+    "visits": ["visits.services", "visits.retention", "visits.reminders"],
     "reports": ["visits.reports.services"],
     "outbox": ["config.outbox.services"],
     "idempotency": ["config.idempotency.services"],

@@ -122,10 +122,13 @@ def audit_appointment_read(
     appointment: Appointment,
     via: str,
     remote_addr: str | None = None,
+    fields: list[str] | None = None,
 ) -> LogEntry | None:
-    """Log that `user` was shown an appointment's visitor details (the ones it holds). Nothing is
-    logged for an appointment without any (no name, phone, e-mail or dialect was shown)."""
-    shown = [name for name in APPOINTMENT_PERSONAL_FIELDS if getattr(appointment, name)]
+    """Log that `user` was shown an appointment's visitor details (the ones it holds, or of `fields`
+    only those it holds). Nothing is logged for an appointment without any (no name, phone, e-mail or
+    dialect was shown). `user` None is a system read: the reminder task reading the contact it sends to."""
+    names = APPOINTMENT_PERSONAL_FIELDS if fields is None else [f for f in fields if f in APPOINTMENT_PERSONAL_FIELDS]
+    shown = [name for name in names if getattr(appointment, name)]
     if not shown:
         return None
     actor = user if user is not None and user.is_authenticated else None

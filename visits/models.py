@@ -47,6 +47,8 @@ class Office(models.Model):
     municipality = models.CharField(_("municipality"), max_length=80)
     county = models.CharField(_("county"), max_length=2, choices=County.choices, db_index=True)
     phone = PhoneNumberField(_("phone"), blank=True)
+    # Where visitors go (street, postcode and town): printed in reminders to visitors (issue 11).
+    address = models.CharField(_("street address"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -139,6 +141,28 @@ class ReminderChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
 
 
+class ReminderStatus(models.TextChoices):
+    """Where an appointment's reminder to its visitor stands (visits/reminders.py). Blank: none yet."""
+
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class ReminderSkip(models.TextChoices):
+    """Why a reminder was not sent (recorded, never retried)."""
+
+    NOT_SCHEDULED = "not_scheduled", _("The appointment is no longer scheduled")
+    NO_CONSENT = "no_consent", _("The visitor withdrew consent")
+    NO_CONTACT = "no_contact", _("No phone number or e-mail address for the channel")
+    ERASED = "erased", _("The visitor's details were erased")
+    TOO_LATE = "too_late", _("The appointment had started")
+    REFUSED = "refused", _("Refused by the mail server or SMS gateway")
+    GAVE_UP = "gave_up", _("Could not be delivered after several tries")
+    INTERRUPTED = "interrupted", _("Interrupted while sending; it may have been delivered")
+
+
 class Appointment(models.Model):
     """A booked meeting at an office (issue 11). Its language need is stored the way a visit's
     LanguageNeed is (a BCP 47 tag and the same choices); an interpreter pre-booked for it is an
@@ -175,6 +199,17 @@ class Appointment(models.Model):
     )
     reminder_consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # The reminder's progress (visits/reminders.py): claimed by the beat (queued), taken by one sender
+    # (sending, until reminder_next_attempt_at), then sent or skipped with its reason. While queued,
+    # reminder_next_attempt_at is when the send is due (a retry waits there).
+    reminder_status = models.CharField(
+        _("reminder"), max_length=8, choices=ReminderStatus.choices, blank=True, default=""
+    )
+    reminder_skip_reason = models.CharField(
+        _("reminder not sent because"), max_length=16, choices=ReminderSkip.choices, blank=True, default=""
+    )
+    reminder_attempts = models.PositiveSmallIntegerField(default=0)
+    reminder_next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -203,8 +238,21 @@ class Appointment(models.Model):
                 condition=Q(reminder_consent=False) | ~Q(reminder_channel=""),
                 name="appointment_reminder_has_channel",
             ),
+            # Never half-written: a sent reminder has its time, a skipped one its reason.
+            models.CheckConstraint(
+                condition=~Q(reminder_status="sent") | Q(reminder_sent_at__isnull=False),
+                name="appointment_reminder_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reminder_status="skipped") | ~Q(reminder_skip_reason=""),
+                name="appointment_reminder_skip_has_reason",
+            ),
         ]
-        indexes = [models.Index(fields=["office", "service_date", "status"])]
+        indexes = [
+            models.Index(fields=["office", "service_date", "status"]),
+            # The reminder beat: not yet handled (blank) and starting soon.
+            models.Index(fields=["reminder_status", "start"], name="appointment_reminder_due"),
+        ]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
 

@@ -131,7 +131,8 @@ def _classify_visits_and_config() -> None:
         Appointment, appointment_lookup="", kept={"language": "a catalogue code, like a language need's"}
     )
     retention_classify(
-        Office, not_visitor_data={f: "reference data about an office" for f in ("name", "municipality", "phone")}
+        Office,
+        not_visitor_data={f: "reference data about an office" for f in ("name", "municipality", "phone", "address")},
     )
     retention_classify(Authority, not_visitor_data={f: "reference data about an authority" for f in ("code", "name")})
     retention_classify(
@@ -319,7 +320,11 @@ def _purge_appointments(cutoff: datetime, batch_size: int) -> PurgeCounts:
             ids = list(rows.values_list("pk", flat=True))
             erase_rows(Appointment.objects.filter(pk__in=ids))
             scrub_log_entries(model=Appointment, object_ids=ids)
-            done += Appointment.objects.filter(pk__in=ids).update(personal_data_erased_at=now)
+            # The reminder consent went with the contact it was given for (the channel is a choice
+            # column, which erase_rows keeps). What happened to the reminder (status, sent at) stays.
+            done += Appointment.objects.filter(pk__in=ids).update(
+                personal_data_erased_at=now, reminder_consent=False, reminder_channel="", reminder_consent_at=None
+            )
 
 
 def _purge_visits_rows(visit_ids: list[int]) -> PurgeCounts:

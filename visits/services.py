@@ -26,6 +26,7 @@ from visits.models import (
     NotUsedReason,
     Office,
     ReminderChannel,
+    ReminderStatus,
     StaffingDay,
     Visit,
     VisitOutcome,
@@ -583,6 +584,64 @@ def _need_fields(need: LanguageNeedInput | None) -> dict[str, str]:
     }
 
 
+def _reminder_check(*, consent: bool, channel: str, phone: str, email: str) -> None:
+    """A reminder needs its channel and that channel's contact: refused on the missing field."""
+    validate_choice(channel, ReminderChannel, "reminder_channel", allow_blank=True)
+    if not consent:
+        return
+    if not channel:
+        raise DomainError(_("Say how the visitor wants the reminder."), field="reminder_channel", code="required")
+    if channel == ReminderChannel.SMS and not phone:
+        raise DomainError(
+            _("A reminder by SMS needs the visitor's phone number."), field="visitor_phone", code="required"
+        )
+    if channel == ReminderChannel.EMAIL and not email:
+        raise DomainError(
+            _("A reminder by e-mail needs the visitor's e-mail address."), field="visitor_email", code="required"
+        )
+
+
+def _reminder_state(appointment: Appointment) -> tuple[str, str, bool, str]:
+    return (
+        str(appointment.visitor_phone or ""),
+        appointment.visitor_email,
+        appointment.reminder_consent,
+        appointment.reminder_channel,
+    )
+
+
+def _reminder_consent_apply(
+    appointment: Appointment, *, consent: bool | None, channel: str | None, now: datetime
+) -> None:
+    """Record a given or withdrawn consent and its channel (None: unchanged), then check the result
+    has the contact its channel needs."""
+    if consent is not None:
+        if consent and not appointment.reminder_consent:
+            appointment.reminder_consent_at = now
+        elif not consent:
+            appointment.reminder_consent_at = None
+        appointment.reminder_consent = consent
+    if channel is not None:
+        appointment.reminder_channel = channel
+    if not appointment.reminder_consent:
+        appointment.reminder_channel = ""
+    _reminder_check(
+        consent=appointment.reminder_consent,
+        channel=appointment.reminder_channel,
+        phone=str(appointment.visitor_phone or ""),
+        email=appointment.visitor_email,
+    )
+
+
+def _reminder_start_over(appointment: Appointment) -> None:
+    """Forget the reminder's progress, so the beat (visits/reminders.py) sends one anew."""
+    appointment.reminder_status = ""
+    appointment.reminder_skip_reason = ""
+    appointment.reminder_sent_at = None
+    appointment.reminder_attempts = 0
+    appointment.reminder_next_attempt_at = None
+
+
 class AppointmentAsk(TypedDict, total=False):
     """What an appointment is booked with: `appointment_create`'s keyword arguments besides `now`
     and `also`, for callers that pass them on (interpreters/desk/appointments.py:appointment_book).
@@ -625,9 +684,12 @@ def appointment_create(
         office=office, authority=authority, start=start, expected_minutes=expected_minutes, now=now
     )
     need = _need_fields(language_need)
-    validate_choice(reminder_channel, ReminderChannel, "reminder_channel", allow_blank=True)
-    if reminder_consent and not reminder_channel:
-        raise DomainError(_("Say how the visitor wants the reminder."), field="reminder_channel", code="required")
+    _reminder_check(
+        consent=reminder_consent,
+        channel=reminder_channel,
+        phone=str(visitor_phone or ""),
+        email=(visitor_email or "").strip(),
+    )
     with transaction.atomic():
         appointment = Appointment(
             office=office,
@@ -682,13 +744,16 @@ def appointment_move(
     visitor_name: str | None = None,
     visitor_phone: str | None = None,
     visitor_email: str | None = None,
+    reminder_consent: bool | None = None,
+    reminder_channel: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
     also: Callable[[Appointment, datetime], object] | None = None,
 ) -> Appointment:
-    """Move a scheduled appointment (new start, length, authority or language need). Refused once it
-    has started, once it is checked in, cancelled or a no-show. `also(appointment, old_start)` runs
-    in the transaction after the write: the desk re-times the interpreter's booking there."""
+    """Move a scheduled appointment (new start, length, authority or language need) or change its
+    visitor's contact and reminder consent. Refused once it has started, once it is checked in,
+    cancelled or a no-show. `also(appointment, old_start)` runs in the transaction after the write:
+    the desk re-times the interpreter's booking there. Arguments left None keep their value."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _appointment_lock(appointment, expected_version=expected_version)
@@ -722,9 +787,21 @@ def appointment_move(
             "visitor_phone": visitor_phone,
             "visitor_email": visitor_email,
         }
+        reminder_before = _reminder_state(locked)
         for field_name, given in contact.items():
             if given is not None:
                 setattr(locked, field_name, given.strip())
+        _reminder_consent_apply(locked, consent=reminder_consent, channel=reminder_channel, now=now)
+        # A reminder gives the time: after a move the visitor must get the new one, so the reminder
+        # starts over (sent again once the new start is within the window, at once if it already
+        # is), even if one went out for the old time. A changed contact or consent retries one that
+        # was not sent (skipped for want of a contact, say); one already sent stays sent.
+        # A sender holding the row ("sending") then fails to record its result: the beat sends anew.
+        changed = _reminder_state(locked) != reminder_before
+        if locked.reminder_status and (
+            locked.start != old_start or (changed and locked.reminder_status != ReminderStatus.SENT)
+        ):
+            _reminder_start_over(locked)
         locked.version += 1
         locked.full_clean(
             exclude=["office", "authority", "created_by", "cancelled_by"],

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from visits.reminders import appointment_reminder_send, appointment_reminders_due
 from visits.retention import visit_purge_personal_data
 from visits.services import appointments_no_show_due
 
@@ -49,3 +50,18 @@ def appointments_no_show() -> list[int]:
     """Celery beat: scheduled appointments whose end has passed unattended become no-shows.
     Idempotent (each is taken under its row lock and checked again)."""
     return appointments_no_show_due()
+
+
+@shared_task(name="visits.appointment_reminders_due", **_OPTIONS)
+def appointment_reminders_due_task() -> int:
+    """Celery beat: claim the appointments whose visitor reminder is due and queue their sends (each
+    claimed once, however many beats run). Returns how many were queued."""
+    return len(appointment_reminders_due().queued)
+
+
+@shared_task(name="visits.appointment_reminder_send", **_OPTIONS)
+def appointment_reminder_send_task(appointment_id: int) -> str:
+    """One visitor reminder. A mail server or gateway that is down is not retried here but recorded
+    on the appointment, with its next try in the outbox (growing delays): the row, not a Celery
+    retry message, is what cannot be lost. A second run finds the row taken and does nothing."""
+    return appointment_reminder_send(appointment_id=appointment_id)

@@ -406,6 +406,38 @@ CELERY_BEAT_SCHEDULE["interpreters-prebookings-unconfirmed-notify"] = {
     "options": {"expires": 55},
 }
 
+# Reminders to visitors (issue 11, visits/reminders.py): only with consent, by SMS or e-mail, through
+# the backend named here (visits/reminder_backends.py). The console (stdout, never the logs) unless
+# set; production.py defaults to DeliveryBackend (e-mail by the EMAIL_* settings above, SMS by the
+# gateway below).
+TOLKDESK_VISITOR_REMINDER_BACKEND = env_str(
+    "TOLKDESK_VISITOR_REMINDER_BACKEND", "visits.reminder_backends.ConsoleBackend"
+)
+# Sent once the appointment starts within this many hours (and is still ahead).
+TOLKDESK_VISITOR_REMINDER_HOURS_BEFORE = env_float("TOLKDESK_VISITOR_REMINDER_HOURS_BEFORE", 24)
+# A generic HTTP SMS gateway (JSON POST with a bearer token): https, or http to this machine only.
+TOLKDESK_SMS_GATEWAY_URL = env_str("TOLKDESK_SMS_GATEWAY_URL", "")
+TOLKDESK_SMS_GATEWAY_TOKEN = env_str("TOLKDESK_SMS_GATEWAY_TOKEN", "")
+TOLKDESK_SMS_GATEWAY_SENDER = env_str("TOLKDESK_SMS_GATEWAY_SENDER", "Servicekontor")
+TOLKDESK_SMS_GATEWAY_CONNECT_TIMEOUT_SECONDS = env_float("TOLKDESK_SMS_GATEWAY_CONNECT_TIMEOUT_SECONDS", 3)
+TOLKDESK_SMS_GATEWAY_READ_TIMEOUT_SECONDS = env_float("TOLKDESK_SMS_GATEWAY_READ_TIMEOUT_SECONDS", 10)
+# A sender's claim outlasts its slowest send (SMTP or gateway timeouts), so no second sender starts.
+VISITOR_REMINDER_SEND_LEASE_SECONDS = max(
+    120.0,
+    3.0 * EMAIL_TIMEOUT,
+    3.0 * (TOLKDESK_SMS_GATEWAY_CONNECT_TIMEOUT_SECONDS + TOLKDESK_SMS_GATEWAY_READ_TIMEOUT_SECONDS),
+)
+VISITOR_REMINDER_RETRY_BASE_SECONDS = 60
+VISITOR_REMINDER_RETRY_MAX_SECONDS = 30 * 60
+VISITOR_REMINDER_MAX_ATTEMPTS = 8
+# A reminder queued this long past its due time without a sender (its task lost) is queued again.
+VISITOR_REMINDER_REQUEUE_AFTER_SECONDS = 10 * 60
+CELERY_BEAT_SCHEDULE["visits-appointment-reminders-due"] = {
+    "task": "visits.appointment_reminders_due",
+    "schedule": 5 * 60.0,
+    "options": {"expires": 4 * 60},
+}
+
 # Complaints (issue 10): accepted automatically when the agency has not answered in this many months.
 COMPLAINT_AUTO_ACCEPT_MONTHS = 3
 CELERY_BEAT_SCHEDULE["interpreters-complaint-auto-accept"] = {

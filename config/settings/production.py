@@ -42,6 +42,11 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework
 TOLKDESK_MFA_REQUIRED = env_bool("TOLKDESK_MFA_REQUIRED", True)
 # Notifications by SMTP (TOLKDESK_EMAIL_HOST, _PORT, _USE_TLS/_USE_SSL, _USER, _PASSWORD, _FROM).
 EMAIL_BACKEND = env_str("TOLKDESK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Visitor reminders: e-mail by SMTP as above, SMS by the gateway (TOLKDESK_SMS_GATEWAY_*). Never the
+# console here: it would print visitors' phone numbers into the container's output.
+TOLKDESK_VISITOR_REMINDER_BACKEND = env_str(
+    "TOLKDESK_VISITOR_REMINDER_BACKEND", "visits.reminder_backends.DeliveryBackend"
+)
 
 # JSON lines, one per request too (config/logs.py); Celery logs through the same configuration.
 TOLKDESK_LOG_FORMAT = env_str("TOLKDESK_LOG_FORMAT", "json")

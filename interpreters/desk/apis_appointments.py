@@ -159,6 +159,9 @@ class AppointmentDetailOutputSerializer(AppointmentListOutputSerializer):
             "visitor_email",
             "reminder_consent",
             "reminder_channel",
+            "reminder_status",
+            "reminder_skip_reason",
+            "reminder_sent_at",
         ]
 
 
@@ -203,6 +206,10 @@ class AppointmentPatchInputSerializer(StrictInputSerializer):
     visitor_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     visitor_phone = PhoneNumberField(max_length=40, required=False, allow_blank=True)
     visitor_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    reminder_consent = serializers.BooleanField(
+        required=False, help_text="The visitor consents to a reminder (true) or withdrew it (false)."
+    )
+    reminder_channel = serializers.ChoiceField(choices=ReminderChannel.choices, required=False, allow_blank=True)
     status = serializers.ChoiceField(
         choices=AppointmentStatus.choices,
         required=False,
@@ -408,6 +415,8 @@ class AppointmentDetailApi(APIView):
             visitor_name=data.get("visitor_name"),
             visitor_phone=str(data["visitor_phone"]) if "visitor_phone" in data else None,
             visitor_email=data.get("visitor_email"),
+            reminder_consent=data.get("reminder_consent"),
+            reminder_channel=data.get("reminder_channel"),
             expected_version=data.get("version"),
             answer_by=data.get("answer_by"),
         )

@@ -32,7 +32,7 @@ from interpreters.desk.appointments import (
 from interpreters.models import InterpreterBooking, Modality
 from visits.audit import audit_appointment_read
 from visits.errors import DomainError
-from visits.models import Appointment, AppointmentStatus, Authority, InterpreterWanted, Office
+from visits.models import Appointment, AppointmentStatus, Authority, InterpreterWanted, Office, ReminderChannel
 from visits.permissions import Action, offices_for_action, user_can
 from visits.selectors import active_authorities, office_appointments_on
 from visits.services import LanguageNeedInput, appointment_no_show
@@ -58,6 +58,14 @@ class AppointmentForm(forms.Form):
     )
     visitor_name = forms.CharField(label=gettext_lazy("Visitor name"), required=False, max_length=120)
     visitor_phone = PhoneNumberField(label=gettext_lazy("Visitor phone"), required=False, region="SE")
+    visitor_email = forms.EmailField(label=gettext_lazy("Visitor e-mail"), required=False, max_length=254)
+    reminder_consent = forms.BooleanField(
+        label=gettext_lazy("The visitor wants a reminder and agrees to us keeping the contact for it"),
+        required=False,
+    )
+    reminder_channel = forms.ChoiceField(
+        label=gettext_lazy("Reminder by"), required=False, choices=[("", "–"), *ReminderChannel.choices]
+    )
     prebook = forms.BooleanField(label=gettext_lazy("Pre-book an interpreter"), required=False)
     modality = forms.ChoiceField(
         label=gettext_lazy("Interpreting by"),
@@ -94,7 +102,32 @@ class MoveForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("New date"), widget=forms.DateInput(attrs={"type": "date"}))
     at = forms.TimeField(label=gettext_lazy("New time"), widget=forms.TimeInput(attrs={"type": "time"}))
     expected_minutes = forms.IntegerField(label=gettext_lazy("Expected length (minutes)"), min_value=5, max_value=480)
+    visitor_phone = PhoneNumberField(label=gettext_lazy("Visitor phone"), required=False, region="SE")
+    visitor_email = forms.EmailField(label=gettext_lazy("Visitor e-mail"), required=False, max_length=254)
+    reminder_consent = forms.BooleanField(
+        label=gettext_lazy("The visitor wants a reminder and agrees to us keeping the contact for it"),
+        required=False,
+    )
+    reminder_channel = forms.ChoiceField(
+        label=gettext_lazy("Reminder by"), required=False, choices=[("", "–"), *ReminderChannel.choices]
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    # The visitor's contact and consent: changed only when the form carried them (the page's form
+    # always does; a client posting just the new time leaves them as they are).
+    CONTACT_FIELDS = ("visitor_phone", "visitor_email", "reminder_channel")
+
+    def carries_contact(self) -> bool:
+        return all(self.add_prefix(name) in self.data for name in self.CONTACT_FIELDS)
+
+    def add_domain_error(self, err: DomainError | ValidationError) -> None:
+        if isinstance(err, DomainError):
+            field = {"start": "at"}.get(err.field or "", err.field)
+            self.add_error(field if field in self.fields else None, err.message)
+            return
+        for name, errors in err.message_dict.items():
+            for message in errors:
+                self.add_error(name if name in self.fields else None, message)
 
 
 def _start(day: date, at: time) -> datetime:
@@ -153,13 +186,17 @@ def _render(
                     "day": local.date(),
                     "at": local.time().replace(second=0, microsecond=0),
                     "expected_minutes": appointment.expected_minutes,
+                    "visitor_phone": appointment.visitor_phone,
+                    "visitor_email": appointment.visitor_email,
+                    "reminder_consent": appointment.reminder_consent,
+                    "reminder_channel": appointment.reminder_channel,
                     "version": appointment.version,
                 },
                 prefix=f"move-{appointment.pk}",
             )
         booking = InterpreterBooking.objects.filter(appointment=appointment).order_by("-requested_at", "-pk").first()
         rows.append(AppointmentRow(appointment=appointment, booking=booking, move_form=move_form))
-        if appointment.visitor_name or appointment.visitor_phone or appointment.dialect:
+        if appointment.visitor_name or appointment.visitor_phone or appointment.visitor_email or appointment.dialect:
             audit_appointment_read(
                 user=request.user,
                 appointment=appointment,
@@ -226,6 +263,9 @@ def appointment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 else None,
                 visitor_name=data["visitor_name"],
                 visitor_phone=str(data["visitor_phone"] or ""),
+                visitor_email=data["visitor_email"],
+                reminder_consent=data["reminder_consent"],
+                reminder_channel=data["reminder_channel"],
             )
         except (DomainError, ValidationError) as err:
             form.add_domain_error(err)
@@ -252,24 +292,34 @@ def _appointment_for(request: HttpRequest, pk: int, action: Action) -> Appointme
 @require_POST
 def appointment_move_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment_for(request, pk, Action.APPOINTMENT_EDIT)
-    if appointment_live_booking(appointment) is not None and not user_can(
-        request.user, Action.BOOKING_REQUEST, appointment.office_id
-    ):
-        raise PermissionDenied
     form = MoveForm(request.POST, prefix=f"move-{pk}")
     if form.is_valid():
         data = form.cleaned_data
+        start = _start(data["day"], data["at"])
+        # Only a new time or length moves the interpreter's booking (and needs the booking right): a
+        # receptionist may still correct the visitor's contact of an appointment holding a booking.
+        moves = start != appointment.start or data["expected_minutes"] != appointment.expected_minutes
+        if (
+            moves
+            and appointment_live_booking(appointment) is not None
+            and not user_can(request.user, Action.BOOKING_REQUEST, appointment.office_id)
+        ):
+            raise PermissionDenied
+        contact = form.carries_contact()
         try:
             moved = appointment_reschedule(
                 appointment=appointment,
                 by=request.user,
-                start=_start(data["day"], data["at"]),
-                expected_minutes=data["expected_minutes"],
+                start=start if moves else None,
+                expected_minutes=data["expected_minutes"] if moves else None,
+                visitor_phone=str(data["visitor_phone"] or "") if contact else None,
+                visitor_email=data["visitor_email"] if contact else None,
+                reminder_consent=data["reminder_consent"] if contact else None,
+                reminder_channel=data["reminder_channel"] if contact else None,
                 expected_version=data["version"],
             )
         except (DomainError, ValidationError) as err:
-            message = err.message if isinstance(err, DomainError) else " ".join(err.messages)
-            form.add_error(None, message)
+            form.add_domain_error(err)
         else:
             messages.success(request, _("The appointment is moved."))
             return redirect(_url(moved.office, moved.service_date))

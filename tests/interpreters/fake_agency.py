@@ -10,7 +10,8 @@ every request with its arrival time, and can be told to misbehave for the next r
     agency.unmeetable = {"gender"}             # requirement kinds it cannot meet: a required one is
                                                # declined (422), a wished one answered "met": false
 
-It answers every requirement by id ({"id", "met"}), and takes complaints (POST /complaints).
+It answers every requirement by id ({"id", "met"}), takes a booking's new time (POST
+/bookings/{reference}/reschedule) and complaints (POST /complaints).
 """
 
 import json
@@ -159,6 +160,17 @@ class FakeAgency:
                     return
                 if self.path == "/complaints":
                     self._json(202, {"received": body.get("complaint_id")})
+                    return
+                if self.path.startswith("/bookings/") and self.path.endswith("/reschedule"):
+                    reference = self.path.split("/")[2]
+                    with agency.lock:
+                        for booking in agency.bookings.values():
+                            if booking["reference"] == reference:
+                                booking["scheduled_for"] = body.get("scheduled_for")
+                                booking["minutes"] = body.get("minutes")
+                                self._json(200, {"reference": reference, "status": booking["status"]})
+                                return
+                    self._json(404, {"error": "unknown reference"})
                     return
                 if self.path.startswith("/bookings/") and self.path.endswith("/cancel"):
                     reference = self.path.split("/")[2]
