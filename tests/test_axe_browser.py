@@ -100,6 +100,10 @@ def pages_for(world, who):
             "/requisitions/disputed/",
         ]
         pages += ["/reports/monthly/", "/reports/?from=2026-02-30"]  # the month form; a filter error shown
+    if who in ("office_manager", "admin"):
+        pages.append("/interpreter-blocks/")  # the form through templates/_form_fields.html
+    if who == "admin":
+        pages.append("/agency-quarantines/")
     if who == "receptionist":
         pages.append("/reports/")  # not allowed: the 403 page
     return pages
