@@ -170,10 +170,21 @@ def test_a_beat_that_read_the_rows_before_another_beat_claimed_them_queues_nothi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_beats_at_once_queue_each_reminder_once():
+def test_two_beats_at_once_queue_each_reminder_once(monkeypatch):
     if connection.vendor == "sqlite":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them in one file lock anyway)")
     appointments = [consenting(hours=h) for h in (2, 5, 9, 14)]
+    import visits.tasks  # noqa: F401 - registers the send task the outbox runs after each commit
+
+    # Committed for real here, so the outbox relays (runs) each send at once: count the enqueues.
+    enqueued: list[list] = []
+    original = reminders_module.outbox_enqueue
+
+    def counting(**kwargs):
+        enqueued.append(list(kwargs["args"]))
+        return original(**kwargs)
+
+    monkeypatch.setattr(reminders_module, "outbox_enqueue", counting)
     barrier = threading.Barrier(2)
     results: list[list[int]] = []
 
@@ -190,7 +201,10 @@ def test_two_beats_at_once_queue_each_reminder_once():
     for thread in threads:
         thread.join()
     assert sorted(results[0] + results[1]) == sorted(a.pk for a in appointments)
-    assert sorted(queued_sends()) == sorted([a.pk] for a in appointments)
+    assert sorted(enqueued) == sorted([a.pk] for a in appointments)
+    for appointment in appointments:
+        appointment.refresh_from_db()
+        assert (appointment.reminder_status, appointment.reminder_attempts) == (R.SENT, 1)
 
 
 def test_a_second_delivery_of_the_send_task_sends_nothing(db, smtp):
@@ -500,3 +514,18 @@ def test_retention_erases_the_contact_and_the_consent_with_the_other_personal_fi
     assert old.reminder_status == R.SENT  # what happened stays, without whom it was for
     recent.refresh_from_db()
     assert (recent.visitor_email, recent.reminder_consent, recent.reminder_channel) == (EMAIL, True, "sms")
+
+
+def test_production_delivers_reminders_and_the_demo_prints_them_and_the_beat_runs_the_due_check():
+    from django.conf import settings as django_settings
+
+    from tests.test_production_settings import production_setting
+
+    assert production_setting("s.TOLKDESK_VISITOR_REMINDER_BACKEND") == "'visits.reminder_backends.DeliveryBackend'"
+    assert (
+        production_setting("s.TOLKDESK_VISITOR_REMINDER_HOURS_BEFORE", TOLKDESK_VISITOR_REMINDER_HOURS_BEFORE="48")
+        == "48.0"
+    )
+    assert django_settings.TOLKDESK_VISITOR_REMINDER_BACKEND == "visits.reminder_backends.ConsoleBackend"
+    beat = [entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "visits.appointment_reminders_due" in beat
