@@ -201,7 +201,7 @@ def _sum_columns(qs: QuerySet, keys: dict[str, Any], names: tuple[str, ...]) -> 
     sums = [f"SUM(u.{quote(meta.get_field(name).column)})" for name in names]
     group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
     statement = (
-        f"SELECT {', '.join([*groups, *sums])} FROM ({sql}) t"  # noqa: S608 - quoted names, bound values
+        f"SELECT {', '.join([*groups, *sums])} FROM ({sql}) t"  # noqa: S608  # nosec B608 - quoted names, bound values
         f" JOIN {quote(meta.db_table)} u ON u.{pk} = t.{quote('pk')}{group_by}"
     )
     with connection.cursor() as cursor:
