@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("TOLKDESK_DEBUG", "false")
 RUN_DIR = Path(tempfile.mkdtemp(prefix="bench-outage-"))
 os.environ.setdefault("TOLKDESK_RUN_DIR", str(RUN_DIR))
 PASSWORD = "tolkdesk-outage-bench"

@@ -188,7 +188,7 @@ def process_env(run_dir: Path, database_url: str, extra: dict[str, str] | None =
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
+        "TOLKDESK_DEBUG": "false",
         "DATABASE_URL": database_url,
         "TOLKDESK_RUN_DIR": str(run_dir),
         **(extra or {}),

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Required, TypedDict
 
+import phonenumbers
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -584,6 +585,28 @@ def _need_fields(need: LanguageNeedInput | None) -> dict[str, str]:
     }
 
 
+# Numbers that certainly cannot take an SMS; any other type (mobile, "fixed line or mobile" as some
+# countries' plans cannot tell, unknown) is left to the gateway rather than refused here.
+NO_SMS_NUMBER_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+    }
+)
+
+
+def _can_take_sms(phone: str) -> bool:
+    try:
+        number = phonenumbers.parse(phone, "SE")
+    except phonenumbers.NumberParseException:
+        return True  # not a number at all: the phone field's own validation refuses it
+    return phonenumbers.number_type(number) not in NO_SMS_NUMBER_TYPES
+
+
 def _reminder_check(*, consent: bool, channel: str, phone: str, email: str) -> None:
     """A reminder needs its channel and that channel's contact: refused on the missing field."""
     validate_choice(channel, ReminderChannel, "reminder_channel", allow_blank=True)
@@ -594,6 +617,12 @@ def _reminder_check(*, consent: bool, channel: str, phone: str, email: str) -> N
     if channel == ReminderChannel.SMS and not phone:
         raise DomainError(
             _("A reminder by SMS needs the visitor's phone number."), field="visitor_phone", code="required"
+        )
+    if channel == ReminderChannel.SMS and not _can_take_sms(phone):
+        raise DomainError(
+            _("This number cannot receive SMS: give a mobile number or choose e-mail."),
+            field="visitor_phone",
+            code="not_mobile",
         )
     if channel == ReminderChannel.EMAIL and not email:
         raise DomainError(

@@ -78,6 +78,18 @@ def test_a_reminder_without_the_contact_its_channel_needs_is_refused_on_that_fie
     assert not Appointment.objects.exists()
 
 
+def test_an_sms_reminder_to_a_landline_is_refused_on_the_phone(office, receptionist):
+    body = _body(office, visitor_phone="+46812345678", reminder_consent=True, reminder_channel="sms")
+    response = _api(receptionist).post("/api/v1/appointments/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "visitor_phone": ["This number cannot receive SMS: give a mobile number or choose e-mail."]
+    }
+    assert not Appointment.objects.exists()
+    mobile = _api(receptionist).post("/api/v1/appointments/", {**body, "visitor_phone": "+46701234567"}, format="json")
+    assert mobile.status_code == 201, mobile.content
+
+
 def test_a_reminder_with_its_contact_records_the_consent_and_its_time(office, receptionist):
     before = timezone.now()
     response = _api(receptionist).post(

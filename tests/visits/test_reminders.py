@@ -514,3 +514,18 @@ def test_retention_erases_the_contact_and_the_consent_with_the_other_personal_fi
     assert old.reminder_status == R.SENT  # what happened stays, without whom it was for
     recent.refresh_from_db()
     assert (recent.visitor_email, recent.reminder_consent, recent.reminder_channel) == (EMAIL, True, "sms")
+
+
+def test_production_delivers_reminders_and_the_demo_prints_them_and_the_beat_runs_the_due_check():
+    from django.conf import settings as django_settings
+
+    from tests.test_production_settings import production_setting
+
+    assert production_setting("s.TOLKDESK_VISITOR_REMINDER_BACKEND") == "'visits.reminder_backends.DeliveryBackend'"
+    assert (
+        production_setting("s.TOLKDESK_VISITOR_REMINDER_HOURS_BEFORE", TOLKDESK_VISITOR_REMINDER_HOURS_BEFORE="48")
+        == "48.0"
+    )
+    assert django_settings.TOLKDESK_VISITOR_REMINDER_BACKEND == "visits.reminder_backends.ConsoleBackend"
+    beat = [entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "visits.appointment_reminders_due" in beat
