@@ -254,17 +254,7 @@ def _booking_request_check(
     the language (from the need when not given), the time and an agency that can take it."""
     validate_choice(modality, Modality, "modality")
     validate_choice(gender_preference, Gender, "gender_preference", allow_blank=True)
-    validate_choice(competence_required, CompetenceLevel, "competence_required", allow_blank=True)
-    validate_choice(competence_wished, CompetenceLevel, "competence_wished", allow_blank=True)
-    levels = list(CompetenceLevel.values)
-    if (
-        competence_required
-        and competence_wished
-        and levels.index(competence_wished) < levels.index(competence_required)
-    ):
-        raise DomainError(
-            _("The wished level cannot be below the required level."), field="competence_wished", code="below_floor"
-        )
+    _competence_check(required=competence_required, wished=competence_wished)
     reqs = requirements_build(
         requirements=requirements,
         gender_preference=gender_preference,
@@ -273,19 +263,8 @@ def _booking_request_check(
     )
     if minutes_ordered is not None:
         check_minutes(minutes_ordered, field="minutes_ordered")
-    if visit.status in FINISHED_VISIT_STATUSES:
-        raise DomainError(
-            _("This visit has ended; no interpreter can be booked."), field="visit", code="visit_finished"
-        )
-    if language is None or language == "":
-        need = LanguageNeed.objects.filter(visit=visit).first()
-        if need is None:
-            raise DomainError(
-                _("The visit has no language need: say which language."), field="language", code="required"
-            )
-        language = need.language
-        dialect = dialect or need.dialect
-    language = normalize_language_tag(language)
+    _visit_open_check(visit)
+    language, dialect = _language_of(visit, language=language, dialect=dialect)
     dialect = dialect or _first_dialect(reqs)
     _scheduled_for_check(scheduled_for, now=now)
     _agency_available_check(language=language, modality=modality, county=visit.office.county)
@@ -299,6 +278,37 @@ def _booking_request_check(
         requirements=reqs,
         minutes_ordered=minutes_ordered or None,
     )
+
+
+def _visit_open_check(visit: Visit) -> None:
+    if visit.status in FINISHED_VISIT_STATUSES:
+        raise DomainError(
+            _("This visit has ended; no interpreter can be booked."), field="visit", code="visit_finished"
+        )
+
+
+def _competence_check(*, required: str, wished: str) -> None:
+    validate_choice(required, CompetenceLevel, "competence_required", allow_blank=True)
+    validate_choice(wished, CompetenceLevel, "competence_wished", allow_blank=True)
+    levels = list(CompetenceLevel.values)
+    if required and wished and levels.index(wished) < levels.index(required):
+        raise DomainError(
+            _("The wished level cannot be below the required level."), field="competence_wished", code="below_floor"
+        )
+
+
+def _language_of(visit: Visit, *, language: str | None, dialect: str) -> tuple[str, str]:
+    """The language asked for (its tag normalised) and its dialect; when none is given, the visit's
+    language need's."""
+    if language is None or language == "":
+        need = LanguageNeed.objects.filter(visit=visit).first()
+        if need is None:
+            raise DomainError(
+                _("The visit has no language need: say which language."), field="language", code="required"
+            )
+        language = need.language
+        dialect = dialect or need.dialect
+    return normalize_language_tag(language), dialect
 
 
 def _first_dialect(requirements: list[RequirementInput]) -> str:
@@ -349,10 +359,7 @@ def _booking_request_write(
     with transaction.atomic():
         # Serialise concurrent requests for the same visit, and re-check the visit under the lock.
         locked_visit = Visit.objects.select_for_update().get(pk=visit.pk)
-        if locked_visit.status in FINISHED_VISIT_STATUSES:
-            raise DomainError(
-                _("This visit has ended; no interpreter can be booked."), field="visit", code="visit_finished"
-            )
+        _visit_open_check(locked_visit)
         existing = InterpreterBooking.objects.filter(visit=visit, status__in=ACTIVE_BOOKING_STATUSES).first()
         if existing is not None:
             return existing, False
