@@ -71,6 +71,9 @@ class AppointmentForm(forms.Form):
         label=gettext_lazy("Interpreting by"),
         choices=[(Modality.PHONE, Modality.PHONE.label), (Modality.VIDEO, Modality.VIDEO.label)],
         initial=Modality.PHONE,
+        # Not required here: the field is not shown to a receptionist (no booking right), whose form
+        # must still book the appointment; a pre-booking without it is refused by booking_prebook.
+        required=False,
     )
     answer_by = forms.DateTimeField(
         label=gettext_lazy("Agency answers by (only at short notice)"),

@@ -561,6 +561,33 @@ def test_the_day_page_lists_the_day_and_books_moves_and_cancels(setting):
     assert new.status == AppointmentStatus.CANCELLED
 
 
+def test_a_receptionist_books_an_appointment_on_the_day_page_without_the_interpreter_fields(setting):
+    from django.test import Client
+
+    office, _officer, receptionist = setting
+    day = _at(3)
+    authority = AppointmentFactory(office=office, start=day).authority_id
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(receptionist)
+    page = client.get(f"/appointments/?office={office.pk}&date={day.date().isoformat()}").content.decode()
+    assert 'name="modality"' not in page and 'name="prebook"' not in page
+    booked = client.post(
+        "/appointments/new/",
+        {
+            "office": office.pk,
+            "authority": authority,
+            "day": day.date().isoformat(),
+            "at": "13:30",
+            "expected_minutes": 30,
+            "language": "ti",
+            "interpreter_wanted": "yes",
+        },
+    )
+    assert booked.status_code == 302
+    new = Appointment.objects.get(office=office, language="ti")
+    assert not InterpreterBooking.objects.filter(appointment=new).exists()
+
+
 def test_the_day_page_keeps_the_form_and_shows_the_error_for_a_past_start(setting):
     from django.test import Client
 
