@@ -323,9 +323,17 @@ def test_a_late_cancellation_costs_the_full_price(setting, agencies):
 # --- check-in and no-shows ----------------------------------------------------------------------------
 
 
+def _later_today(*, minutes: int) -> dt.datetime:
+    """Some minutes from now, but still today in Stockholm: only today's appointments can be checked
+    in, and a run shortly before local midnight would otherwise put the appointment on tomorrow."""
+    now = timezone.localtime()
+    last = now.replace(hour=23, minute=59, second=0, microsecond=0)
+    return min(now + dt.timedelta(minutes=minutes), max(last, now))
+
+
 def test_checking_in_for_an_appointment_links_the_visit_and_moves_the_booking(setting):
     office, officer, receptionist = setting
-    start = timezone.now() + dt.timedelta(minutes=20)
+    start = _later_today(minutes=20)
     appointment = AppointmentFactory(
         office=office, start=start, service_date=timezone.localdate(start), dialect="levantinsk"
     )
@@ -502,7 +510,7 @@ def test_an_appointments_visitor_details_are_purged_a_period_after_its_date(sett
 
 def test_check_in_service_refuses_an_appointment_already_checked_in(setting):
     office, _officer, receptionist = setting
-    start = timezone.now() + dt.timedelta(minutes=30)
+    start = _later_today(minutes=30)
     appointment = AppointmentFactory(office=office, start=start, service_date=timezone.localdate(start))
     authority = AuthorityFactory()
     visit_check_in(office=office, authority=authority, checked_in_by=receptionist, appointment=appointment)
