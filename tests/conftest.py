@@ -55,6 +55,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             leftover.unlink(missing_ok=True)
 
 
+# Tests that start real worker, web or beat processes (markers `worker`, `multiprocess`) share the
+# broker CI names in CELERY_BROKER_URL (a BrokerSetup purges its queue) and are the timing-sensitive
+# ones: under xdist (`.ci/test` runs `-n 2 --dist loadgroup`) they all go to one worker, one at a time,
+# never alongside each other.
+REAL_PROCESS_GROUP = "real-processes"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("worker") or item.get_closest_marker("multiprocess"):
+            item.add_marker(pytest.mark.xdist_group(REAL_PROCESS_GROUP))
+
+
 @pytest.fixture
 def fake_agencies():
     """Start real HTTP agencies on 127.0.0.1 on demand; all stopped after the test."""
