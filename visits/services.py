@@ -10,7 +10,7 @@ from typing import Required, TypedDict
 
 import phonenumbers
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from visits.models import (
     NeedIdentifiedBy,
     NotUsedReason,
     Office,
+    QueueCounter,
     ReminderChannel,
     ReminderStatus,
     StaffingDay,
@@ -46,9 +47,30 @@ class LanguageNeedInput:
 
 
 def _next_queue_number(*, office: Office, authority: Authority, service_date: date) -> str:
-    # Caller holds the office row lock, so counting is race-free: two receptionists at the same
-    # office never get the same number (the unique constraint backs this up).
-    seq = Visit.objects.filter(office=office, service_date=service_date).count() + 1
+    """Take the office-day's next queue number: one statement, inside the check-in's transaction.
+
+    The upsert's row lock on the office-day's QueueCounter is held until commit: a second check-in at
+    the same office-day waits in its own upsert, then increments the first one's committed value
+    (ON CONFLICT DO UPDATE reads the latest row version, whatever its snapshot), so no number is
+    handed out twice. A rolled-back check-in rolls its increment back with it.
+
+    The counter never hands out a number below the visits already there: the inserted value, and
+    the floor of the updated one, is that office-day's visit count + 1. A visit written without the
+    counter (the report generator's history, a counter row lost) therefore cannot be numbered twice;
+    that count may be a snapshot older than the lock, but the counter's own + 1 is never stale."""
+    counter, visits = QueueCounter._meta.db_table, Visit._meta.db_table
+    # CASE, not GREATEST: SQLite has no GREATEST. Table names come from the models, values are bound.
+    sql = (
+        f"INSERT INTO {counter} (office_id, day, last_number) "  # noqa: S608  # nosec B608
+        f"VALUES (%s, %s, (SELECT COUNT(*) + 1 FROM {visits} WHERE office_id = %s AND service_date = %s)) "
+        f"ON CONFLICT (office_id, day) DO UPDATE SET last_number = CASE "
+        f"WHEN {counter}.last_number + 1 > excluded.last_number THEN {counter}.last_number + 1 "
+        f"ELSE excluded.last_number END "
+        f"RETURNING last_number"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [office.pk, service_date, office.pk, service_date])
+        (seq,) = cursor.fetchone()
     return f"{authority.code[:1].upper()}{seq:03d}"
 
 
@@ -86,7 +108,7 @@ def visit_check_in(
     now = now or timezone.now()
     service_date = timezone.localdate(now)
     with transaction.atomic():
-        Office.objects.select_for_update().filter(pk=office.pk).first()
+        queue_number = _next_queue_number(office=office, authority=authority, service_date=service_date)
         if appointment is not None:
             appointment = appointment_for_check_in(appointment=appointment, office=office, now=now)
             if language_need is None and appointment.language:
@@ -101,7 +123,7 @@ def visit_check_in(
             office=office,
             authority=authority,
             service_date=service_date,
-            queue_number=_next_queue_number(office=office, authority=authority, service_date=service_date),
+            queue_number=queue_number,
             status=VisitStatus.WAITING,
             checked_in_at=now,
             checked_in_by=checked_in_by,
@@ -112,14 +134,17 @@ def visit_check_in(
         )
         # Field checks only (lengths, phone format, choices): they cost no query. The rest of
         # full_clean would repeat, with 6 more statements, what is already guaranteed: the office
-        # and authority rows exist (loaded above, the office locked), the queue number is unique
-        # (the office lock, backed by the unique constraint) and a new visit has not ended.
+        # and authority rows exist (loaded above), the queue number is unique (the office-day's
+        # counter, backed by the unique constraint) and a new visit has not ended.
         visit.full_clean(
             exclude=["office", "authority", "checked_in_by", "served_by"],
             validate_unique=False,
             validate_constraints=False,
         )
         visit.save()
+        # A new visit has no need unless one is written now: say so, so that reading visit.language_need
+        # (the API's answer) costs no query. Creating the need below replaces it with the row.
+        Visit.language_need.related.set_cached_value(visit, None)
         if language_need is not None and language is not None:
             LanguageNeed.objects.create(
                 visit=visit,
@@ -325,7 +350,9 @@ def staffing_day_set(
     with transaction.atomic():
         # Two managers saving the same day at once: the office row lock serialises them, so the
         # second one updates the first one's row instead of failing on the unique constraint.
-        Office.objects.select_for_update().filter(pk=office.pk).first()
+        # FOR NO KEY UPDATE: it serialises the saves without blocking a check-in at the office,
+        # whose inserts take a key-share lock on the office row (their foreign key).
+        Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
         row, created = StaffingDay.objects.update_or_create(
             office=office,
             date=day,
@@ -375,7 +402,9 @@ def staffing_week_set(
         # and the second reads the rows the first wrote, so its grid is the result (last save wins)
         # and no cell is created twice. The lock is held for one week's rows only. A page's save
         # (`expected` given) is the exception: a day moved since it was opened is refused instead.
-        Office.objects.select_for_update().filter(pk=office.pk).first()
+        # FOR NO KEY UPDATE: it serialises the saves without blocking a check-in at the office,
+        # whose inserts take a key-share lock on the office row (their foreign key).
+        Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
         existing = {row.date: row for row in StaffingDay.objects.filter(office=office, date__in=list(checked))}
         _staffing_conflict_check(checked=checked, shown=shown, existing=existing)
         for day, hours in checked.items():

@@ -3,8 +3,9 @@ run as INSERT ... SELECT so a rebuild of millions of visits never goes through P
 
 A refresh replaces whole office-days (delete + insert). Rollup writers (the dirty office-day refresh,
 the 10-minute and the nightly rebuild) serialise among themselves on a lock of the rollup table
-(``_lock_rollup_writers``), never on the office rows: a check-in locks its office row and never
-waits for a refresh, and a refresh never waits for a check-in.
+(``_lock_rollup_writers``), never on the office rows or the desk's queue counters: a check-in locks
+only its office-day's queue counter and never waits for a refresh, and a refresh never waits for a
+check-in.
 
 Which office-days to refresh: every write a report depends on marks its office-day dirty through
 visits.hooks.office_day_changed, in the write's own transaction; ``usage_dirty_days_refresh`` (a beat
