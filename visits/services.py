@@ -2,7 +2,7 @@
 
 import csv
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -491,7 +491,31 @@ def staffing_import(
     or tab separated; decimal point or comma). Every row is checked; rejected rows are reported with
     their line number and reason and the good rows are saved together (unless dry_run). A header
     that is not the expected one raises DomainError (nothing is read)."""
-    rows = list(lines)
+    reader, delimiter = _staffing_reader(list(lines))
+    office_ids = set(Office.objects.values_list("pk", flat=True))
+    result = StaffingImportResult(accepted=[], rejected=[])
+    seen: dict[tuple[int, date], int] = {}
+    for index, raw in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        checked = _staffing_row_check(
+            index=index, fields=_staffing_fields(raw, delimiter), office_ids=office_ids, seen=seen
+        )
+        if isinstance(checked, StaffingRow):
+            seen[(checked.office_id, checked.day)] = index
+            result.accepted.append(checked)
+        else:
+            result.rejected.append(StaffingRejected(index, delimiter.join(raw), checked))
+    if dry_run or not result.accepted:
+        return result
+    _staffing_save(rows=result.accepted, by=by, moment=now or timezone.now())
+    result.saved = len(result.accepted)
+    return result
+
+
+def _staffing_reader(rows: list[str]) -> tuple[Iterator[list[str]], str]:
+    """The rows after the header, and the delimiter the header uses; a missing or wrong header
+    raises DomainError."""
     if not rows:
         raise DomainError(_("The file is empty."), field="file", code="empty")
     header_line = rows[0].lstrip("\ufeff")
@@ -504,44 +528,37 @@ def staffing_import(
             field="file",
             code="header",
         )
-    office_ids = set(Office.objects.values_list("pk", flat=True))
-    result = StaffingImportResult(accepted=[], rejected=[])
-    seen: dict[tuple[int, date], int] = {}
-    for index, raw in enumerate(reader, start=2):
-        text = delimiter.join(raw)
-        if not any(cell.strip() for cell in raw):
-            continue
-        fields = _staffing_fields(raw, delimiter)
-        reason = ""
-        if len(fields) != 3:
-            reason = _("expected 3 fields, found %(n)s") % {"n": len(fields)}
-        else:
-            office_text, date_text, hours_text = (cell.strip() for cell in fields)
-            try:
-                day = date.fromisoformat(date_text)
-            except ValueError:
-                day = None
-            if not office_text.isdigit() or int(office_text) not in office_ids:
-                reason = _("unknown office “%(office)s”") % {"office": office_text}
-            elif day is None:
-                reason = _("“%(date)s” is not a date (YYYY-MM-DD)") % {"date": date_text}
-            else:
-                try:
-                    hours = _checked_officer_hours(hours_text)
-                except DomainError as exc:
-                    reason = exc.message
-                else:
-                    key = (int(office_text), day)
-                    if key in seen:
-                        reason = _("office and date already given on line %(line)s") % {"line": seen[key]}
-                    else:
-                        seen[key] = index
-                        result.accepted.append(StaffingRow(index, key[0], day, hours))
-        if reason:
-            result.rejected.append(StaffingRejected(index, text, reason))
-    if dry_run or not result.accepted:
-        return result
-    moment = now or timezone.now()
+    return reader, delimiter
+
+
+def _staffing_row_check(
+    *, index: int, fields: list[str], office_ids: set[int], seen: dict[tuple[int, date], int]
+) -> StaffingRow | str:
+    """One data row: the row to save, or why it is rejected (`seen`: the line each office and date
+    was accepted on, so a second row for them is refused)."""
+    if len(fields) != 3:
+        return _("expected 3 fields, found %(n)s") % {"n": len(fields)}
+    office_text, date_text, hours_text = (cell.strip() for cell in fields)
+    try:
+        day = date.fromisoformat(date_text)
+    except ValueError:
+        day = None
+    if not office_text.isdigit() or int(office_text) not in office_ids:
+        return _("unknown office “%(office)s”") % {"office": office_text}
+    if day is None:
+        return _("“%(date)s” is not a date (YYYY-MM-DD)") % {"date": date_text}
+    try:
+        hours = _checked_officer_hours(hours_text)
+    except DomainError as exc:
+        return exc.message
+    key = (int(office_text), day)
+    if key in seen:
+        return _("office and date already given on line %(line)s") % {"line": seen[key]}
+    return StaffingRow(index, key[0], day, hours)
+
+
+def _staffing_save(*, rows: list[StaffingRow], by: User | None, moment: datetime) -> None:
+    """Save the accepted rows together: a day already saved takes the file's hours."""
     with transaction.atomic():
         StaffingDay.objects.bulk_create(
             [
@@ -552,16 +569,14 @@ def staffing_import(
                     updated_by=by,
                     updated_at=moment,
                 )
-                for row in result.accepted
+                for row in rows
             ],
             update_conflicts=True,
             unique_fields=["office", "date"],
             update_fields=["officer_hours", "updated_by", "updated_at"],
         )
-        for office_id, day in seen:
-            office_day_changed(office_id=office_id, day=day)
-    result.saved = len(result.accepted)
-    return result
+        for row in rows:
+            office_day_changed(office_id=row.office_id, day=row.day)
 
 
 # --- Appointments (issue 11) ------------------------------------------------------------------------
@@ -815,51 +830,24 @@ def appointment_move(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _appointment_lock(appointment, expected_version=expected_version)
-        if locked.status != AppointmentStatus.SCHEDULED:
-            raise DomainError(
-                _("Only a scheduled appointment can be changed; this one is “%(status)s”.")
-                % {"status": AppointmentStatus(locked.status).label},
-                field="status",
-                code="not_scheduled",
-            )
-        if locked.start <= now:
-            raise DomainError(
-                _("The appointment has already started; it can no longer be moved."), field="start", code="started"
-            )
+        _appointment_movable_check(locked, now=now)
         old_start, old_day = locked.start, locked.service_date
-        new_start = locked.start if start is None else start
-        new_minutes = locked.expected_minutes if expected_minutes is None else expected_minutes
-        _appointment_time_check(start=new_start, expected_minutes=new_minutes, now=now)
-        if authority is not None and not authority.active:
-            raise DomainError(_("This authority is not active."), field="authority", code="inactive")
-        locked.start = new_start
-        locked.service_date = timezone.localdate(new_start)
-        locked.expected_minutes = new_minutes
-        if authority is not None:
-            locked.authority = authority
-        if language_need is not None:
-            for name, value in _need_fields(language_need).items():
-                setattr(locked, name, value)
-        contact: dict[str, str | None] = {
-            "visitor_name": visitor_name,
-            "visitor_phone": visitor_phone,
-            "visitor_email": visitor_email,
-        }
-        reminder_before = _reminder_state(locked)
-        for field_name, given in contact.items():
-            if given is not None:
-                setattr(locked, field_name, given.strip())
-        _reminder_consent_apply(locked, consent=reminder_consent, channel=reminder_channel, now=now)
-        # A reminder gives the time: after a move the visitor must get the new one, so the reminder
-        # starts over (sent again once the new start is within the window, at once if it already
-        # is), even if one went out for the old time. A changed contact or consent retries one that
-        # was not sent (skipped for want of a contact, say); one already sent stays sent.
-        # A sender holding the row ("sending") then fails to record its result: the beat sends anew.
-        changed = _reminder_state(locked) != reminder_before
-        if locked.reminder_status and (
-            locked.start != old_start or (changed and locked.reminder_status != ReminderStatus.SENT)
-        ):
-            _reminder_start_over(locked)
+        _appointment_when_apply(
+            locked,
+            start=start,
+            expected_minutes=expected_minutes,
+            authority=authority,
+            language_need=language_need,
+            now=now,
+        )
+        _appointment_contact_apply(
+            locked,
+            old_start=old_start,
+            contact={"visitor_name": visitor_name, "visitor_phone": visitor_phone, "visitor_email": visitor_email},
+            reminder_consent=reminder_consent,
+            reminder_channel=reminder_channel,
+            now=now,
+        )
         locked.version += 1
         locked.full_clean(
             exclude=["office", "authority", "created_by", "cancelled_by"],
@@ -872,6 +860,74 @@ def appointment_move(
         if also is not None:
             also(locked, old_start)
     return locked
+
+
+def _appointment_movable_check(locked: Appointment, *, now: datetime) -> None:
+    """Under the lock: only a scheduled appointment that has not started may change."""
+    if locked.status != AppointmentStatus.SCHEDULED:
+        raise DomainError(
+            _("Only a scheduled appointment can be changed; this one is “%(status)s”.")
+            % {"status": AppointmentStatus(locked.status).label},
+            field="status",
+            code="not_scheduled",
+        )
+    if locked.start <= now:
+        raise DomainError(
+            _("The appointment has already started; it can no longer be moved."), field="start", code="started"
+        )
+
+
+def _appointment_when_apply(
+    locked: Appointment,
+    *,
+    start: datetime | None,
+    expected_minutes: int | None,
+    authority: Authority | None,
+    language_need: LanguageNeedInput | None,
+    now: datetime,
+) -> None:
+    """The new time, length, authority and language need (None keeps the value), checked first."""
+    new_start = locked.start if start is None else start
+    new_minutes = locked.expected_minutes if expected_minutes is None else expected_minutes
+    _appointment_time_check(start=new_start, expected_minutes=new_minutes, now=now)
+    if authority is not None and not authority.active:
+        raise DomainError(_("This authority is not active."), field="authority", code="inactive")
+    locked.start = new_start
+    locked.service_date = timezone.localdate(new_start)
+    locked.expected_minutes = new_minutes
+    if authority is not None:
+        locked.authority = authority
+    if language_need is not None:
+        for name, value in _need_fields(language_need).items():
+            setattr(locked, name, value)
+
+
+def _appointment_contact_apply(
+    locked: Appointment,
+    *,
+    old_start: datetime,
+    contact: dict[str, str | None],
+    reminder_consent: bool | None,
+    reminder_channel: str | None,
+    now: datetime,
+) -> None:
+    """The visitor's contact and reminder consent (None keeps the value), after the new time is set
+    (`old_start`: the time before this move)."""
+    reminder_before = _reminder_state(locked)
+    for field_name, given in contact.items():
+        if given is not None:
+            setattr(locked, field_name, given.strip())
+    _reminder_consent_apply(locked, consent=reminder_consent, channel=reminder_channel, now=now)
+    # A reminder gives the time: after a move the visitor must get the new one, so the reminder
+    # starts over (sent again once the new start is within the window, at once if it already
+    # is), even if one went out for the old time. A changed contact or consent retries one that
+    # was not sent (skipped for want of a contact, say); one already sent stays sent.
+    # A sender holding the row ("sending") then fails to record its result: the beat sends anew.
+    changed = _reminder_state(locked) != reminder_before
+    if locked.reminder_status and (
+        locked.start != old_start or (changed and locked.reminder_status != ReminderStatus.SENT)
+    ):
+        _reminder_start_over(locked)
 
 
 def appointment_cancel(
