@@ -251,12 +251,11 @@ class LanguageNeedOutputSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
 
     def _names(self, need: Any) -> LanguageLabel:
-        overrides = self.context.get("language_overrides")
-        if overrides is None:  # a caller that did not load them for the batch: once per serializer
-            if not hasattr(self, "_language_overrides"):
-                self._language_overrides = language_overrides()
-            overrides = self._language_overrides
-        return language_label(need.language, overrides=overrides)
+        # A caller that did not load them for the batch: once per serialization, kept in its context
+        # (not on the serializer, which config.serializers.built_once reuses across requests).
+        if self.context.get("language_overrides") is None and isinstance(self.context, dict):
+            self.context["language_overrides"] = language_overrides()
+        return language_label(need.language, overrides=self.context.get("language_overrides"))
 
     def get_name_sv(self, need: Any) -> str:
         return self._names(need).name_sv
