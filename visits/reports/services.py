@@ -145,9 +145,7 @@ def _replace(*, first: date, last: date, offices: frozenset[int] | None, where: 
     the readers sum the booking rows, so two rows with the same dimensions add up."""
     visits = Visit.objects.filter(_window("visit", first=first, last=last, offices=offices))
     for model in (DailyOfficeUsage, DailyVisitUsage, DailyBookingUsage):
-        model.objects.filter(_window("rollup", first=first, last=last, offices=offices))._raw_delete(
-            connection.alias
-        )
+        model.objects.filter(_window("rollup", first=first, last=last, offices=offices))._raw_delete(connection.alias)
     counters = visit_counter_rows(visits, RawSQL(USED_CTE_IDS, ()))  # noqa: S611  # nosec B611 - a constant
     _insert_select(
         DailyVisitUsage._meta.db_table, list(VISIT_DIMS), VISIT_COUNTER_NAMES, counters, cte=completed_visit_ids(visits)
