@@ -7,13 +7,12 @@ outside DEBUG. tests/test_logs.py plants a visitor name and checks the captured 
 
 import json
 import logging
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from config.middleware_base import TimedMiddleware
 from config.requestid import current_request_id
 
 request_logger = logging.getLogger("tolkdesk.request")
@@ -48,26 +47,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class RequestLogMiddleware:
+class RequestLogMiddleware(TimedMiddleware):
     """One line per request: method, route name, status and duration (no URL, no query string)."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
+    def observe(self, request: HttpRequest, response: HttpResponse, *, route: str, seconds: float) -> None:
         request_logger.info(
             "request",
             extra={
                 "method": request.method,
-                "view": (match.view_name if match else "") or "unmatched",
+                "view": route,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
             },
         )
-        return response
 
 
 def logging_config(*, fmt: str, level: str, request_level: str) -> dict[str, Any]:

@@ -14,8 +14,7 @@ requests from this machine (127.0.0.1 / ::1). Anyone else gets a 404, as if ther
 
 import hmac
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from config.middleware_base import TimedMiddleware
 from config.outbox.models import OpsCounter, OutboxMessage
 
 REQUEST_SECONDS = Histogram(
@@ -41,18 +41,9 @@ REQUEST_SECONDS = Histogram(
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1"})
 
 
-class MetricsMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        # The route's name, never the path: paths hold ids and would make one series per visit.
-        view = (match.view_name if match else "") or "unmatched"
-        REQUEST_SECONDS.labels(view=view, method=request.method or "").observe(time.perf_counter() - started)
-        return response
+class MetricsMiddleware(TimedMiddleware):
+    def observe(self, request: HttpRequest, response: HttpResponse, *, route: str, seconds: float) -> None:
+        REQUEST_SECONDS.labels(view=route, method=request.method or "").observe(seconds)
 
 
 class OpsCollector(Collector):

@@ -2,7 +2,6 @@
 
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
@@ -16,6 +15,7 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 from config.client_ip import client_ip_address
+from config.middleware_base import Middleware, is_background_request, route_name
 
 # C0 controls except tab (legal in a header value), and DEL. PostgreSQL refuses NUL in text, so a
 # NUL in, say, the User-Agent of a failed login made the attempt's INSERT fail: a 500 and no lockout
@@ -27,12 +27,9 @@ def strip_control_characters(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-class HeaderControlCharacterMiddleware:
+class HeaderControlCharacterMiddleware(Middleware):
     """Strips control characters from every request header before any code (django-axes, auditlog,
     the audit trail) can write one to the database. First in MIDDLEWARE."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         meta = request.META
@@ -43,13 +40,10 @@ class HeaderControlCharacterMiddleware:
         return self.get_response(request)
 
 
-class NoStoreMiddleware:
+class NoStoreMiddleware(Middleware):
     """``Cache-Control: no-store`` on every response our views make (issue 14, item 10): the pages, the
     API and the exports carry visitors' personal data, and reception desks are shared. A view that
     sets its own Cache-Control keeps it. Placed after WhiteNoise, so static files keep theirs."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
@@ -80,26 +74,15 @@ def _start_activity_clock(sender: Any, request: HttpRequest | None, user: Any, *
         request.session[LAST_ACTIVITY_KEY] = int(time.time())
 
 
-class IdleSessionMiddleware:
+class IdleSessionMiddleware(Middleware):
     """Reception desks are shared (issue 14, item 5): a session unused for TOLKDESK_SESSION_IDLE_MINUTES
     ends. Polling does not count as use. After AuthenticationMiddleware."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        match = request.resolver_match
-        # A page's own background fetch (checkin.js sends X-Requested-With, visit.js asks for JSON); the
-        # same URL opened directly keeps the usual redirect to the login page.
-        background = bool(request.headers.get("X-Requested-With")) or "application/json" in request.headers.get(
-            "Accept", ""
-        )
-        polling = match is not None and match.view_name in POLLING_VIEWS and background
+        # Opened directly (not in the background), a polled URL keeps the usual redirect to the login page.
+        polling = route_name(request) in POLLING_VIEWS and is_background_request(request)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return _signed_out(request) if polling else None

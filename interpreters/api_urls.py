@@ -21,9 +21,7 @@ urlpatterns = [
         apis_quality.InterpreterBlockLiftApi.as_view(),
         name="api-interpreter-block-lift",
     ),
-    path(
-        "agency-quarantines/", apis_quality.AgencyQuarantineListCreateApi.as_view(), name="api-agency-quarantines"
-    ),
+    path("agency-quarantines/", apis_quality.AgencyQuarantineListCreateApi.as_view(), name="api-agency-quarantines"),
     path(
         "agency-quarantines/<int:pk>/lift/",
         apis_quality.AgencyQuarantineLiftApi.as_view(),

@@ -236,9 +236,11 @@ class BookingFilter(django_filters.FilterSet):
 
 
 def _scoped_bookings(request: Request) -> QuerySet[InterpreterBooking]:
-    return bookings_for_user(request.user).prefetch_related(
-        Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")), "requirements"
-    ).select_related("rating")
+    return (
+        bookings_for_user(request.user)
+        .prefetch_related(Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")), "requirements")
+        .select_related("rating")
+    )
 
 
 class BookingCreateInputSerializer(StrictInputSerializer):

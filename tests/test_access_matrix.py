@@ -331,8 +331,13 @@ SPECS: list[Spec] = [
         data=lambda w, t: {"stars": 2, "problems": ["late"]},
         ok=(200, 201),
     ),
-    Spec("interpreter blocks", "get", lambda w, t: "/api/v1/interpreter-blocks/", action=Action.INTERPRETER_BLOCK,
-         scoped=False),
+    Spec(
+        "interpreter blocks",
+        "get",
+        lambda w, t: "/api/v1/interpreter-blocks/",
+        action=Action.INTERPRETER_BLOCK,
+        scoped=False,
+    ),
     Spec(
         "interpreter block create",
         "post",
@@ -347,10 +352,21 @@ SPECS: list[Spec] = [
         lambda w, t: f"/api/v1/interpreter-blocks/{block_id(w, t)}/lift/",
         action=Action.INTERPRETER_BLOCK,
     ),
-    Spec("interpreter blocks page", "get", lambda w, t: "/interpreter-blocks/", action=Action.INTERPRETER_BLOCK,
-         api=False, scoped=False),
-    Spec("agency quarantines", "get", lambda w, t: "/api/v1/agency-quarantines/", action=Action.AGENCY_QUARANTINE,
-         scoped=False),
+    Spec(
+        "interpreter blocks page",
+        "get",
+        lambda w, t: "/interpreter-blocks/",
+        action=Action.INTERPRETER_BLOCK,
+        api=False,
+        scoped=False,
+    ),
+    Spec(
+        "agency quarantines",
+        "get",
+        lambda w, t: "/api/v1/agency-quarantines/",
+        action=Action.AGENCY_QUARANTINE,
+        scoped=False,
+    ),
     Spec(
         "agency quarantine create",
         "post",
@@ -367,8 +383,14 @@ SPECS: list[Spec] = [
         action=Action.AGENCY_QUARANTINE,
         scoped=False,
     ),
-    Spec("agency quarantines page", "get", lambda w, t: "/agency-quarantines/", action=Action.AGENCY_QUARANTINE,
-         api=False, scoped=False),
+    Spec(
+        "agency quarantines page",
+        "get",
+        lambda w, t: "/agency-quarantines/",
+        action=Action.AGENCY_QUARANTINE,
+        api=False,
+        scoped=False,
+    ),
     # Appointments (issue 11): the whole staff books them; pre-booking an interpreter with one, or
     # moving or cancelling one that holds a booking, needs the booking right (receptionists: 403).
     Spec("appointment list", "get", lambda w, t: "/api/v1/appointments/", action=Action.APPOINTMENT_VIEW, scoped=False),

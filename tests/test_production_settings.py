@@ -39,7 +39,8 @@ def test_production_keeps_connections_for_a_minute_and_health_checks_them():
 def test_the_cache_comes_from_cache_url_with_local_memory_by_default():
     assert production_setting('s.CACHES["default"]["BACKEND"]') == "'django.core.cache.backends.locmem.LocMemCache'"
     shared = production_setting(
-        's.CACHES["default"]["BACKEND"], s.CACHES["default"]["LOCATION"]', TOLKDESK_CACHE_URL="redis://127.0.0.1:6379/11"
+        's.CACHES["default"]["BACKEND"], s.CACHES["default"]["LOCATION"]',
+        TOLKDESK_CACHE_URL="redis://127.0.0.1:6379/11",
     )
     assert shared == "('django.core.cache.backends.redis.RedisCache', 'redis://127.0.0.1:6379/11')"
     with pytest.raises(ValueError):

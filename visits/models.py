@@ -448,6 +448,26 @@ class UsageDirtyDay(models.Model):
         return f"{self.office_id}/{self.day}"
 
 
+class QueueCounter(models.Model):
+    """The last queue number handed out at an office on a day. Check-in takes the next one with a
+    single upsert (visits.services._next_queue_number); that statement's row lock makes two check-ins
+    at the same office-day take turns until commit, so no number is handed out twice (the visit's
+    unique constraint backs this up). It locks this office-day's counter only, not the office row:
+    the desk never waits on a staffing save, a rollup refresh or another day."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    last_number = models.PositiveIntegerField(_("last queue number"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "day"], name="queue_counter_one_per_office_day")]
+        verbose_name = _("queue counter")
+        verbose_name_plural = _("queue counters")
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.day}: {self.last_number}"
+
+
 class StaffingDay(models.Model):
     """Officer hours staffed at an office on one day: the resource side of the follow-up model
     (RiR 2022:28 asks for cost and staffing per office). Entered by office managers, imported from a

@@ -2,7 +2,7 @@
 
 import csv
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -10,7 +10,7 @@ from typing import Required, TypedDict
 
 import phonenumbers
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from visits.models import (
     NeedIdentifiedBy,
     NotUsedReason,
     Office,
+    QueueCounter,
     ReminderChannel,
     ReminderStatus,
     StaffingDay,
@@ -46,9 +47,30 @@ class LanguageNeedInput:
 
 
 def _next_queue_number(*, office: Office, authority: Authority, service_date: date) -> str:
-    # Caller holds the office row lock, so counting is race-free: two receptionists at the same
-    # office never get the same number (the unique constraint backs this up).
-    seq = Visit.objects.filter(office=office, service_date=service_date).count() + 1
+    """Take the office-day's next queue number: one statement, inside the check-in's transaction.
+
+    The upsert's row lock on the office-day's QueueCounter is held until commit: a second check-in at
+    the same office-day waits in its own upsert, then increments the first one's committed value
+    (ON CONFLICT DO UPDATE reads the latest row version, whatever its snapshot), so no number is
+    handed out twice. A rolled-back check-in rolls its increment back with it.
+
+    The counter never hands out a number below the visits already there: the inserted value, and
+    the floor of the updated one, is that office-day's visit count + 1. A visit written without the
+    counter (the report generator's history, a counter row lost) therefore cannot be numbered twice;
+    that count may be a snapshot older than the lock, but the counter's own + 1 is never stale."""
+    counter, visits = QueueCounter._meta.db_table, Visit._meta.db_table
+    # CASE, not GREATEST: SQLite has no GREATEST. Table names come from the models, values are bound.
+    sql = (
+        f"INSERT INTO {counter} (office_id, day, last_number) "  # noqa: S608  # nosec B608
+        f"VALUES (%s, %s, (SELECT COUNT(*) + 1 FROM {visits} WHERE office_id = %s AND service_date = %s)) "
+        f"ON CONFLICT (office_id, day) DO UPDATE SET last_number = CASE "
+        f"WHEN {counter}.last_number + 1 > excluded.last_number THEN {counter}.last_number + 1 "
+        f"ELSE excluded.last_number END "
+        f"RETURNING last_number"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [office.pk, service_date, office.pk, service_date])
+        (seq,) = cursor.fetchone()
     return f"{authority.code[:1].upper()}{seq:03d}"
 
 
@@ -86,7 +108,7 @@ def visit_check_in(
     now = now or timezone.now()
     service_date = timezone.localdate(now)
     with transaction.atomic():
-        Office.objects.select_for_update().filter(pk=office.pk).first()
+        queue_number = _next_queue_number(office=office, authority=authority, service_date=service_date)
         if appointment is not None:
             appointment = appointment_for_check_in(appointment=appointment, office=office, now=now)
             if language_need is None and appointment.language:
@@ -101,7 +123,7 @@ def visit_check_in(
             office=office,
             authority=authority,
             service_date=service_date,
-            queue_number=_next_queue_number(office=office, authority=authority, service_date=service_date),
+            queue_number=queue_number,
             status=VisitStatus.WAITING,
             checked_in_at=now,
             checked_in_by=checked_in_by,
@@ -112,14 +134,17 @@ def visit_check_in(
         )
         # Field checks only (lengths, phone format, choices): they cost no query. The rest of
         # full_clean would repeat, with 6 more statements, what is already guaranteed: the office
-        # and authority rows exist (loaded above, the office locked), the queue number is unique
-        # (the office lock, backed by the unique constraint) and a new visit has not ended.
+        # and authority rows exist (loaded above), the queue number is unique (the office-day's
+        # counter, backed by the unique constraint) and a new visit has not ended.
         visit.full_clean(
             exclude=["office", "authority", "checked_in_by", "served_by"],
             validate_unique=False,
             validate_constraints=False,
         )
         visit.save()
+        # A new visit has no need unless one is written now: say so, so that reading visit.language_need
+        # (the API's answer) costs no query. Creating the need below replaces it with the row.
+        Visit.language_need.related.set_cached_value(visit, None)
         if language_need is not None and language is not None:
             LanguageNeed.objects.create(
                 visit=visit,
@@ -325,7 +350,9 @@ def staffing_day_set(
     with transaction.atomic():
         # Two managers saving the same day at once: the office row lock serialises them, so the
         # second one updates the first one's row instead of failing on the unique constraint.
-        Office.objects.select_for_update().filter(pk=office.pk).first()
+        # FOR NO KEY UPDATE: it serialises the saves without blocking a check-in at the office,
+        # whose inserts take a key-share lock on the office row (their foreign key).
+        Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
         row, created = StaffingDay.objects.update_or_create(
             office=office,
             date=day,
@@ -375,7 +402,9 @@ def staffing_week_set(
         # and the second reads the rows the first wrote, so its grid is the result (last save wins)
         # and no cell is created twice. The lock is held for one week's rows only. A page's save
         # (`expected` given) is the exception: a day moved since it was opened is refused instead.
-        Office.objects.select_for_update().filter(pk=office.pk).first()
+        # FOR NO KEY UPDATE: it serialises the saves without blocking a check-in at the office,
+        # whose inserts take a key-share lock on the office row (their foreign key).
+        Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
         existing = {row.date: row for row in StaffingDay.objects.filter(office=office, date__in=list(checked))}
         _staffing_conflict_check(checked=checked, shown=shown, existing=existing)
         for day, hours in checked.items():
@@ -462,7 +491,31 @@ def staffing_import(
     or tab separated; decimal point or comma). Every row is checked; rejected rows are reported with
     their line number and reason and the good rows are saved together (unless dry_run). A header
     that is not the expected one raises DomainError (nothing is read)."""
-    rows = list(lines)
+    reader, delimiter = _staffing_reader(list(lines))
+    office_ids = set(Office.objects.values_list("pk", flat=True))
+    result = StaffingImportResult(accepted=[], rejected=[])
+    seen: dict[tuple[int, date], int] = {}
+    for index, raw in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        checked = _staffing_row_check(
+            index=index, fields=_staffing_fields(raw, delimiter), office_ids=office_ids, seen=seen
+        )
+        if isinstance(checked, StaffingRow):
+            seen[(checked.office_id, checked.day)] = index
+            result.accepted.append(checked)
+        else:
+            result.rejected.append(StaffingRejected(index, delimiter.join(raw), checked))
+    if dry_run or not result.accepted:
+        return result
+    _staffing_save(rows=result.accepted, by=by, moment=now or timezone.now())
+    result.saved = len(result.accepted)
+    return result
+
+
+def _staffing_reader(rows: list[str]) -> tuple[Iterator[list[str]], str]:
+    """The rows after the header, and the delimiter the header uses; a missing or wrong header
+    raises DomainError."""
     if not rows:
         raise DomainError(_("The file is empty."), field="file", code="empty")
     header_line = rows[0].lstrip("\ufeff")
@@ -475,44 +528,37 @@ def staffing_import(
             field="file",
             code="header",
         )
-    office_ids = set(Office.objects.values_list("pk", flat=True))
-    result = StaffingImportResult(accepted=[], rejected=[])
-    seen: dict[tuple[int, date], int] = {}
-    for index, raw in enumerate(reader, start=2):
-        text = delimiter.join(raw)
-        if not any(cell.strip() for cell in raw):
-            continue
-        fields = _staffing_fields(raw, delimiter)
-        reason = ""
-        if len(fields) != 3:
-            reason = _("expected 3 fields, found %(n)s") % {"n": len(fields)}
-        else:
-            office_text, date_text, hours_text = (cell.strip() for cell in fields)
-            try:
-                day = date.fromisoformat(date_text)
-            except ValueError:
-                day = None
-            if not office_text.isdigit() or int(office_text) not in office_ids:
-                reason = _("unknown office “%(office)s”") % {"office": office_text}
-            elif day is None:
-                reason = _("“%(date)s” is not a date (YYYY-MM-DD)") % {"date": date_text}
-            else:
-                try:
-                    hours = _checked_officer_hours(hours_text)
-                except DomainError as exc:
-                    reason = exc.message
-                else:
-                    key = (int(office_text), day)
-                    if key in seen:
-                        reason = _("office and date already given on line %(line)s") % {"line": seen[key]}
-                    else:
-                        seen[key] = index
-                        result.accepted.append(StaffingRow(index, key[0], day, hours))
-        if reason:
-            result.rejected.append(StaffingRejected(index, text, reason))
-    if dry_run or not result.accepted:
-        return result
-    moment = now or timezone.now()
+    return reader, delimiter
+
+
+def _staffing_row_check(
+    *, index: int, fields: list[str], office_ids: set[int], seen: dict[tuple[int, date], int]
+) -> StaffingRow | str:
+    """One data row: the row to save, or why it is rejected (`seen`: the line each office and date
+    was accepted on, so a second row for them is refused)."""
+    if len(fields) != 3:
+        return _("expected 3 fields, found %(n)s") % {"n": len(fields)}
+    office_text, date_text, hours_text = (cell.strip() for cell in fields)
+    try:
+        day = date.fromisoformat(date_text)
+    except ValueError:
+        day = None
+    if not office_text.isdigit() or int(office_text) not in office_ids:
+        return _("unknown office “%(office)s”") % {"office": office_text}
+    if day is None:
+        return _("“%(date)s” is not a date (YYYY-MM-DD)") % {"date": date_text}
+    try:
+        hours = _checked_officer_hours(hours_text)
+    except DomainError as exc:
+        return exc.message
+    key = (int(office_text), day)
+    if key in seen:
+        return _("office and date already given on line %(line)s") % {"line": seen[key]}
+    return StaffingRow(index, key[0], day, hours)
+
+
+def _staffing_save(*, rows: list[StaffingRow], by: User | None, moment: datetime) -> None:
+    """Save the accepted rows together: a day already saved takes the file's hours."""
     with transaction.atomic():
         StaffingDay.objects.bulk_create(
             [
@@ -523,16 +569,14 @@ def staffing_import(
                     updated_by=by,
                     updated_at=moment,
                 )
-                for row in result.accepted
+                for row in rows
             ],
             update_conflicts=True,
             unique_fields=["office", "date"],
             update_fields=["officer_hours", "updated_by", "updated_at"],
         )
-        for office_id, day in seen:
-            office_day_changed(office_id=office_id, day=day)
-    result.saved = len(result.accepted)
-    return result
+        for row in rows:
+            office_day_changed(office_id=row.office_id, day=row.day)
 
 
 # --- Appointments (issue 11) ------------------------------------------------------------------------
@@ -786,51 +830,24 @@ def appointment_move(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _appointment_lock(appointment, expected_version=expected_version)
-        if locked.status != AppointmentStatus.SCHEDULED:
-            raise DomainError(
-                _("Only a scheduled appointment can be changed; this one is “%(status)s”.")
-                % {"status": AppointmentStatus(locked.status).label},
-                field="status",
-                code="not_scheduled",
-            )
-        if locked.start <= now:
-            raise DomainError(
-                _("The appointment has already started; it can no longer be moved."), field="start", code="started"
-            )
+        _appointment_movable_check(locked, now=now)
         old_start, old_day = locked.start, locked.service_date
-        new_start = locked.start if start is None else start
-        new_minutes = locked.expected_minutes if expected_minutes is None else expected_minutes
-        _appointment_time_check(start=new_start, expected_minutes=new_minutes, now=now)
-        if authority is not None and not authority.active:
-            raise DomainError(_("This authority is not active."), field="authority", code="inactive")
-        locked.start = new_start
-        locked.service_date = timezone.localdate(new_start)
-        locked.expected_minutes = new_minutes
-        if authority is not None:
-            locked.authority = authority
-        if language_need is not None:
-            for name, value in _need_fields(language_need).items():
-                setattr(locked, name, value)
-        contact: dict[str, str | None] = {
-            "visitor_name": visitor_name,
-            "visitor_phone": visitor_phone,
-            "visitor_email": visitor_email,
-        }
-        reminder_before = _reminder_state(locked)
-        for field_name, given in contact.items():
-            if given is not None:
-                setattr(locked, field_name, given.strip())
-        _reminder_consent_apply(locked, consent=reminder_consent, channel=reminder_channel, now=now)
-        # A reminder gives the time: after a move the visitor must get the new one, so the reminder
-        # starts over (sent again once the new start is within the window, at once if it already
-        # is), even if one went out for the old time. A changed contact or consent retries one that
-        # was not sent (skipped for want of a contact, say); one already sent stays sent.
-        # A sender holding the row ("sending") then fails to record its result: the beat sends anew.
-        changed = _reminder_state(locked) != reminder_before
-        if locked.reminder_status and (
-            locked.start != old_start or (changed and locked.reminder_status != ReminderStatus.SENT)
-        ):
-            _reminder_start_over(locked)
+        _appointment_when_apply(
+            locked,
+            start=start,
+            expected_minutes=expected_minutes,
+            authority=authority,
+            language_need=language_need,
+            now=now,
+        )
+        _appointment_contact_apply(
+            locked,
+            old_start=old_start,
+            contact={"visitor_name": visitor_name, "visitor_phone": visitor_phone, "visitor_email": visitor_email},
+            reminder_consent=reminder_consent,
+            reminder_channel=reminder_channel,
+            now=now,
+        )
         locked.version += 1
         locked.full_clean(
             exclude=["office", "authority", "created_by", "cancelled_by"],
@@ -843,6 +860,74 @@ def appointment_move(
         if also is not None:
             also(locked, old_start)
     return locked
+
+
+def _appointment_movable_check(locked: Appointment, *, now: datetime) -> None:
+    """Under the lock: only a scheduled appointment that has not started may change."""
+    if locked.status != AppointmentStatus.SCHEDULED:
+        raise DomainError(
+            _("Only a scheduled appointment can be changed; this one is “%(status)s”.")
+            % {"status": AppointmentStatus(locked.status).label},
+            field="status",
+            code="not_scheduled",
+        )
+    if locked.start <= now:
+        raise DomainError(
+            _("The appointment has already started; it can no longer be moved."), field="start", code="started"
+        )
+
+
+def _appointment_when_apply(
+    locked: Appointment,
+    *,
+    start: datetime | None,
+    expected_minutes: int | None,
+    authority: Authority | None,
+    language_need: LanguageNeedInput | None,
+    now: datetime,
+) -> None:
+    """The new time, length, authority and language need (None keeps the value), checked first."""
+    new_start = locked.start if start is None else start
+    new_minutes = locked.expected_minutes if expected_minutes is None else expected_minutes
+    _appointment_time_check(start=new_start, expected_minutes=new_minutes, now=now)
+    if authority is not None and not authority.active:
+        raise DomainError(_("This authority is not active."), field="authority", code="inactive")
+    locked.start = new_start
+    locked.service_date = timezone.localdate(new_start)
+    locked.expected_minutes = new_minutes
+    if authority is not None:
+        locked.authority = authority
+    if language_need is not None:
+        for name, value in _need_fields(language_need).items():
+            setattr(locked, name, value)
+
+
+def _appointment_contact_apply(
+    locked: Appointment,
+    *,
+    old_start: datetime,
+    contact: dict[str, str | None],
+    reminder_consent: bool | None,
+    reminder_channel: str | None,
+    now: datetime,
+) -> None:
+    """The visitor's contact and reminder consent (None keeps the value), after the new time is set
+    (`old_start`: the time before this move)."""
+    reminder_before = _reminder_state(locked)
+    for field_name, given in contact.items():
+        if given is not None:
+            setattr(locked, field_name, given.strip())
+    _reminder_consent_apply(locked, consent=reminder_consent, channel=reminder_channel, now=now)
+    # A reminder gives the time: after a move the visitor must get the new one, so the reminder
+    # starts over (sent again once the new start is within the window, at once if it already
+    # is), even if one went out for the old time. A changed contact or consent retries one that
+    # was not sent (skipped for want of a contact, say); one already sent stays sent.
+    # A sender holding the row ("sending") then fails to record its result: the beat sends anew.
+    changed = _reminder_state(locked) != reminder_before
+    if locked.reminder_status and (
+        locked.start != old_start or (changed and locked.reminder_status != ReminderStatus.SENT)
+    ):
+        _reminder_start_over(locked)
 
 
 def appointment_cancel(

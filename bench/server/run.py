@@ -111,6 +111,9 @@ def start_gunicorn(args: argparse.Namespace, port: int, log: Path) -> subprocess
         "TOLKDESK_DEBUG": "0",
         # The budget is for real clients; here it would only answer 429 to the bench.
         "TOLKDESK_THROTTLE_USER": "1000000/min",
+        # libpq names the server's database sessions, so --stall can tell the desk's lock waits from
+        # the rollup jobs' own (lock_waits below).
+        "PGAPPNAME": WEB_APP_NAME,
     }
     if args.cache_url:
         env["TOLKDESK_CACHE_URL"] = args.cache_url
@@ -190,6 +193,53 @@ def summary(label: str, samples: list[Sample]) -> str:
     )
 
 
+WEB_APP_NAME = "tolkdesk-bench-web"
+
+
+class LockWaits:
+    """Samples pg_stat_activity every 20 ms while a phase runs: how often a check-in (a session of the
+    bench's gunicorn) was seen waiting on a lock. A check-in slowed by CPU contention alone shows 0;
+    one held up by a rollup job's lock shows here, whatever the latencies say."""
+
+    def __init__(self) -> None:
+        self.samples = self.waiting = 0
+        self.events: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample)
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        from django.db import connections
+
+        try:
+            with connections["default"].cursor() as cursor:
+                while not self._stop.is_set():
+                    cursor.execute(
+                        "SELECT wait_event FROM pg_stat_activity WHERE application_name = %s "
+                        "AND wait_event_type = 'Lock'",
+                        [WEB_APP_NAME],
+                    )
+                    rows = cursor.fetchall()
+                    self.samples += 1
+                    self.waiting += bool(rows)
+                    for (event,) in rows:
+                        self.events[event] = self.events.get(event, 0) + 1
+                    time.sleep(0.02)
+        finally:
+            connections.close_all()
+
+    def __str__(self) -> str:
+        detail = ", ".join(f"{event} {count}" for event, count in sorted(self.events.items())) or "none"
+        return f"check-ins waiting on a lock in {self.waiting} of {self.samples} samples ({detail})"
+
+
 def stall_bench(port: int, headers: dict[str, str], body: list[bytes], requests: int) -> None:
     """Check-in latency while the rollup jobs run, against the same check-ins with nothing else
     running (issue 16: no stall above normal p99). The jobs run here, in threads with their own
@@ -210,11 +260,12 @@ def stall_bench(port: int, headers: dict[str, str], body: list[bytes], requests:
         "nightly 35-day rebuild": lambda: usage_rollups_rebuild(since=today - timedelta(days=34), until=today),
     }
     concurrency = 8
-    baseline = run(port, CHECK_IN, headers, body, requests, concurrency)
+    with LockWaits() as waits:
+        baseline = run(port, CHECK_IN, headers, body, requests, concurrency)
     p99 = percentile(baseline.latencies_ms, 0.99)
     print(f"stall: {concurrency} connections, {requests} check-ins per phase")
     print(f"    nothing else running: p50 {percentile(baseline.latencies_ms, 0.5):.0f} ms, p99 {p99:.0f} ms, "
-          f"max {max(baseline.latencies_ms):.0f} ms  load {os.getloadavg()[0]:.2f}")  # fmt: skip
+          f"max {max(baseline.latencies_ms):.0f} ms  load {os.getloadavg()[0]:.2f}; {waits}")  # fmt: skip
     for label, job in jobs.items():
         stop = threading.Event()
         durations: list[float] = []
@@ -230,7 +281,8 @@ def stall_bench(port: int, headers: dict[str, str], body: list[bytes], requests:
 
         runner = threading.Thread(target=loop)
         runner.start()
-        sample = run(port, CHECK_IN, headers, body, requests, concurrency)
+        with LockWaits() as waits:
+            sample = run(port, CHECK_IN, headers, body, requests, concurrency)
         stop.set()
         runner.join()
         worst = max(sample.latencies_ms)
@@ -241,6 +293,7 @@ def stall_bench(port: int, headers: dict[str, str], body: list[bytes], requests:
             f"p99 {percentile(during, 0.99):.0f} ms, max {worst:.0f} ms ({worst / p99:.2f}x the normal p99)  "
             f"load {os.getloadavg()[0]:.2f}"
         )
+        print(f"        {waits}")
 
 
 def run_server_bench(args: argparse.Namespace) -> int:

@@ -11,3 +11,8 @@ SECRET_KEY = SECRET_KEY or "local-only-insecure-key-do-not-use-in-production"  #
 
 # Agencies on this machine (tests' fake agency, the demo) may be reached over plain http.
 TOLKDESK_AGENCY_HTTP_HOSTS = ["127.0.0.1", "localhost"]
+
+# The demo's console backends (visitor reminders, staff e-mail) print to the worker's own stdout,
+# which rundemo copies to its console. Celery would otherwise pass that output through its logger, as
+# WARNING lines with the visitor's phone or e-mail in them, while reminders are never to be logged.
+CELERY_WORKER_REDIRECT_STDOUTS = False

@@ -39,7 +39,36 @@ from visits.services import LanguageNeedInput, appointment_no_show
 from visits.workdays import STOCKHOLM
 
 
-class AppointmentForm(forms.Form):
+class _VisitorContactForm(forms.Form):
+    """What the book and move forms share: the visitor's contact and reminder consent, and how a
+    refusal of the service lands on the form. Each form puts these fields in its own place with
+    `field_order` (a base form's fields would otherwise come first)."""
+
+    visitor_phone = PhoneNumberField(label=gettext_lazy("Visitor phone"), required=False, region="SE")
+    visitor_email = forms.EmailField(label=gettext_lazy("Visitor e-mail"), required=False, max_length=254)
+    reminder_consent = forms.BooleanField(
+        label=gettext_lazy("The visitor wants a reminder and agrees to us keeping the contact for it"),
+        required=False,
+    )
+    reminder_channel = forms.ChoiceField(
+        label=gettext_lazy("Reminder by"), required=False, choices=[("", "–"), *ReminderChannel.choices]
+    )
+
+    # A service names its inputs; the form's field that carries each (a field the form lacks: the
+    # message is shown for the form as a whole).
+    SERVICE_FIELDS = {"start": "at", "language_need": "language"}
+
+    def add_domain_error(self, err: DomainError | ValidationError) -> None:
+        if isinstance(err, DomainError):
+            field = self.SERVICE_FIELDS.get(err.field or "", err.field)
+            self.add_error(field if field in self.fields else None, err.message)
+            return
+        for name, errors in err.message_dict.items():
+            for message in errors:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class AppointmentForm(_VisitorContactForm):
     authority = forms.ModelChoiceField(label=gettext_lazy("Errand for"), queryset=Authority.objects.none())
     day = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     at = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -57,15 +86,6 @@ class AppointmentForm(forms.Form):
         label=gettext_lazy("Interpreter wanted?"), choices=InterpreterWanted.choices, initial=InterpreterWanted.YES
     )
     visitor_name = forms.CharField(label=gettext_lazy("Visitor name"), required=False, max_length=120)
-    visitor_phone = PhoneNumberField(label=gettext_lazy("Visitor phone"), required=False, region="SE")
-    visitor_email = forms.EmailField(label=gettext_lazy("Visitor e-mail"), required=False, max_length=254)
-    reminder_consent = forms.BooleanField(
-        label=gettext_lazy("The visitor wants a reminder and agrees to us keeping the contact for it"),
-        required=False,
-    )
-    reminder_channel = forms.ChoiceField(
-        label=gettext_lazy("Reminder by"), required=False, choices=[("", "–"), *ReminderChannel.choices]
-    )
     prebook = forms.BooleanField(label=gettext_lazy("Pre-book an interpreter"), required=False)
     modality = forms.ChoiceField(
         label=gettext_lazy("Interpreting by"),
@@ -81,6 +101,21 @@ class AppointmentForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
+    field_order = [
+        "authority",
+        "day",
+        "at",
+        "expected_minutes",
+        "language",
+        "dialect",
+        "interpreter_wanted",
+        "visitor_name",
+        "visitor_phone",
+        "visitor_email",
+        "reminder_consent",
+        "reminder_channel",
+    ]
+
     # Shown only to those who may book an interpreter (Action.BOOKING_REQUEST).
     PREBOOK_FIELDS = frozenset({"prebook", "modality", "answer_by"})
 
@@ -91,30 +126,22 @@ class AppointmentForm(forms.Form):
     def fields_shown(self, *, can_book: bool) -> list[forms.BoundField]:
         return [field for field in self if can_book or field.name not in self.PREBOOK_FIELDS]
 
-    def add_domain_error(self, err: DomainError | ValidationError) -> None:
-        if isinstance(err, DomainError):
-            field = {"start": "at", "language_need": "language"}.get(err.field or "", err.field)
-            self.add_error(field if field in self.fields else None, err.message)
-            return
-        for name, errors in err.message_dict.items():
-            for message in errors:
-                self.add_error(name if name in self.fields else None, message)
 
-
-class MoveForm(forms.Form):
+class MoveForm(_VisitorContactForm):
     day = forms.DateField(label=gettext_lazy("New date"), widget=forms.DateInput(attrs={"type": "date"}))
     at = forms.TimeField(label=gettext_lazy("New time"), widget=forms.TimeInput(attrs={"type": "time"}))
     expected_minutes = forms.IntegerField(label=gettext_lazy("Expected length (minutes)"), min_value=5, max_value=480)
-    visitor_phone = PhoneNumberField(label=gettext_lazy("Visitor phone"), required=False, region="SE")
-    visitor_email = forms.EmailField(label=gettext_lazy("Visitor e-mail"), required=False, max_length=254)
-    reminder_consent = forms.BooleanField(
-        label=gettext_lazy("The visitor wants a reminder and agrees to us keeping the contact for it"),
-        required=False,
-    )
-    reminder_channel = forms.ChoiceField(
-        label=gettext_lazy("Reminder by"), required=False, choices=[("", "–"), *ReminderChannel.choices]
-    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    field_order = [
+        "day",
+        "at",
+        "expected_minutes",
+        "visitor_phone",
+        "visitor_email",
+        "reminder_consent",
+        "reminder_channel",
+    ]
 
     # The visitor's contact and consent: changed only when the form carried them (the page's form
     # always does; a client posting just the new time leaves them as they are).
@@ -122,15 +149,6 @@ class MoveForm(forms.Form):
 
     def carries_contact(self) -> bool:
         return all(self.add_prefix(name) in self.data for name in self.CONTACT_FIELDS)
-
-    def add_domain_error(self, err: DomainError | ValidationError) -> None:
-        if isinstance(err, DomainError):
-            field = {"start": "at"}.get(err.field or "", err.field)
-            self.add_error(field if field in self.fields else None, err.message)
-            return
-        for name, errors in err.message_dict.items():
-            for message in errors:
-                self.add_error(name if name in self.fields else None, message)
 
 
 def _start(day: date, at: time) -> datetime:

@@ -64,6 +64,26 @@ def interpreter_block_create(
     reason = _text(reason, field="reason", max_length=REASON_MAX, message=_("Give the reason for the block."))
     ends_on = end_date_check(ends_on, today=today)
     county = county or ""
+    _block_target_check(scope=scope, office=office, county=county)
+    with transaction.atomic():
+        # Two managers blocking the same interpreter at the same moment may both pass this check
+        # (there is no row to lock yet): two rows then deny the same interpreter, which is harmless
+        # (blocked_interpreters sends each number once) and either can be lifted.
+        _block_duplicate_check(scope=scope, office=office, county=county, interpreter=interpreter, today=today)
+        return InterpreterBlock.objects.create(
+            scope=scope,
+            office=office,
+            county=county,
+            interpreter=interpreter,
+            reason=reason,
+            ends_on=ends_on,
+            created_by=by,
+            created_at=now,
+        )
+
+
+def _block_target_check(*, scope: str, office: Office | None, county: str) -> None:
+    """The office is given for an office's block only, the county for a county's block only."""
     if scope == BlockScope.OFFICE and office is None:
         raise DomainError(_("Choose the office."), field="office", code="required")
     if scope != BlockScope.OFFICE and office is not None:
@@ -74,33 +94,23 @@ def interpreter_block_create(
         validate_choice(county, County, "county")
     elif county:
         raise DomainError(_("A county is given only for a county's block."), field="county", code="not_allowed")
-    with transaction.atomic():
-        current = InterpreterBlock.objects.filter(
-            scope=scope,
-            office=office,
-            county=county,
-            interpreter=interpreter,
-            lifted_at__isnull=True,
-            ends_on__gte=today,
-        ).first()
-        # Two managers blocking the same interpreter at the same moment may both pass this check
-        # (there is no row to lock yet): two rows then deny the same interpreter, which is harmless
-        # (blocked_interpreters sends each number once) and either can be lifted.
-        if current is not None:
-            raise DomainError(
-                _("This interpreter is already blocked here until %(date)s.") % {"date": current.ends_on},
-                field="interpreter",
-                code="duplicate",
-            )
-        return InterpreterBlock.objects.create(
-            scope=scope,
-            office=office,
-            county=county,
-            interpreter=interpreter,
-            reason=reason,
-            ends_on=ends_on,
-            created_by=by,
-            created_at=now,
+
+
+def _block_duplicate_check(*, scope: str, office: Office | None, county: str, interpreter: str, today: date) -> None:
+    """Refuse a second block of the same interpreter for the same target while the first holds."""
+    current = InterpreterBlock.objects.filter(
+        scope=scope,
+        office=office,
+        county=county,
+        interpreter=interpreter,
+        lifted_at__isnull=True,
+        ends_on__gte=today,
+    ).first()
+    if current is not None:
+        raise DomainError(
+            _("This interpreter is already blocked here until %(date)s.") % {"date": current.ends_on},
+            field="interpreter",
+            code="duplicate",
         )
 
 

@@ -119,20 +119,9 @@ def booking_transition(
         # Either way the status we check is the status we overwrite.
         locked = InterpreterBooking.objects.select_for_update().get(pk=booking.pk)
         from_status = locked.status
-        if expected_from is not None and from_status not in expected_from:
-            raise StaleBookingError(
-                _("The booking is already “%(status)s”.") % {"status": _status_label(from_status)},
-                field="status",
-                code="stale",
-            )
-        stamp = (CORRECTIONS if correction else TRANSITIONS).get(from_status, {}).get(to_status)
-        if stamp is None:
-            raise DomainError(
-                _("A booking cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": _status_label(from_status), "to": _status_label(to_status)},
-                field="status",
-                code="illegal_transition",
-            )
+        stamp = _transition_check(
+            from_status=from_status, to_status=to_status, expected_from=expected_from, correction=correction
+        )
         locked.status = to_status
         setattr(locked, stamp, now)
         for name, value in changes.items():
@@ -140,24 +129,70 @@ def booking_transition(
         if to_status in TERMINAL_STATUSES:
             locked.next_attempt_at = None
         locked.save(update_fields=["status", stamp, "updated_at", "next_attempt_at", *changes])
-        BookingEvent.objects.create(
-            booking=locked,
+        _transition_record(
+            locked,
             from_status=from_status,
             to_status=to_status,
-            actor=actor,
             source=source,
-            at=now,
-            detail=detail or {},
+            actor=actor,
+            detail=detail,
+            correction=correction,
+            now=now,
         )
-        # The visit (or appointment) is read, not locked: the desk locks visit then booking, workers
-        # only the booking.
-        office_id, day = booking_office_day(locked)
-        office_day_changed(office_id=office_id, day=day)
-        notice = PREBOOKING_NOTICES.get(to_status)
-        if notice is not None and not correction and booking_is_prebooking(locked):
-            notification_send(event=notice, booking_id=locked.pk, now=now)
     booking.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
+
+
+def _transition_check(
+    *, from_status: str, to_status: str, expected_from: Collection[str] | None, correction: bool
+) -> str:
+    """Under the booking's lock: the timestamp field the move stamps, or StaleBookingError (not in
+    `expected_from`) or DomainError (not a legal move)."""
+    if expected_from is not None and from_status not in expected_from:
+        raise StaleBookingError(
+            _("The booking is already “%(status)s”.") % {"status": _status_label(from_status)},
+            field="status",
+            code="stale",
+        )
+    stamp = (CORRECTIONS if correction else TRANSITIONS).get(from_status, {}).get(to_status)
+    if stamp is None:
+        raise DomainError(
+            _("A booking cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": _status_label(from_status), "to": _status_label(to_status)},
+            field="status",
+            code="illegal_transition",
+        )
+    return stamp
+
+
+def _transition_record(
+    locked: InterpreterBooking,
+    *,
+    from_status: str,
+    to_status: str,
+    source: str,
+    actor: User | None,
+    detail: dict[str, Any] | None,
+    correction: bool,
+    now: datetime,
+) -> None:
+    """In the move's transaction: its event, the office-day it changes and a pre-booking's notice."""
+    BookingEvent.objects.create(
+        booking=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        source=source,
+        at=now,
+        detail=detail or {},
+    )
+    # The visit (or appointment) is read, not locked: the desk locks visit then booking, workers
+    # only the booking.
+    office_id, day = booking_office_day(locked)
+    office_day_changed(office_id=office_id, day=day)
+    notice = PREBOOKING_NOTICES.get(to_status)
+    if notice is not None and not correction and booking_is_prebooking(locked):
+        notification_send(event=notice, booking_id=locked.pk, now=now)
 
 
 def booking_event_record(

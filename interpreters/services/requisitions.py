@@ -123,9 +123,7 @@ def requisition_correct(
     now = now or timezone.now()
     _check_times(minutes, started_at, ended_at)
     with transaction.atomic():
-        # The booking row only: PostgreSQL refuses FOR UPDATE over the nullable visit join (a booking
-        # may belong to an appointment); the visit is read for its times, not locked.
-        locked = InterpreterBooking.objects.select_for_update(of=("self",)).select_related("visit").get(pk=booking.pk)
+        locked = _booking_lock(booking)
         if locked.status != BookingStatus.COMPLETED:
             raise DomainError(_("Only a completed call has a requisition."), field="booking", code="not_completed")
         current = Requisition.objects.filter(booking=locked).exclude(status=R.REPLACED).first()
@@ -174,41 +172,14 @@ def requisition_decide(
     requisition_decision_check(action=action, minutes=minutes, comment=comment)
     comment = (comment or "").strip()
     with transaction.atomic():
-        # The booking row only: PostgreSQL refuses FOR UPDATE over the nullable visit join (a booking
-        # may belong to an appointment); the visit is read for its times, not locked.
-        locked = InterpreterBooking.objects.select_for_update(of=("self",)).select_related("visit").get(pk=booking.pk)
-        requisition = Requisition.objects.filter(booking=locked).exclude(status=R.REPLACED).first()
-        if requisition is None:
-            raise DomainError(_("The agency has not reported this call yet."), field="booking", code="no_requisition")
-        if requisition_id is not None and requisition.pk != requisition_id:
-            raise DomainError(
-                _(
-                    "The agency sent corrected minutes (%(minutes)s) after the page was shown: "
-                    "check them and answer again."
-                )
-                % {"minutes": requisition.reported_minutes},
-                field="requisition",
-                code="stale",
-            )
-        if requisition.status == R.CONFIRMED:
-            raise DomainError(_("The minutes are already confirmed."), field="action", code="already_confirmed")
+        locked = _booking_lock(booking)
+        requisition = _requisition_to_answer(locked, requisition_id=requisition_id)
         requisition.decided_at = now
         requisition.decided_by = by
         requisition.comment = comment[:2000]
         for name, value in _office_record(locked).items():
             setattr(requisition, name, value)
-        if action == "confirm":
-            confirmed = requisition.reported_minutes if minutes is None else minutes
-            _billed, cost, rows = _priced(locked, confirmed, requisition.reported_start or locked.started_at)
-            requisition.status = R.CONFIRMED
-            requisition.confirmed_minutes = confirmed
-            InterpreterBooking.objects.filter(pk=locked.pk).update(
-                cost_confirmed_ore=cost, cost_ore=cost, cost_rows=rows, updated_at=now
-            )
-        else:
-            requisition.status = R.DISPUTED
-            requisition.confirmed_minutes = minutes
-            InterpreterBooking.objects.filter(pk=locked.pk).update(cost_confirmed_ore=None, updated_at=now)
+        _requisition_answer_apply(requisition, booking=locked, action=action, minutes=minutes, now=now)
         requisition.save()
         booking_event_record(
             booking=locked,
@@ -220,6 +191,49 @@ def requisition_decide(
         )
         _touch(locked)
     return requisition
+
+
+def _booking_lock(booking: InterpreterBooking) -> InterpreterBooking:
+    # The booking row only: PostgreSQL refuses FOR UPDATE over the nullable visit join (a booking
+    # may belong to an appointment); the visit is read for its times, not locked.
+    return InterpreterBooking.objects.select_for_update(of=("self",)).select_related("visit").get(pk=booking.pk)
+
+
+def _requisition_to_answer(locked: InterpreterBooking, *, requisition_id: int | None) -> Requisition:
+    """Under the booking's lock: the current requisition, if it is still the one the officer saw
+    and not yet confirmed (an agency correction and the officer's answer are serialised by the lock)."""
+    requisition = Requisition.objects.filter(booking=locked).exclude(status=R.REPLACED).first()
+    if requisition is None:
+        raise DomainError(_("The agency has not reported this call yet."), field="booking", code="no_requisition")
+    if requisition_id is not None and requisition.pk != requisition_id:
+        raise DomainError(
+            _("The agency sent corrected minutes (%(minutes)s) after the page was shown: check them and answer again.")
+            % {"minutes": requisition.reported_minutes},
+            field="requisition",
+            code="stale",
+        )
+    if requisition.status == R.CONFIRMED:
+        raise DomainError(_("The minutes are already confirmed."), field="action", code="already_confirmed")
+    return requisition
+
+
+def _requisition_answer_apply(
+    requisition: Requisition, *, booking: InterpreterBooking, action: str, minutes: int | None, now: datetime
+) -> None:
+    """Confirm (price the confirmed minutes onto the booking) or dispute (the booking has no
+    confirmed cost); the requisition is saved by the caller."""
+    if action == "confirm":
+        confirmed = requisition.reported_minutes if minutes is None else minutes
+        _billed, cost, rows = _priced(booking, confirmed, requisition.reported_start or booking.started_at)
+        requisition.status = R.CONFIRMED
+        requisition.confirmed_minutes = confirmed
+        InterpreterBooking.objects.filter(pk=booking.pk).update(
+            cost_confirmed_ore=cost, cost_ore=cost, cost_rows=rows, updated_at=now
+        )
+    else:
+        requisition.status = R.DISPUTED
+        requisition.confirmed_minutes = minutes
+        InterpreterBooking.objects.filter(pk=booking.pk).update(cost_confirmed_ore=None, updated_at=now)
 
 
 def _touch(booking: InterpreterBooking) -> None:

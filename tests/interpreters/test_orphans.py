@@ -65,9 +65,7 @@ def test_a_hung_agency_that_books_after_the_fallback_ends_up_cancelled(fallback,
     assert booking.status == S.PENDING and booking.cancellation_fee_ore in (None, 0)
 
 
-def test_an_agency_that_booked_before_the_cancel_arrived_has_it_cancelled(
-    fallback, django_capture_on_commit_callbacks
-):
+def test_an_agency_that_booked_before_the_cancel_arrived_has_it_cancelled(fallback, django_capture_on_commit_callbacks):
     booking, (_alfa, alfa_server), _beta = fallback
     key = str(booking.idempotency_key)
     with django_capture_on_commit_callbacks() as callbacks:

@@ -220,6 +220,25 @@ def test_check_in_names_follow_the_catalogue_override(reception_api, office, aut
     assert response.json()["language_need"]["name_sv"] == "sorani"
 
 
+@pytest.mark.parametrize(
+    "need",
+    [None, {"language": "prs", "dialect": "Herat", "interpreter_wanted": "no", "identified_by": "pointed_at_card"}],
+)
+def test_the_check_in_answer_is_the_visit_as_its_detail_shows_it(reception_api, office, authority, need):
+    """The 201 body is built by serializers whose fields are built once per thread (issue 16): it
+    must stay exactly what the visit's own read answers, every time, in every language."""
+    LanguageFactory(code="prs", name_sv_override="dari (override)")
+    body = {"office": office.pk, "authority": authority.code, "visitor_name": "Ahmad", "visitor_phone": "070-1234567"}
+    if need:
+        body["language_need"] = need
+    for language in ["sv", "en", "sv"]:
+        created = reception_api.post(VISITS, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert created.status_code == 201, created.content
+        shown = reception_api.get(f"{VISITS}{created.json()['id']}/", HTTP_ACCEPT_LANGUAGE=language)
+        assert created.json() == shown.json()
+    assert (created.json()["language_need"] or {}).get("name_sv") == ("dari (override)" if need else None)
+
+
 def test_queue_numbers_count_up_through_the_api(reception_api, office, authority):
     numbers = [
         reception_api.post(VISITS, {"office": office.pk, "authority": authority.code}, format="json").json()[

@@ -60,3 +60,14 @@ def test_the_periodic_refresh_counts_the_checked_in_visit(reception_api, office,
     LanguageFactory(code="ar", rank=1)
     reception_api.post("/api/v1/visits/", check_in_payload(office, authority), format="json")
     assert usage_dirty_days_refresh() == 1
+
+
+def test_a_check_in_without_a_need_reads_no_language_and_no_need(reception_api, office, authority):
+    """Its answer shows no need: nothing to look up, neither the need row nor the catalogue."""
+    body = {"office": office.pk, "authority": authority.code}
+    reception_api.post("/api/v1/visits/", body, format="json")  # warm caches
+    with CaptureQueriesContext(connection) as ctx:
+        response = reception_api.post("/api/v1/visits/", body, format="json")
+    assert response.status_code == 201 and response.json()["language_need"] is None
+    read = [sql for sql in statements(ctx) if sql.startswith("SELECT")]
+    assert not [sql for sql in read if "visits_language" in sql], read

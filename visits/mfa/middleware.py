@@ -1,7 +1,6 @@
 """Keeps a signed-in session that still owes a second factor away from everything else."""
 
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.middleware import POLLING_VIEWS
+from config.middleware_base import Middleware, is_background_request, route_name
 from visits.mfa.selectors import MfaNeed, mfa_need
 
 # Reachable while a second factor is still owed, whatever the need: signing out, the language switch,
@@ -68,16 +68,10 @@ def forget_mfa_need(request: HttpRequest) -> None:
     request.session.pop(NEED_SESSION_KEY, None)
 
 
-class MfaMiddleware:
+class MfaMiddleware(Middleware):
     """After django_otp's OTPMiddleware (which sets request.user.is_verified()) and the idle-session
     middleware. Kiosks authenticate per request with a token (DRF, later): their request.user is
     anonymous here, so they pass untouched."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
@@ -85,8 +79,7 @@ class MfaMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return None
-        match = request.resolver_match
-        view_name = match.view_name if match is not None else ""
+        view_name = route_name(request)
         if view_name in ALWAYS_OPEN:
             return None
         need = session_mfa_need(request)
@@ -102,9 +95,6 @@ class MfaMiddleware:
                 },
                 status=403,
             )
-        background = bool(request.headers.get("X-Requested-With")) or "application/json" in request.headers.get(
-            "Accept", ""
-        )
-        if view_name in POLLING_VIEWS and background:  # the page's script goes to login_url
+        if view_name in POLLING_VIEWS and is_background_request(request):  # the page's script goes to login_url
             return JsonResponse({"detail": _("Sign-in is not finished."), "login_url": target}, status=401)
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -134,3 +134,34 @@ def test_it_books_a_few_coming_appointments_at_the_demo_office_once():
     assert {a.language for a in appointments} == {"so", "", "prs"}
     call_command("seed_demo")
     assert Appointment.objects.count() == 3
+
+
+def test_two_demo_appointments_have_a_reminder_consent_that_the_demo_worker_sends(capsys, settings):
+    # The demo's console backend printed nothing while no seeded visitor had consented to a reminder.
+    from visits.models import Appointment, ReminderChannel
+    from visits.reminders import appointment_reminder_send, appointment_reminders_due
+
+    before = timezone.now()
+    call_command("seed_demo")
+    consenting = Appointment.objects.filter(reminder_consent=True)
+    assert {(a.office.name, a.reminder_channel) for a in consenting} == {
+        (DEMO_OFFICE, ReminderChannel.SMS),
+        (DEMO_OFFICE, ReminderChannel.EMAIL),
+    }
+    for appointment in consenting:
+        assert appointment.reminder_consent_at is not None and appointment.reminder_consent_at >= before
+        assert appointment.visitor_name
+        if appointment.reminder_channel == ReminderChannel.SMS:
+            number = phonenumbers.parse(str(appointment.visitor_phone))
+            assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        else:
+            assert appointment.visitor_email.endswith("@example.org")
+    call_command("seed_demo")  # a second run books nothing more
+    assert Appointment.objects.filter(reminder_consent=True).count() == 2
+    # Both fall within the reminder window: the demo worker's beat claims them and its console prints them.
+    settings.TOLKDESK_VISITOR_REMINDER_BACKEND = "visits.reminder_backends.ConsoleBackend"
+    assert sorted(appointment_reminders_due().queued) == sorted(a.pk for a in consenting)
+    assert {appointment_reminder_send(appointment_id=a.pk) for a in consenting} == {"sent"}
+    printed = capsys.readouterr().out
+    assert "--- visitor reminder (sms)" in printed and "To: +46701740605" in printed
+    assert "--- visitor reminder (email)" in printed and "To: reza.karimi@example.org" in printed

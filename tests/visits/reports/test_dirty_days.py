@@ -16,7 +16,7 @@ from tests.visits.reports.data import DAY, local, visit_with
 from visits.hooks import office_day_changed
 from visits.models import County, UsageDirtyDay, VisitStatus
 from visits.reports import services
-from visits.reports.models import DailyOfficeUsage
+from visits.reports.models import DailyOfficeUsage, MonthlyOfficeUsage
 from visits.reports.services import usage_dirty_days_claim, usage_dirty_days_refresh
 from visits.services import (
     LanguageNeedInput,
@@ -69,17 +69,42 @@ def test_the_refresh_recomputes_each_dirty_office_day_once_and_clears_the_marks(
         visit_check_in(office=office, authority=authority, checked_in_by=None, now=at)
     visit_check_in(office=other, authority=authority, checked_in_by=None, now=local(DAY + timedelta(days=1), 9))
     refreshed = []
-    real = services.usage_rollup_refresh
-    monkeypatch.setattr(services, "usage_rollup_refresh", lambda **kw: refreshed.append(kw) or real(**kw))
+    real = services.usage_rollups_refresh_offices
+    monkeypatch.setattr(services, "usage_rollups_refresh_offices", lambda **kw: refreshed.append(kw) or real(**kw))
 
     assert usage_dirty_days_refresh() == 2
-    assert sorted((r["office_id"], r["day"]) for r in refreshed) == [
-        (office.pk, DAY),
-        (other.pk, DAY + timedelta(days=1)),
+    assert sorted((r["day"], r["office_ids"]) for r in refreshed) == [
+        (DAY, [office.pk]),
+        (DAY + timedelta(days=1), [other.pk]),
     ]
     assert DailyOfficeUsage.objects.get(office=office, day=DAY).visits == 3
     assert marks() == []
     assert usage_dirty_days_refresh() == 0  # nothing dirty: nothing recomputed
+
+
+def test_the_offices_dirty_on_one_day_are_recomputed_in_one_pass(office_and_authority, monkeypatch):
+    """One pass per day, not per office-day (issue 16): the SQL of ~140 counters is built once, and
+    every office's rows come out as their own refresh would write them."""
+    office, authority = office_and_authority
+    others = [OfficeFactory() for _ in range(3)]
+    for n, at_office in enumerate([office, *others]):
+        for hour in range(9, 10 + n):
+            visit_check_in(office=at_office, authority=authority, checked_in_by=None, now=local(DAY, hour))
+    visit_check_in(office=office, authority=authority, checked_in_by=None, now=local(DAY + timedelta(days=1), 9))
+    passes = []
+    real = services.usage_rollups_refresh_offices
+    monkeypatch.setattr(services, "usage_rollups_refresh_offices", lambda **kw: passes.append(kw) or real(**kw))
+
+    assert usage_dirty_days_refresh() == 5
+    assert [(p["day"], sorted(p["office_ids"])) for p in passes] == [
+        (DAY, sorted(o.pk for o in [office, *others])),
+        (DAY + timedelta(days=1), [office.pk]),
+    ]
+    visits = dict(DailyOfficeUsage.objects.filter(day=DAY).values_list("office_id", "visits"))
+    assert visits == {at_office.pk: n + 1 for n, at_office in enumerate([office, *others])}
+    assert DailyOfficeUsage.objects.get(office=office, day=DAY + timedelta(days=1)).visits == 1
+    monthly = dict(MonthlyOfficeUsage.objects.filter(month=DAY.replace(day=1)).values_list("office_id", "visits"))
+    assert monthly == {office.pk: 2, **{at_office.pk: n + 2 for n, at_office in enumerate(others)}}
 
 
 def test_a_write_after_the_claim_leaves_a_mark_for_the_next_run(office_and_authority):
@@ -101,7 +126,7 @@ def test_a_failed_recompute_puts_the_unfinished_marks_back(office_and_authority,
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "usage_rollup_refresh", broken)
+    monkeypatch.setattr(services, "usage_rollups_refresh_offices", broken)
     with pytest.raises(RuntimeError):
         usage_dirty_days_refresh()
     assert marks() == [(office.pk, DAY), (office.pk, DAY + timedelta(days=1))]

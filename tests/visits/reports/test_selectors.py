@@ -271,7 +271,9 @@ def _quality_reference(c: Counter, b: InterpreterBooking) -> None:
     c["requirements_met"] += met.count(True)
     c["requirements_unmet"] += met.count(False)
     c["calls_authorised"] += b.status == "completed" and b.interpreter_competence in (
-        "auktoriserad", "sjukvardstolk", "rattstolk"
+        "auktoriserad",
+        "sjukvardstolk",
+        "rattstolk",
     )
     rating = BookingRating.objects.filter(booking=b).first()
     if rating is not None:

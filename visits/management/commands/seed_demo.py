@@ -22,6 +22,7 @@ from visits.models import (
     NeedIdentifiedBy,
     Office,
     OfficeMembership,
+    ReminderChannel,
     StaffRole,
     Visit,
 )
@@ -119,12 +120,32 @@ class Command(BaseCommand):
         receptionist = get_user_model().objects.get(username="reception")
         by_code = {authority.code: authority for authority in Authority.objects.all()}
         first = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        plan = [
-            ("forsakringskassan", 45, LanguageNeedInput(language="so"), "Hodan Ali"),
-            ("skatteverket", 30, None, ""),
-            ("pensionsmyndigheten", 60, LanguageNeedInput(language="prs"), "Reza Karimi"),
+        # Two visitors asked for a reminder (consent recorded now, with its channel), so the demo
+        # worker's beat sends them within minutes and the console backend prints both. The number
+        # is in PTS's range for fiction (070-174 06 05..99); example.org is reserved (RFC 2606).
+        # (authority, minutes, need, visitor, phone, e-mail, reminder channel: "" for no consent)
+        plan: list[tuple[str, int, LanguageNeedInput | None, str, str, str, str]] = [
+            (
+                "forsakringskassan",
+                45,
+                LanguageNeedInput(language="so"),
+                "Hodan Ali",
+                "+46701740605",
+                "",
+                ReminderChannel.SMS,
+            ),
+            ("skatteverket", 30, None, "", "", "", ""),
+            (
+                "pensionsmyndigheten",
+                60,
+                LanguageNeedInput(language="prs"),
+                "Reza Karimi",
+                "",
+                "reza.karimi@example.org",
+                ReminderChannel.EMAIL,
+            ),
         ]
-        for offset, (code, minutes, need, name) in enumerate(plan):
+        for offset, (code, minutes, need, name, phone, email, channel) in enumerate(plan):
             appointment_create(
                 office=office,
                 authority=by_code.get(code) or next(iter(by_code.values())),
@@ -133,6 +154,10 @@ class Command(BaseCommand):
                 created_by=receptionist,
                 language_need=need,
                 visitor_name=name,
+                visitor_phone=phone,
+                visitor_email=email,
+                reminder_consent=bool(channel),
+                reminder_channel=channel,
             )
         return len(plan)
 
