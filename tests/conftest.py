@@ -62,6 +62,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 REAL_PROCESS_GROUP = "real-processes"
 
 
+# tryfirst: xdist's worker turns xdist_group marks into the "@group" suffix of the test id in its own
+# pytest_collection_modifyitems, which would otherwise run before this one and never see them.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("worker") or item.get_closest_marker("multiprocess"):
