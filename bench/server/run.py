@@ -37,6 +37,10 @@ class Sample:
     latencies_ms: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # CPU seconds the server spent on the sample: gunicorn's workers, and the PostgreSQL sessions they
+    # opened (CpuMeter). Unlike req/s, these hardly move when other programs share the machine.
+    web_cpu: float = 0.0
+    db_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -140,10 +144,19 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> b
     return False
 
 
-def run(port: int, path: str, headers: dict[str, str], bodies: list[bytes], requests: int, concurrency: int) -> Sample:
+def run(
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    bodies: list[bytes],
+    requests: int,
+    concurrency: int,
+    meter: CpuMeter | None = None,
+) -> Sample:
     """``requests`` POSTs to ``path`` from ``concurrency`` threads, each with its own connection
     (thread i sends bodies[i mod len(bodies)])."""
     sample = Sample()
+    cpu_before = meter.read() if meter else (0.0, 0.0)
     lock = threading.Lock()
     per_thread = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
     start = threading.Barrier(concurrency + 1)
@@ -180,6 +193,9 @@ def run(port: int, path: str, headers: dict[str, str], bodies: list[bytes], requ
     for thread in threads:
         thread.join()
     sample.seconds = time.perf_counter() - began
+    if meter:
+        web, db = meter.read()
+        sample.web_cpu, sample.db_cpu = web - cpu_before[0], db - cpu_before[1]
     return sample
 
 
@@ -189,11 +205,55 @@ def summary(label: str, samples: list[Sample]) -> str:
     return (
         f"    {label:<9} p50 {percentile(latencies, 0.50):7.1f} ms  p95 {percentile(latencies, 0.95):7.1f} ms  "
         f"p99 {percentile(latencies, 0.99):7.1f} ms  median {statistics.median(s.rate for s in samples):6.1f} req/s  "
-        f"statements/request {statistics.median(statements):.0f}"
+        f"statements/request {statistics.median(statements):.0f}  "
+        f"server CPU/request {cpu_per_request(samples):.1f} ms"
     )
 
 
+def cpu_per_request(samples: list[Sample]) -> float:
+    """Milliseconds of server CPU (web workers + their database sessions) per answered request."""
+    answered = sum(len(s.latencies_ms) for s in samples)
+    return 1000 * sum(s.web_cpu + s.db_cpu for s in samples) / answered if answered else 0.0
+
+
+def cpu_split(samples: list[Sample]) -> str:
+    answered = sum(len(s.latencies_ms) for s in samples) or 1
+    web, db = (1000 * sum(getattr(s, part) for s in samples) / answered for part in ("web_cpu", "db_cpu"))
+    return f"web {web:.1f} ms + database {db:.1f} ms"
+
+
 WEB_APP_NAME = "tolkdesk-bench-web"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU used by the server's side of a run: the gunicorn workers (children of the master) and the
+    PostgreSQL backends of their sessions (found by application name; same machine, so /proc shows
+    them). Per request, the two figures say what a check-in costs whatever else the machine runs."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server = server
+
+    def _pids(self) -> tuple[list[int], list[int]]:
+        children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children")
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [WEB_APP_NAME])
+            backends = [pid for (pid,) in cursor.fetchall()]
+        return workers, backends
+
+    def read(self) -> tuple[float, float]:
+        workers, backends = self._pids()
+        return sum(map(_cpu_seconds, workers)), sum(map(_cpu_seconds, backends))
 
 
 class LockWaits:
@@ -322,13 +382,14 @@ def run_server_bench(args: argparse.Namespace) -> int:
         if args.stall:
             stall_bench(port, headers, body, args.requests)
             return 0
+        meter = CpuMeter(server)
         results: dict[tuple[int, str], list[Sample]] = {}
         ratios: dict[int, list[float]] = {1: [], 16: []}
         failed = False
         for round_no in range(1, args.rounds + 1):
             for concurrency in (1, 16):
                 order = (CHECK_IN, BARE) if round_no % 2 else (BARE, CHECK_IN)
-                got = {path: run(port, path, headers, body, args.requests, concurrency) for path in order}
+                got = {path: run(port, path, headers, body, args.requests, concurrency, meter) for path in order}
                 for path, sample in got.items():
                     results.setdefault((concurrency, path), []).append(sample)
                     if sample.errors:
@@ -346,6 +407,12 @@ def run_server_bench(args: argparse.Namespace) -> int:
                   f"{statistics.median(ratios[concurrency]):.3f}")  # fmt: skip
             print(summary("check-in", results[(concurrency, CHECK_IN)]))
             print(summary("bare", results[(concurrency, BARE)]))
+            check_in_cpu, bare_cpu = (cpu_per_request(results[(concurrency, path)]) for path in (CHECK_IN, BARE))
+            print(
+                f"    server CPU per request: check-in {cpu_split(results[(concurrency, CHECK_IN)])}, bare "
+                f"{cpu_split(results[(concurrency, BARE)])}; bare/check-in "
+                f"{bare_cpu / check_in_cpu if check_in_cpu else 0:.3f} (the ratio a CPU-bound server would show)"
+            )
         print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         met = statistics.median(ratios[16]) >= TARGET_RATIO
         print(f"target: ratio at 16 connections >= {TARGET_RATIO:.2f} {'met' if met else 'MISSED'}")
