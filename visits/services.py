@@ -337,6 +337,13 @@ def _checked_officer_hours(value: Decimal | float | int | str, *, field: str = "
     return hours
 
 
+def _staffing_office_lock(office: Office) -> None:
+    """Make staffing saves at one office take turns (call inside the save's transaction). FOR NO KEY
+    UPDATE: it serialises the saves without blocking a check-in at the office, whose inserts take a
+    key-share lock on the office row (their foreign key)."""
+    Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
+
+
 def staffing_day_set(
     *,
     office: Office,
@@ -350,9 +357,7 @@ def staffing_day_set(
     with transaction.atomic():
         # Two managers saving the same day at once: the office row lock serialises them, so the
         # second one updates the first one's row instead of failing on the unique constraint.
-        # FOR NO KEY UPDATE: it serialises the saves without blocking a check-in at the office,
-        # whose inserts take a key-share lock on the office row (their foreign key).
-        Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
+        _staffing_office_lock(office)
         row, created = StaffingDay.objects.update_or_create(
             office=office,
             date=day,
@@ -402,9 +407,7 @@ def staffing_week_set(
         # and the second reads the rows the first wrote, so its grid is the result (last save wins)
         # and no cell is created twice. The lock is held for one week's rows only. A page's save
         # (`expected` given) is the exception: a day moved since it was opened is refused instead.
-        # FOR NO KEY UPDATE: it serialises the saves without blocking a check-in at the office,
-        # whose inserts take a key-share lock on the office row (their foreign key).
-        Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
+        _staffing_office_lock(office)
         existing = {row.date: row for row in StaffingDay.objects.filter(office=office, date__in=list(checked))}
         _staffing_conflict_check(checked=checked, shown=shown, existing=existing)
         for day, hours in checked.items():

@@ -115,8 +115,8 @@ def start_gunicorn(args: argparse.Namespace, port: int, log: Path) -> subprocess
         "TOLKDESK_DEBUG": "0",
         # The budget is for real clients; here it would only answer 429 to the bench.
         "TOLKDESK_THROTTLE_USER": "1000000/min",
-        # libpq names the server's database sessions, so --stall can tell the desk's lock waits from
-        # the rollup jobs' own (lock_waits below).
+        # libpq names the server's database sessions, so CpuMeter finds their backends and --stall can
+        # tell the desk's lock waits from the rollup jobs' own (LockWaits).
         "PGAPPNAME": WEB_APP_NAME,
     }
     if args.cache_url:
@@ -210,15 +210,19 @@ def summary(label: str, samples: list[Sample]) -> str:
     )
 
 
+def cpu_split(samples: list[Sample]) -> tuple[float, float]:
+    """Milliseconds of server CPU per answered request: the web workers', their database sessions'."""
+    answered = sum(len(s.latencies_ms) for s in samples) or 1
+    return (1000 * sum(s.web_cpu for s in samples) / answered, 1000 * sum(s.db_cpu for s in samples) / answered)
+
+
 def cpu_per_request(samples: list[Sample]) -> float:
     """Milliseconds of server CPU (web workers + their database sessions) per answered request."""
-    answered = sum(len(s.latencies_ms) for s in samples)
-    return 1000 * sum(s.web_cpu + s.db_cpu for s in samples) / answered if answered else 0.0
+    return sum(cpu_split(samples))
 
 
-def cpu_split(samples: list[Sample]) -> str:
-    answered = sum(len(s.latencies_ms) for s in samples) or 1
-    web, db = (1000 * sum(getattr(s, part) for s in samples) / answered for part in ("web_cpu", "db_cpu"))
+def cpu_split_text(samples: list[Sample]) -> str:
+    web, db = cpu_split(samples)
     return f"web {web:.1f} ms + database {db:.1f} ms"
 
 
@@ -409,8 +413,8 @@ def run_server_bench(args: argparse.Namespace) -> int:
             print(summary("bare", results[(concurrency, BARE)]))
             check_in_cpu, bare_cpu = (cpu_per_request(results[(concurrency, path)]) for path in (CHECK_IN, BARE))
             print(
-                f"    server CPU per request: check-in {cpu_split(results[(concurrency, CHECK_IN)])}, bare "
-                f"{cpu_split(results[(concurrency, BARE)])}; bare/check-in "
+                f"    server CPU per request: check-in {cpu_split_text(results[(concurrency, CHECK_IN)])}, bare "
+                f"{cpu_split_text(results[(concurrency, BARE)])}; bare/check-in "
                 f"{bare_cpu / check_in_cpu if check_in_cpu else 0:.3f} (the ratio a CPU-bound server would show)"
             )
         print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
