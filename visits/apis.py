@@ -417,7 +417,13 @@ class VisitListCreateApi(generics.ListAPIView):
         return {**super().get_serializer_context(), "language_overrides": language_overrides()}
 
     @extend_schema(
-        responses={200: VisitListOutputSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN, 403: NOT_ALLOWED}
+        responses={
+            200: VisitListOutputSerializer(many=True),
+            400: BAD_INPUT,
+            401: NOT_SIGNED_IN,
+            403: NOT_ALLOWED,
+            404: NOT_FOUND,  # a cursor that is not one of ours
+        }
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
